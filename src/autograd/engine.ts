@@ -1,0 +1,126 @@
+/**
+ * The backward engine: an iterative topological walk (no recursion, so a chain of
+ * 100,000 ops is fine), gradients summed per node, leaf `.grad` accumulated.
+ * Every tensor the pass makes for itself is freed at the end unless it became a
+ * `.grad`, a retained grad or a result of `autograd.grad`.
+ */
+import { AccumulateGrad, FnNode, type Node } from "./node.js";
+import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
+import { closeScope, openScope, type Disposable } from "../storage.js";
+import type { Tensor } from "../tensor.js";
+
+export interface RunOptions {
+  retainGraph: boolean;
+  createGraph: boolean;
+  /** autograd.grad: return the gradients reaching these tensors instead of accumulating. */
+  inputs?: readonly Tensor[];
+  allowUnused?: boolean;
+}
+
+/** The node that receives a tensor's gradient: its gradFn, or its leaf accumulator. */
+export function gradEdge(t: Tensor): Node | null {
+  if (t.gradFn !== null) return t.gradFn;
+  return t.requiresGrad ? t._accumulator() : null;
+}
+
+function addGrad(node: Node, g: Tensor): void {
+  node._grad = node._grad === null ? g : node._grad.add(g);
+}
+
+export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions): (Tensor | null)[] {
+  const rootNodes: Node[] = [];
+  for (let i = 0; i < roots.length; i++) {
+    const edge = gradEdge(roots[i]!);
+    if (edge === null) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
+    rootNodes.push(edge);
+  }
+
+  // 1. Discover the reachable graph (iterative DFS) and count each node's consumers.
+  const order: Node[] = [];
+  const seen = new Set<Node>();
+  const stack: Node[] = [];
+  for (const n of rootNodes) if (!seen.has(n)) { seen.add(n); n._deps = 0; stack.push(n); }
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    order.push(n);
+    for (const m of n.next) {
+      if (m === null) continue;
+      if (!seen.has(m)) { seen.add(m); m._deps = 0; stack.push(m); }
+      m._deps++;
+    }
+  }
+
+  // 2. For autograd.grad: capture at the inputs' nodes; run only nodes that lead there.
+  const inputs = opts.inputs;
+  let capture: Map<Node, number[]> | null = null;
+  let needed: Set<Node> | null = null;
+  if (inputs !== undefined) {
+    capture = new Map();
+    inputs.forEach((t, i) => {
+      const e = gradEdge(t);
+      if (e === null) throw new Error("One of the differentiated Tensors does not require grad");
+      const list = capture!.get(e);
+      if (list) list.push(i); else capture!.set(e, [i]);
+    });
+    needed = new Set();
+    // `order` is a DFS pre-order, so children come after parents: walk it backwards.
+    for (let k = order.length - 1; k >= 0; k--) {
+      const n = order[k]!;
+      if (capture.has(n) || n.next.some((m) => m !== null && needed!.has(m))) needed.add(n);
+    }
+  }
+
+  const results: (Tensor | null)[] = inputs ? inputs.map(() => null) : [];
+  const keep = new Set<Disposable>();
+  const prevMode = isGradEnabled();
+  openScope();
+  try {
+    setGradEnabled(opts.createGraph);
+    for (let i = 0; i < rootNodes.length; i++) addGrad(rootNodes[i]!, rootGrads[i]!);
+
+    // 3. Kahn's algorithm over the counted graph.
+    const ready: Node[] = rootNodes.filter((n, i) => n._deps === 0 && rootNodes.indexOf(n) === i);
+    while (ready.length > 0) {
+      const node = ready.pop()!;
+      let g = node._grad;
+      node._grad = null;
+      const run = needed === null || needed.has(node);
+      if (run && g !== null && node._preHooks !== null) {
+        for (const hook of node._preHooks.slice()) {
+          const r = hook(g);
+          if (r !== undefined && r !== null) g = r;
+        }
+      }
+      if (run && g !== null && capture !== null && capture.has(node)) {
+        for (const i of capture.get(node)!) { results[i] = g; keep.add(g); }
+      }
+      if (node instanceof AccumulateGrad) {
+        if (run && g !== null && capture === null) node.variable._accumulateGrad(g, opts.createGraph);
+      } else if (node instanceof FnNode) {
+        const grads = run && g !== null ? node.rule.backward(node, g) : null;
+        for (let i = 0; i < node.next.length; i++) {
+          const m = node.next[i];
+          if (m === null || m === undefined) continue;
+          const gi = grads === null ? null : grads[i];
+          if (gi !== null && gi !== undefined) addGrad(m, gi);
+          if (--m._deps === 0) ready.push(m);
+        }
+        if (!opts.retainGraph) node.releaseSaved();
+      }
+    }
+    if (inputs !== undefined && !opts.allowUnused) {
+      const unused = results.findIndex((r) => r === null);
+      if (unused >= 0) {
+        throw new Error(
+          "One of the differentiated Tensors appears to not have been used in the graph. " +
+          "Set allow_unused=True if this is the desired behavior.",
+        );
+      }
+    }
+  } finally {
+    setGradEnabled(prevMode);
+    for (const n of order) n._grad = null;
+    closeScope(keep);
+  }
+  return results;
+}

@@ -1,0 +1,109 @@
+/**
+ * Graph nodes (PyTorch's `grad_fn`). The graph lives on tensors: each non-leaf
+ * tensor points at the Node that made it; each Node points at the nodes of its
+ * inputs (`nextFunctions`), with an AccumulateGrad node standing for a leaf.
+ */
+import type { Tensor } from "../tensor.js";
+
+export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
+
+export abstract class Node {
+  /** Engine scratch: incoming grad and pending dependency count during one backward pass. */
+  _grad: Tensor | null = null;
+  _deps = 0;
+  /** Tensor hooks (registerHook / retainGrad) of the tensor this node produces. */
+  _preHooks: TensorHook[] | null = null;
+
+  constructor(readonly next: readonly (Node | null)[]) {}
+
+  abstract name(): string;
+
+  /** PyTorch's `next_functions`: `[node | null, inputNr]` per input (every node here has one output). */
+  get nextFunctions(): [Node | null, number][] {
+    return this.next.map((n) => [n, 0]);
+  }
+
+  toString(): string { return `<${this.name()} object>`; }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+
+  /** Drop saved tensors (after a backward pass without retainGraph). */
+  releaseSaved(): void {}
+
+  addPreHook(fn: TensorHook): { remove(): void } {
+    const hooks = (this._preHooks ??= []);
+    hooks.push(fn);
+    return { remove: () => { const i = hooks.indexOf(fn); if (i >= 0) hooks.splice(i, 1); } };
+  }
+}
+
+/** A gradient rule: PyTorch's derivatives.yaml entry for one op, written in Tensor ops
+ *  so that `createGraph` makes higher-order gradients for free. Returns one gradient
+ *  (or null) per input; it only needs to compute those with `node.needsInputGrad(i)`. */
+export interface GradRule {
+  readonly name: string;
+  backward(node: FnNode, grad: Tensor): (Tensor | null)[];
+}
+
+const SECOND_BACKWARD =
+  "Trying to backward through the graph a second time (or directly access saved tensors after they have " +
+  "already been freed). Saved intermediate values of the graph are freed when you call .backward() or " +
+  "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or " +
+  "if you need to access saved tensors after calling backward.";
+
+export class FnNode extends Node {
+  private _saved: Tensor[] | null;
+  private readonly _versions: number[] | null;
+  private _released = false;
+
+  constructor(
+    readonly rule: GradRule,
+    next: readonly (Node | null)[],
+    saved: Tensor[] | null,
+    /** Non-tensor facts the rule needs (shapes, dims, scalars). */
+    readonly attrs: any,
+  ) {
+    super(next);
+    this._saved = saved;
+    this._versions = saved === null ? null : saved.map((t) => t._storage.version);
+  }
+
+  name(): string { return this.rule.name; }
+
+  needsInputGrad(i: number): boolean { return this.next[i] !== null && this.next[i] !== undefined; }
+
+  /** The tensors saved in forward, checked against in-place changes since. */
+  get saved(): Tensor[] {
+    const saved = this._saved;
+    if (saved === null) {
+      if (this._released) throw new Error(SECOND_BACKWARD);
+      return [];
+    }
+    for (let i = 0; i < saved.length; i++) {
+      const t = saved[i]!;
+      if (t._storage.version !== this._versions![i]) {
+        const typeName = t.dtype === "float64" ? "DoubleTensor" : t.dtype === "int32" ? "IntTensor" : t.dtype === "bool" ? "BoolTensor" : "FloatTensor";
+        throw new Error(
+          "one of the variables needed for gradient computation has been modified by an inplace operation: " +
+          `[torch.${typeName} [${t.shape.join(", ")}]], which is output 0 of ${t.gradFn ? t.gradFn.name() : "a leaf"}, ` +
+          `is at version ${t._storage.version}; expected version ${this._versions![i]} instead. Hint: the backtrace ` +
+          "further above can show the operation that failed to compute its gradient.",
+        );
+      }
+    }
+    return saved;
+  }
+
+  override releaseSaved(): void {
+    if (this._saved === null) return;
+    for (const t of this._saved) t._releaseAlias();
+    this._saved = null;
+    this._released = true;
+  }
+}
+
+/** The node standing for a leaf tensor: accumulates into `variable.grad`. */
+export class AccumulateGrad extends Node {
+  constructor(readonly variable: Tensor) { super([]); }
+  name(): string { return "AccumulateGrad"; }
+}

@@ -1,0 +1,112 @@
+/**
+ * The backend contract: a small, dumb set of primitives over storage handles.
+ * Shapes, broadcasting, dtype promotion and autograd live above it (src/ops,
+ * src/tensor.ts); each backend only moves and computes numbers.
+ *
+ * Conventions shared by every method:
+ * - Offsets, strides and counts are in elements, never bytes.
+ * - A strided operand is (handle, offset, strides): element `idx` of a tensor of
+ *   `shape` lives at `offset + sum(idx[d] * strides[d])`. A stride may be 0
+ *   (broadcast) and strides may describe any permutation (transposes), so the
+ *   ops layer never copies to broadcast or transpose.
+ * - Outputs are fresh contiguous row-major storages starting at element 0,
+ *   unless said otherwise.
+ * - The float kernels (float32/float64) are where speed matters; int32 and bool
+ *   support only what the comments say.
+ */
+import type { DType, TypedArray } from "../dtype.js";
+
+/** Opaque storage reference: a typed array (js) or a byte pointer into linear memory (wasm). */
+export type Handle = unknown;
+
+/** Unary ops. NEG, ABS, SIGN and RELU accept int32 too; the rest float only. */
+export const Un = {
+  NEG: 0, ABS: 1, EXP: 2, LOG: 3, SQRT: 4, SIN: 5, COS: 6, TANH: 7, SIGMOID: 8, RELU: 9, SIGN: 10,
+} as const;
+export type UnOp = (typeof Un)[keyof typeof Un];
+
+/**
+ * Binary ops. Arithmetic (ADD..MINIMUM) writes `dtype`; comparisons (EQ..GE) write bool
+ * (one byte, 0 or 1). All accept float32/float64/int32; int32 DIV truncates (the ops
+ * layer promotes to float before dividing, as PyTorch's true division).
+ * POW follows Math.pow; MAXIMUM/MINIMUM propagate NaN like torch.maximum.
+ */
+export const Bin = {
+  ADD: 0, SUB: 1, MUL: 2, DIV: 3, POW: 4, MAXIMUM: 5, MINIMUM: 6,
+  EQ: 7, NE: 8, LT: 9, LE: 10, GT: 11, GE: 12,
+} as const;
+export type BinOp = (typeof Bin)[keyof typeof Bin];
+
+/**
+ * Reductions along the middle axis of a contiguous [outer, axis, inner] block.
+ * SUM/PROD/MAX/MIN write `dtype`; ARGMAX/ARGMIN write int32 (index along the axis,
+ * first occurrence on ties). MAX/MIN propagate NaN and ARGMAX/ARGMIN point at the
+ * first NaN, as PyTorch does. axis == 0: SUM gives 0, PROD 1 (MAX etc. are never
+ * asked for an empty axis). float32 and float64 and int32.
+ */
+export const Red = { SUM: 0, PROD: 1, MAX: 2, MIN: 3, ARGMAX: 4, ARGMIN: 5 } as const;
+export type RedOp = (typeof Red)[keyof typeof Red];
+
+export interface Backend {
+  readonly name: "js" | "wasm";
+
+  /** A new zero-filled storage of `numel` elements of `dtype`. Throws PyTorch's
+   *  "not enough memory: you tried to allocate N bytes" when it cannot, leaving
+   *  the backend usable. numel may be 0. */
+  alloc(dtype: DType, numel: number): Handle;
+  /** Release storage made by `alloc`. */
+  free(h: Handle, dtype: DType, numel: number): void;
+  /** Copy `src` (of the typed-array kind of `dtype`) into the storage at element `offset`. */
+  write(h: Handle, dtype: DType, src: TypedArray, offset: number): void;
+  /** A copy (never a view into backend memory) of `numel` elements from element `offset`. */
+  read(h: Handle, dtype: DType, offset: number, numel: number): TypedArray;
+  /** Set `n` elements from element `offset` to `value` (cast to dtype; bool: value != 0). */
+  fill(h: Handle, dtype: DType, value: number, offset: number, n: number): void;
+
+  /** Strided copy with cast: dst[idx] = cast(src[idx]) for every idx of `shape`.
+   *  Both sides strided (dst strides may describe a view being written in place).
+   *  Casting follows PyTorch: float->int truncates toward zero, anything->bool is x != 0,
+   *  bool->number is 0/1. */
+  copy(
+    src: Handle, srcDtype: DType, srcOffset: number, srcStrides: readonly number[],
+    dst: Handle, dstDtype: DType, dstOffset: number, dstStrides: readonly number[],
+    shape: readonly number[],
+  ): void;
+
+  /** out[i] = op(x[xOffset + i]) for i < n; x and out contiguous, both `dtype`. */
+  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): void;
+
+  /** out[idx] = op(a[idx], b[idx]) over `shape` with strided (maybe broadcast) a and b,
+   *  both of `dtype`; out contiguous (bool for comparisons). */
+  binary(
+    op: BinOp, dtype: DType,
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, shape: readonly number[],
+  ): void;
+
+  /** out[idx] = cond[idx] ? a[idx] : b[idx]; cond bool, a/b/out `dtype`, all strided but out. */
+  where(
+    dtype: DType,
+    cond: Handle, cOffset: number, cStrides: readonly number[],
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, shape: readonly number[],
+  ): void;
+
+  /** Reduce the contiguous [outer, axis, inner] block at xOffset into contiguous [outer, inner]. */
+  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void;
+
+  /** Batched matmul: out[bi] (m x n, contiguous) = a[bi] (m x k) @ b[bi] (k x n).
+   *  Each operand strided as [batch, row, col] (strides of 3 numbers, batch stride may be 0).
+   *  float32 and float64 only. */
+  matmul(
+    dtype: DType,
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, batch: number, m: number, k: number, n: number,
+  ): void;
+
+  /** Bytes the backend holds from its host (wasm: the size of linear memory; js: 0). */
+  heapBytes(): number;
+}

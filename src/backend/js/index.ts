@@ -1,0 +1,250 @@
+/**
+ * The pure-TypeScript backend: plain loops over typed arrays. It is the reference the
+ * Wasm backend is checked against and the baseline the benchmarks compare with.
+ * A handle is the typed array itself; nothing is allocated per element.
+ */
+import { Bin, Red, Un, type Backend, type BinOp, type Handle, type RedOp, type UnOp } from "../backend.js";
+import { itemSize, typedArrayFor, type DType, type TypedArray } from "../../dtype.js";
+
+type Arr = TypedArray;
+const MAX_BYTES = 2 ** 31;
+
+function outOfMemory(bytes: number): Error {
+  return new Error(`not enough memory: you tried to allocate ${bytes} bytes`);
+}
+
+const unaryFns: ((x: number) => number)[] = [];
+unaryFns[Un.NEG] = (x) => -x;
+unaryFns[Un.ABS] = Math.abs;
+unaryFns[Un.EXP] = Math.exp;
+unaryFns[Un.LOG] = Math.log;
+unaryFns[Un.SQRT] = Math.sqrt;
+unaryFns[Un.SIN] = Math.sin;
+unaryFns[Un.COS] = Math.cos;
+unaryFns[Un.TANH] = Math.tanh;
+unaryFns[Un.SIGMOID] = (x) => 1 / (1 + Math.exp(-x));
+unaryFns[Un.RELU] = (x) => (x > 0 ? x : x === x ? 0 : x);
+unaryFns[Un.SIGN] = (x) => (x > 0 ? 1 : x < 0 ? -1 : x === x ? 0 : x);
+
+const binaryFns: ((a: number, b: number) => number)[] = [];
+binaryFns[Bin.ADD] = (a, b) => a + b;
+binaryFns[Bin.SUB] = (a, b) => a - b;
+binaryFns[Bin.MUL] = (a, b) => a * b;
+binaryFns[Bin.DIV] = (a, b) => a / b;
+binaryFns[Bin.POW] = Math.pow;
+binaryFns[Bin.MAXIMUM] = (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
+binaryFns[Bin.MINIMUM] = (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
+binaryFns[Bin.EQ] = (a, b) => (a === b ? 1 : 0);
+binaryFns[Bin.NE] = (a, b) => (a !== b ? 1 : 0);
+binaryFns[Bin.LT] = (a, b) => (a < b ? 1 : 0);
+binaryFns[Bin.LE] = (a, b) => (a <= b ? 1 : 0);
+binaryFns[Bin.GT] = (a, b) => (a > b ? 1 : 0);
+binaryFns[Bin.GE] = (a, b) => (a >= b ? 1 : 0);
+
+/** Integer results of int32 arithmetic wrap like int32 and divide truncating. */
+function intBinary(op: BinOp): (a: number, b: number) => number {
+  switch (op) {
+    case Bin.ADD: return (a, b) => (a + b) | 0;
+    case Bin.SUB: return (a, b) => (a - b) | 0;
+    case Bin.MUL: return (a, b) => Math.imul(a, b);
+    case Bin.DIV: return (a, b) => (b === 0 ? 0 : (a / b) | 0);
+    case Bin.POW: return (a, b) => Math.pow(a, b) | 0;
+    default: return binaryFns[op]!;
+  }
+}
+
+/**
+ * Visit every index of `shape` in row-major order, calling `body` with the flat
+ * positions of up to three strided operands. The innermost dimension runs as a
+ * tight loop; outer dimensions advance odometer-style (no allocation per element).
+ */
+function forEachStrided3(
+  shape: readonly number[],
+  s0: readonly number[], o0: number,
+  s1: readonly number[], o1: number,
+  s2: readonly number[], o2: number,
+  body: (i: number, p0: number, p1: number, p2: number) => void,
+): void {
+  const nd = shape.length;
+  let total = 1;
+  for (let d = 0; d < nd; d++) total *= shape[d]!;
+  if (total === 0) return;
+  if (nd === 0) { body(0, o0, o1, o2); return; }
+  const inner = shape[nd - 1]!;
+  const i0 = s0[nd - 1]!, i1 = s1[nd - 1]!, i2 = s2[nd - 1]!;
+  const idx = new Array<number>(nd).fill(0);
+  let p0 = o0, p1 = o1, p2 = o2;
+  let out = 0;
+  for (;;) {
+    for (let j = 0, q0 = p0, q1 = p1, q2 = p2; j < inner; j++, q0 += i0, q1 += i1, q2 += i2) body(out++, q0, q1, q2);
+    // advance the outer odometer
+    let d = nd - 2;
+    for (; d >= 0; d--) {
+      idx[d]!++;
+      p0 += s0[d]!; p1 += s1[d]!; p2 += s2[d]!;
+      if (idx[d]! < shape[d]!) break;
+      p0 -= s0[d]! * shape[d]!; p1 -= s1[d]! * shape[d]!; p2 -= s2[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+const NO_STRIDES: number[] = [];
+function zeros(n: number): number[] { return n === 0 ? NO_STRIDES : new Array<number>(n).fill(0); }
+
+function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d]!;
+  }
+  return true;
+}
+
+function castFn(from: DType, to: DType): (x: number) => number {
+  if (to === "bool") return (x) => (x !== 0 ? 1 : 0); // NaN != 0 -> true, as PyTorch
+  if (to === "int32" && (from === "float32" || from === "float64")) return (x) => Math.trunc(x) | 0;
+  return (x) => x;
+}
+
+export class JsBackend implements Backend {
+  readonly name = "js" as const;
+
+  alloc(dtype: DType, numel: number): Handle {
+    const bytes = numel * itemSize(dtype);
+    if (bytes > MAX_BYTES) throw outOfMemory(bytes);
+    try {
+      return typedArrayFor(dtype, numel);
+    } catch {
+      throw outOfMemory(bytes);
+    }
+  }
+
+  free(_h: Handle): void { /* garbage-collected */ }
+
+  write(h: Handle, _dtype: DType, src: TypedArray, offset: number): void {
+    (h as Arr).set(src, offset);
+  }
+
+  read(h: Handle, _dtype: DType, offset: number, numel: number): TypedArray {
+    return (h as Arr).slice(offset, offset + numel);
+  }
+
+  fill(h: Handle, dtype: DType, value: number, offset: number, n: number): void {
+    const v = dtype === "bool" ? (value !== 0 ? 1 : 0) : value;
+    (h as Arr).fill(v, offset, offset + n);
+  }
+
+  copy(
+    src: Handle, srcDtype: DType, srcOffset: number, srcStrides: readonly number[],
+    dst: Handle, dstDtype: DType, dstOffset: number, dstStrides: readonly number[],
+    shape: readonly number[],
+  ): void {
+    const s = src as Arr, d = dst as Arr;
+    const cast = castFn(srcDtype, dstDtype);
+    if (srcDtype === dstDtype && isContiguous(shape, srcStrides) && isContiguous(shape, dstStrides)) {
+      let n = 1;
+      for (const x of shape) n *= x;
+      d.set(s.subarray(srcOffset, srcOffset + n), dstOffset);
+      return;
+    }
+    forEachStrided3(shape, srcStrides, srcOffset, dstStrides, dstOffset, zeros(shape.length), 0,
+      (_i, ps, pd) => { d[pd] = cast(s[ps]!); });
+  }
+
+  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): void {
+    const a = x as Arr, o = out as Arr;
+    const f = unaryFns[op]!;
+    if (dtype === "int32" && op === Un.NEG) { for (let i = 0; i < n; i++) o[i] = -a[xOffset + i]! | 0; return; }
+    for (let i = 0; i < n; i++) o[i] = f(a[xOffset + i]!);
+  }
+
+  binary(
+    op: BinOp, dtype: DType,
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, shape: readonly number[],
+  ): void {
+    const x = a as Arr, y = b as Arr, o = out as Arr;
+    const f = dtype === "int32" ? intBinary(op) : binaryFns[op]!;
+    if (isContiguous(shape, aStrides) && isContiguous(shape, bStrides)) {
+      let n = 1;
+      for (const s of shape) n *= s;
+      for (let i = 0; i < n; i++) o[i] = f(x[aOffset + i]!, y[bOffset + i]!);
+      return;
+    }
+    forEachStrided3(shape, aStrides, aOffset, bStrides, bOffset, zeros(shape.length), 0,
+      (i, pa, pb) => { o[i] = f(x[pa]!, y[pb]!); });
+  }
+
+  where(
+    _dtype: DType,
+    cond: Handle, cOffset: number, cStrides: readonly number[],
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, shape: readonly number[],
+  ): void {
+    const c = cond as Arr, x = a as Arr, y = b as Arr, o = out as Arr;
+    forEachStrided3(shape, cStrides, cOffset, aStrides, aOffset, bStrides, bOffset,
+      (i, pc, pa, pb) => { o[i] = c[pc] ? x[pa]! : y[pb]!; });
+  }
+
+  reduce(op: RedOp, _dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+    const a = x as Arr, o = out as Arr;
+    for (let i = 0; i < outer; i++) {
+      for (let j = 0; j < inner; j++) {
+        const base = xOffset + i * axis * inner + j;
+        let acc: number;
+        switch (op) {
+          case Red.SUM: acc = 0; for (let k = 0; k < axis; k++) acc += a[base + k * inner]!; break;
+          case Red.PROD: acc = 1; for (let k = 0; k < axis; k++) acc *= a[base + k * inner]!; break;
+          case Red.MAX: case Red.MIN: case Red.ARGMAX: case Red.ARGMIN: {
+            const isMax = op === Red.MAX || op === Red.ARGMAX;
+            let best = a[base]!, bi = 0;
+            if (best === best) {
+              for (let k = 1; k < axis; k++) {
+                const v = a[base + k * inner]!;
+                if (v !== v) { best = v; bi = k; break; }
+                if (isMax ? v > best : v < best) { best = v; bi = k; }
+              }
+            }
+            acc = op === Red.MAX || op === Red.MIN ? best : bi;
+            break;
+          }
+          default: throw new Error(`unknown reduction ${op}`);
+        }
+        o[i * inner + j] = acc;
+      }
+    }
+  }
+
+  matmul(
+    _dtype: DType,
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, batch: number, m: number, k: number, n: number,
+  ): void {
+    const x = a as Arr, y = b as Arr, o = out as Arr;
+    const [abs, ars, acs] = aStrides as [number, number, number];
+    const [bbs, brs, bcs] = bStrides as [number, number, number];
+    for (let bi = 0; bi < batch; bi++) {
+      const ob = bi * m * n;
+      for (let i = 0; i < m; i++) {
+        const orow = ob + i * n;
+        for (let j = 0; j < n; j++) o[orow + j] = 0;
+        const arow = aOffset + bi * abs + i * ars;
+        // i-k-j order: the inner loop walks a row of b and of out
+        for (let p = 0; p < k; p++) {
+          const av = x[arow + p * acs]!;
+          const brow = bOffset + bi * bbs + p * brs;
+          for (let j = 0; j < n; j++) o[orow + j] += av * y[brow + j * bcs]!;
+        }
+      }
+    }
+  }
+
+  heapBytes(): number { return 0; }
+}
+
+export const jsBackend = new JsBackend();

@@ -1,0 +1,29 @@
+/** Which backend new tensors are made on. Tensors remember theirs (storage.backend). */
+import type { Backend } from "./backend.js";
+import { jsBackend } from "./js/index.js";
+
+export type BackendName = "wasm" | "js";
+
+let wasm: Backend | null = null;
+let currentName: BackendName = "wasm";
+
+export function installWasmBackend(be: Backend): void { wasm = be; }
+export function isInitialised(): boolean { return wasm !== null; }
+
+export function setBackend(name: BackendName): void {
+  if (name !== "wasm" && name !== "js") throw new Error(`unknown backend "${String(name)}": expected "wasm" or "js"`);
+  currentName = name;
+}
+
+export function getBackend(): BackendName { return currentName; }
+
+export function backendByName(name: BackendName): Backend {
+  if (name === "js") return jsBackend;
+  if (wasm === null) throw new Error("wasmgrad is not initialised: call init() first");
+  return wasm;
+}
+
+/** The backend new tensors are made on. */
+export function currentBackend(): Backend {
+  return currentName === "js" ? jsBackend : backendByName("wasm");
+}

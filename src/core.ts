@@ -1,0 +1,161 @@
+/**
+ * wasmgrad's public surface, not started: `init({ module })` first. The package's
+ * main entry (index.ts) is this plus an embedded binary started with top-level await.
+ * Nothing here imports `node:` modules, so it runs in browsers, Deno, Bun and workerd.
+ */
+import { installWasmBackend, isInitialised } from "./backend/registry.js";
+import { instantiate } from "./backend/wasm/loader.js";
+import { WasmBackend } from "./backend/wasm/index.js";
+import { Tensor, type DimArg, type IndexArg, type TensorOrScalar } from "./tensor.js";
+import { stats, openScope, closeScope, type Disposable } from "./storage.js";
+import * as E from "./ops/elementwise.js";
+import * as M from "./ops/movement.js";
+import * as autogradFns from "./autograd/functions.js";
+
+export { Tensor };
+export type { DimArg, IndexArg, TensorOrScalar };
+export type { DType, TypedArray } from "./dtype.js";
+export { float32, float64, int32, bool } from "./dtype.js";
+export { setBackend, getBackend, type BackendName } from "./backend/registry.js";
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled, type GradModeGuard } from "./autograd/grad_mode.js";
+export { Node, AccumulateGrad } from "./autograd/node.js";
+export {
+  tensor, fromArray, zeros, ones, empty, full, rand, randn, arange, linspace, eye,
+  zerosLike, onesLike, fullLike, randnLike, randLike, emptyLike, manualSeed, type CreateOptions,
+} from "./creation.js";
+
+// ---- start-up ----------------------------------------------------------------------------------
+
+let starting: Promise<void> | null = null;
+
+/** Start the Wasm core from a compiled `WebAssembly.Module` or the binary's bytes. Idempotent. */
+export function init(opts: { module?: WebAssembly.Module | BufferSource } = {}): Promise<void> {
+  if (isInitialised()) return Promise.resolve();
+  if (starting !== null) return starting;
+  if (opts.module === undefined) {
+    return Promise.reject(new Error("wasmgrad/core: init() needs { module }: a WebAssembly.Module or the bytes of wasmgrad.wasm"));
+  }
+  starting = instantiate(opts.module).then(
+    (exports: any) => { installWasmBackend(new WasmBackend(exports)); },
+    (err: unknown) => { starting = null; throw err; },
+  );
+  return starting!;
+}
+
+// ---- memory ------------------------------------------------------------------------------------
+
+import { backendByName } from "./backend/registry.js";
+
+export interface MemoryInfo { tensors: number; bytesInUse: number; peakBytes: number; wasmHeapBytes: number }
+
+export function memory(): MemoryInfo {
+  return {
+    tensors: stats.tensors,
+    bytesInUse: stats.bytesInUse,
+    peakBytes: stats.peakBytes,
+    wasmHeapBytes: isInitialised() ? backendByName("wasm").heapBytes() : 0,
+  };
+}
+
+/** Run `fn`; dispose every tensor it made that is not part of its result. */
+export function tidy<T>(fn: () => T): T {
+  openScope();
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    closeScope(new Set());
+    throw e;
+  }
+  const keep = new Set<Disposable>();
+  collectTensors(result, keep);
+  closeScope(keep);
+  return result;
+}
+
+function collectTensors(x: unknown, into: Set<Disposable>, depth = 0): void {
+  if (depth > 8 || x === null || typeof x !== "object") return;
+  if (x instanceof Tensor) { into.add(x); return; }
+  if (Array.isArray(x)) { for (const v of x) collectTensors(v, into, depth + 1); return; }
+  if (x instanceof Promise) throw new Error("tidy(fn): fn must be synchronous (it returned a Promise)");
+  for (const v of Object.values(x)) collectTensors(v, into, depth + 1);
+}
+
+/** Dispose tensors (or arrays/objects of tensors). */
+export function dispose(x: unknown): void {
+  const s = new Set<Disposable>();
+  collectTensors(x, s);
+  for (const t of s) t.dispose();
+}
+
+// ---- module functions (torch.X for every Tensor method PyTorch also offers as torch.X) -------------
+
+type T = Tensor;
+export const add = (a: T, b: TensorOrScalar, opts?: { alpha?: number }) => a.add(b, opts);
+export const sub = (a: T, b: TensorOrScalar, opts?: { alpha?: number }) => a.sub(b, opts);
+export const mul = (a: T, b: TensorOrScalar) => a.mul(b);
+export const div = (a: T, b: TensorOrScalar) => a.div(b);
+export const pow = (a: T, b: TensorOrScalar) => a.pow(b);
+export const neg = (a: T) => a.neg();
+export const abs = (a: T) => a.abs();
+export const exp = (a: T) => a.exp();
+export const log = (a: T) => a.log();
+export const sqrt = (a: T) => a.sqrt();
+export const sin = (a: T) => a.sin();
+export const cos = (a: T) => a.cos();
+export const tanh = (a: T) => a.tanh();
+export const sigmoid = (a: T) => a.sigmoid();
+export const relu = (a: T) => a.relu();
+export const sign = (a: T) => a.sign();
+export const clamp = (a: T, min?: number | null, max?: number | null) => a.clamp(min, max);
+export const clip = clamp;
+export const maximum = (a: T, b: T) => a.maximum(b);
+export const minimum = (a: T, b: T) => a.minimum(b);
+export const eq = (a: T, b: TensorOrScalar) => a.eq(b);
+export const ne = (a: T, b: TensorOrScalar) => a.ne(b);
+export const lt = (a: T, b: TensorOrScalar) => a.lt(b);
+export const le = (a: T, b: TensorOrScalar) => a.le(b);
+export const gt = (a: T, b: TensorOrScalar) => a.gt(b);
+export const ge = (a: T, b: TensorOrScalar) => a.ge(b);
+export const all = (a: T, dim?: number, keepdim?: boolean) => a.all(dim, keepdim);
+export const any = (a: T, dim?: number, keepdim?: boolean) => a.any(dim, keepdim);
+export const sum = (a: T, dim?: DimArg, keepdim?: boolean) => a.sum(dim, keepdim);
+export const mean = (a: T, dim?: DimArg, keepdim?: boolean) => a.mean(dim, keepdim);
+export const prod = (a: T, dim?: number, keepdim?: boolean) => a.prod(dim, keepdim);
+export function max(a: T): T;
+export function max(a: T, dim: number, keepdim?: boolean): ReturnType<T["max"]>;
+export function max(a: T, dim?: number, keepdim?: boolean) { return dim === undefined ? a.max() : a.max(dim, keepdim); }
+export function min(a: T): T;
+export function min(a: T, dim: number, keepdim?: boolean): ReturnType<T["min"]>;
+export function min(a: T, dim?: number, keepdim?: boolean) { return dim === undefined ? a.min() : a.min(dim, keepdim); }
+export const argmax = (a: T, dim?: number, keepdim?: boolean) => a.argmax(dim, keepdim);
+export const argmin = (a: T, dim?: number, keepdim?: boolean) => a.argmin(dim, keepdim);
+export const var_ = (a: T, dim?: DimArg, keepdim?: boolean) => a.var(dim, keepdim);
+export { var_ as var };
+export const std = (a: T, dim?: DimArg, keepdim?: boolean) => a.std(dim, keepdim);
+export const logsumexp = (a: T, dim: DimArg, keepdim?: boolean) => a.logsumexp(dim, keepdim);
+export const norm = (a: T, p?: number, dim?: DimArg, keepdim?: boolean) => a.norm(p, dim, keepdim);
+export const matmul = (a: T, b: T) => a.matmul(b);
+export const mm = (a: T, b: T) => a.mm(b);
+export const t = (a: T) => a.t();
+export const reshape = (a: T, ...shape: (number | number[])[]) => a.reshape(...shape);
+export const transpose = (a: T, d0: number, d1: number) => a.transpose(d0, d1);
+export const permute = (a: T, ...dims: (number | number[])[]) => a.permute(...dims);
+export const unsqueeze = (a: T, d: number) => a.unsqueeze(d);
+export const squeeze = (a: T, d?: number) => a.squeeze(d);
+export const flatten = (a: T, start?: number, end?: number) => a.flatten(start, end);
+export const clone = (a: T) => a.clone();
+export const softmax = (a: T, dim: number) => a.softmax(dim);
+export const logSoftmax = (a: T, dim: number) => a.logSoftmax(dim);
+export const detach = (a: T) => a.detach();
+export const numel = (a: T) => a.numel();
+export const cat = (tensors: T[], dim = 0) => M.cat(tensors, dim);
+export const concat = cat;
+export const stack = (tensors: T[], dim = 0) => M.stack(tensors, dim);
+export const where = (cond: T, a: TensorOrScalar, b: TensorOrScalar) => E.where(cond, a, b);
+export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+
+export const autograd = {
+  grad: autogradFns.grad,
+  backward: autogradFns.backward,
+};

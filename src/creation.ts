@@ -1,0 +1,193 @@
+/** Tensor factories: tensor, zeros, ones, full, empty, rand, randn, arange, linspace, eye, *Like, fromArray. */
+import { currentBackend } from "./backend/registry.js";
+import { dtypeOfTypedArray, isDType, isFloating, typedArrayFor, type DType, type TypedArray } from "./dtype.js";
+import { numelOf, parseShapeArgs } from "./shape.js";
+import { allocTensor, Tensor } from "./tensor.js";
+
+export interface CreateOptions { dtype?: DType; requiresGrad?: boolean }
+
+function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
+  if (opts?.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function checkDtype(dtype: unknown): DType {
+  if (dtype === undefined) return "float32";
+  if (!isDType(dtype)) throw new TypeError(`unsupported dtype ${String(dtype)}: expected "float32", "float64", "int32" or "bool"`);
+  return dtype;
+}
+
+function fromFlat(data: ArrayLike<number>, shape: number[], dtype: DType): Tensor {
+  const be = currentBackend();
+  const t = allocTensor(be, dtype, shape);
+  let arr: TypedArray;
+  if (ArrayBuffer.isView(data) && dtypeOfTypedArray(data as unknown as ArrayBufferView) === dtype) arr = data as TypedArray;
+  else {
+    arr = typedArrayFor(dtype, data.length);
+    if (dtype === "bool") for (let i = 0; i < data.length; i++) arr[i] = data[i] ? 1 : 0;
+    else if (dtype === "int32") for (let i = 0; i < data.length; i++) arr[i] = Math.trunc(data[i]!);
+    else arr.set(data);
+  }
+  if (arr.length > 0) be.write(t._storage.handle, dtype, arr, 0);
+  return t;
+}
+
+/** torch.tensor: numbers, booleans, nested arrays, typed arrays (or a Tensor, copied). */
+export function tensor(data: unknown, opts?: CreateOptions): Tensor {
+  if (data instanceof Tensor) {
+    const flat = data.toArray();
+    return finish(fromFlat(flat, data.shape.slice(), opts?.dtype !== undefined ? checkDtype(opts.dtype) : data.dtype), opts);
+  }
+  if (ArrayBuffer.isView(data)) {
+    const kind = dtypeOfTypedArray(data);
+    if (kind === null) throw new TypeError("torch.tensor: unsupported typed array (use Float32Array, Float64Array, Int32Array or Uint8Array)");
+    const a = data as TypedArray;
+    return finish(fromFlat(a, [a.length], opts?.dtype !== undefined ? checkDtype(opts.dtype) : kind), opts);
+  }
+  const shape: number[] = [];
+  let probe: unknown = data;
+  while (Array.isArray(probe)) { shape.push(probe.length); probe = probe[0]; }
+  const flat: number[] = [];
+  let allBool = true, sawValue = false;
+  const walk = (v: unknown, d: number): void => {
+    if (d === shape.length) {
+      if (typeof v === "boolean") { flat.push(v ? 1 : 0); sawValue = true; return; }
+      if (typeof v === "number") { flat.push(v); allBool = false; sawValue = true; return; }
+      if (Array.isArray(v)) throw new Error(`expected sequence of length ${shape[d - 1]} at dim ${d - 1} (got ${v.length})`);
+      throw new TypeError(`Could not infer dtype of ${v === null ? "null" : typeof v}`);
+    }
+    if (!Array.isArray(v)) throw new Error(`expected sequence of length ${shape[d]} at dim ${d} (got ${typeof v})`);
+    if (v.length !== shape[d]) throw new Error(`expected sequence of length ${shape[d]} at dim ${d} (got ${v.length})`);
+    for (const x of v) walk(x, d + 1);
+  };
+  walk(data, 0);
+  const dtype = opts?.dtype !== undefined ? checkDtype(opts.dtype) : sawValue && allBool ? "bool" : "float32";
+  return finish(fromFlat(flat, shape, dtype), opts);
+}
+
+/** A tensor over a copy of `typed` with `shape` (dtype from the array kind). */
+export function fromArray(typed: TypedArray, shape?: number[], opts?: { requiresGrad?: boolean }): Tensor {
+  const kind = dtypeOfTypedArray(typed);
+  if (kind === null) throw new TypeError("fromArray: expected a Float32Array, Float64Array, Int32Array or Uint8Array");
+  const s = shape ?? [typed.length];
+  if (numelOf(s) !== typed.length) throw new Error(`shape '[${s.join(", ")}]' is invalid for input of size ${typed.length}`);
+  return finish(fromFlat(typed, s.slice(), kind), opts);
+}
+
+function filled(args: unknown[], value: (dtype: DType) => number): Tensor {
+  const { shape, opts } = parseShapeArgs(args);
+  for (const d of shape) if (d < 0) throw new Error(`Trying to create tensor with negative dimension ${d}: [${shape.join(", ")}]`);
+  const dtype = checkDtype(opts.dtype);
+  const be = currentBackend();
+  const t = allocTensor(be, dtype, shape);
+  const v = value(dtype);
+  if (v !== 0 && t.numel() > 0) be.fill(t._storage.handle, dtype, v, 0, t.numel());
+  return finish(t, opts as CreateOptions);
+}
+
+export function zeros(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 0); }
+export function ones(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 1); }
+/** Uninitialised in PyTorch; zero-filled here (storage is always zeroed). */
+export function empty(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 0); }
+
+export function full(shape: number[] | number, value: number | boolean, opts?: CreateOptions): Tensor {
+  const dtype = opts?.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
+  return filled([Array.isArray(shape) ? shape : [shape], { ...opts, dtype }], () => +value);
+}
+
+// ---- random numbers: a seeded xoshiro128** stream ---------------------------------------------------
+
+let rngState = new Uint32Array([0x9e3779b9, 0x243f6a88, 0xb7e15162, 0x7f4a7c15]);
+
+export function manualSeed(seed: number): void {
+  // splitmix32 expands the seed into the four state words
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  rngState = new Uint32Array([next(), next(), next(), next()]);
+  if (rngState.every((w) => w === 0)) rngState[0] = 1;
+}
+
+function nextUint32(): number {
+  const s = rngState;
+  const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
+  const t = s[1]! << 9;
+  s[2]! ^= s[0]!; s[3]! ^= s[1]!; s[1]! ^= s[2]!; s[0]! ^= s[3]!;
+  s[2]! ^= t;
+  s[3] = rotl(s[3]!, 11);
+  return result;
+}
+function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k))) >>> 0; }
+/** Uniform in [0, 1) with 53 random bits. */
+function uniform(): number { return (nextUint32() * 2 ** 21 + (nextUint32() >>> 11)) / 2 ** 53; }
+
+function random(args: unknown[], gen: () => number): Tensor {
+  const { shape, opts } = parseShapeArgs(args);
+  const dtype = checkDtype(opts.dtype);
+  if (!isFloating(dtype)) throw new Error(`"${args === undefined ? "rand" : "normal"}" not implemented for '${dtype}'`);
+  const n = numelOf(shape);
+  const data = typedArrayFor(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = gen();
+  return finish(fromFlat(data, shape, dtype), opts as CreateOptions);
+}
+
+export function rand(...args: (number | number[] | CreateOptions)[]): Tensor { return random(args, uniform); }
+export function randn(...args: (number | number[] | CreateOptions)[]): Tensor {
+  return random(args, () => {
+    // Box-Muller; 1 - u keeps log away from 0
+    const u = 1 - uniform(), v = uniform();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  });
+}
+
+// ---- ranges ---------------------------------------------------------------------------------
+
+export function arange(start: number, end?: number | CreateOptions, step?: number | CreateOptions, opts?: CreateOptions): Tensor {
+  const nums: number[] = [];
+  let o: CreateOptions | undefined = opts;
+  for (const a of [start, end, step]) {
+    if (typeof a === "number") nums.push(a);
+    else if (a !== undefined && a !== null && typeof a === "object") o = a as CreateOptions;
+  }
+  let [lo, hi, st] = nums.length === 1 ? [0, nums[0]!, 1] : nums.length === 2 ? [nums[0]!, nums[1]!, 1] : [nums[0]!, nums[1]!, nums[2]!];
+  if (st === 0) throw new Error("step must be nonzero");
+  if ((st > 0 && hi < lo) || (st < 0 && hi > lo)) throw new Error("upper bound and larger bound inconsistent with step sign");
+  const dtype = o?.dtype !== undefined ? checkDtype(o.dtype) : nums.every(Number.isInteger) ? "int32" : "float32";
+  const n = Math.max(0, Math.ceil((hi - lo) / st));
+  const data = typedArrayFor(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = lo + i * st;
+  return finish(fromFlat(data, [n], dtype), o);
+}
+
+export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new Error("number of steps must be non-negative");
+  const dtype = checkDtype(opts?.dtype);
+  const data = typedArrayFor(dtype, steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // PyTorch fills the first half from start and the second half from end (symmetric rounding)
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  return finish(fromFlat(data, [steps], dtype), opts);
+}
+
+export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
+  const cols = typeof m === "number" ? m : n;
+  const o = typeof m === "object" ? m : opts;
+  const dtype = checkDtype(o?.dtype);
+  const data = typedArrayFor(dtype, n * cols);
+  for (let i = 0; i < Math.min(n, cols); i++) data[i * cols + i] = 1;
+  return finish(fromFlat(data, [n, cols], dtype), o);
+}
+
+function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions { return { dtype: opts?.dtype ?? t.dtype, requiresGrad: opts?.requiresGrad }; }
+export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor { return zeros(t.shape, likeOpts(t, opts)); }
+export function onesLike(t: Tensor, opts?: CreateOptions): Tensor { return ones(t.shape, likeOpts(t, opts)); }
+export function fullLike(t: Tensor, value: number, opts?: CreateOptions): Tensor { return full(t.shape, value, likeOpts(t, opts)); }
+export function randnLike(t: Tensor, opts?: CreateOptions): Tensor { return randn(t.shape, likeOpts(t, opts)); }
+export function randLike(t: Tensor, opts?: CreateOptions): Tensor { return rand(t.shape, likeOpts(t, opts)); }
+export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor { return empty(t.shape, likeOpts(t, opts)); }

@@ -1,0 +1,58 @@
+/** Element types. The strings double as the exported `torch.float32` etc. */
+export type DType = "float32" | "float64" | "int32" | "bool";
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export const float32: DType = "float32";
+export const float64: DType = "float64";
+export const int32: DType = "int32";
+export const bool: DType = "bool";
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+export function isDType(x: unknown): x is DType {
+  return x === "float32" || x === "float64" || x === "int32" || x === "bool";
+}
+
+export function isFloating(dtype: DType): boolean {
+  return dtype === "float32" || dtype === "float64";
+}
+
+/** Bytes per element of the storage that holds a dtype (bool is one byte). */
+export function itemSize(dtype: DType): number {
+  return dtype === "float64" ? 8 : dtype === "bool" ? 1 : 4;
+}
+
+/** PyTorch's promotion between two tensors: bool < int32 < float32 < float64. */
+export function promoteTypes(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * Promotion of a tensor with a JS number (PyTorch's "wrapped scalar" rule): a number
+ * never raises a float tensor's dtype; a non-integer number makes an integer or bool
+ * tensor float32; an integer number makes a bool tensor int32.
+ */
+export function promoteWithScalar(t: DType, value: number | boolean): DType {
+  if (typeof value === "boolean") return t;
+  if (isFloating(t)) return t;
+  if (!Number.isInteger(value)) return "float32";
+  return t === "bool" ? "int32" : t;
+}
+
+export function typedArrayFor(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case "float32": return new Float32Array(n);
+    case "float64": return new Float64Array(n);
+    case "int32": return new Int32Array(n);
+    case "bool": return new Uint8Array(n);
+  }
+}
+
+export function dtypeOfTypedArray(a: ArrayBufferView): DType | null {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof Uint8Array) return "bool";
+  return null;
+}

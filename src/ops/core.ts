@@ -1,0 +1,82 @@
+/**
+ * Machinery every op uses: turning numbers into tensors, running raw kernels on
+ * the right backend, and recording a graph node when grad mode wants one.
+ */
+import type { Backend } from "../backend/backend.js";
+import { currentBackend } from "../backend/registry.js";
+import { FnNode, type GradRule, type Node } from "../autograd/node.js";
+import { isGradEnabled } from "../autograd/grad_mode.js";
+import { gradEdge } from "../autograd/engine.js";
+import { typedArrayFor, type DType } from "../dtype.js";
+import { allocTensor, Tensor, type TensorOrScalar } from "../tensor.js";
+import { isContiguous } from "../shape.js";
+
+export { allocTensor };
+
+export function handleOf(t: Tensor): unknown {
+  t._assertLive();
+  return t._storage.handle;
+}
+
+/** A one-element tensor holding `value` on `backend` (broadcast with stride 0 by kernels). */
+export function scalarTensor(value: number | boolean, dtype: DType, backend: Backend): Tensor {
+  const t = allocTensor(backend, dtype, []);
+  const arr = typedArrayFor(dtype, 1);
+  arr[0] = typeof value === "boolean" ? (value ? 1 : 0) : value;
+  backend.write(t._storage.handle, dtype, arr, 0);
+  return t;
+}
+
+/** The same values on another backend (a copy), for ops that mix backends. */
+export function moveTo(t: Tensor, backend: Backend): Tensor {
+  if (t._storage.backend === backend) return t;
+  const data = t.toArray();
+  const out = allocTensor(backend, t.dtype, t.shape.slice());
+  backend.write(out._storage.handle, t.dtype, data, 0);
+  return out;
+}
+
+export function backendOf(...ts: TensorOrScalar[]): Backend {
+  for (const t of ts) if (t instanceof Tensor) return t._storage.backend;
+  return currentBackend();
+}
+
+/** Raw strided copy with cast to a fresh contiguous tensor (no autograd). */
+export function castRaw(t: Tensor, dtype: DType): Tensor {
+  const be = t._storage.backend;
+  const out = allocTensor(be, dtype, t.shape.slice());
+  be.copy(handleOf(t), t.dtype, t._offset, t._strides, out._storage.handle, dtype, 0, out._strides, t.shape);
+  return out;
+}
+
+/** `t` itself when contiguous, else a contiguous copy (no autograd). */
+export function contiguousRaw(t: Tensor): Tensor {
+  return isContiguous(t.shape, t._strides) ? t : castRaw(t, t.dtype);
+}
+
+/** Whether an op on these inputs is recorded. */
+export function wantsGrad(a: Tensor, b?: Tensor | null, c?: Tensor | null): boolean {
+  if (!isGradEnabled()) return false;
+  return a.requiresGrad || (b != null && b.requiresGrad) || (c != null && c.requiresGrad);
+}
+
+/**
+ * Attach a graph node to `out` for a differentiable op. `inputs` are the tensors
+ * gradients flow to (null for a non-tensor argument); `saved` are kept (as aliases
+ * that hold their own storage reference) for the rule's backward.
+ */
+export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | null)[], saved: readonly Tensor[] | null, attrs: unknown = null): Tensor {
+  const next: (Node | null)[] = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    next[i] = t == null ? null : gradEdge(t);
+  }
+  const savedAliases = saved === null ? null : saved.map((t) => t._alias());
+  out.gradFn = new FnNode(rule, next, savedAliases, attrs);
+  return out;
+}
+
+/** Declare a gradient rule (PyTorch's node name + backward). */
+export function rule(name: string, backward: GradRule["backward"]): GradRule {
+  return { name, backward };
+}

@@ -1,0 +1,321 @@
+/**
+ * Elementwise ops. Each op: its forward (one kernel call) and its gradient rule
+ * (PyTorch's derivatives.yaml formula, in Tensor ops) side by side.
+ */
+import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
+import { isFloating, promoteTypes, promoteWithScalar, type DType } from "../dtype.js";
+import { broadcastShapes, broadcastStrides, numelOf, sameShape } from "../shape.js";
+import { Tensor, type TensorOrScalar } from "../tensor.js";
+import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
+import { sumToShape } from "./reduce.js";
+
+// ---- raw forward kernels (no autograd) -----------------------------------------------------
+
+const FLOAT_ONLY_UNARY = new Set<UnOp>([Un.EXP, Un.LOG, Un.SQRT, Un.SIN, Un.COS, Un.TANH, Un.SIGMOID]);
+
+export function unaryRaw(op: UnOp, x: Tensor): Tensor {
+  const be = x._storage.backend;
+  let src = x;
+  let dtype = x.dtype;
+  if (!isFloating(dtype) && (FLOAT_ONLY_UNARY.has(op) || dtype === "bool")) {
+    dtype = FLOAT_ONLY_UNARY.has(op) ? "float32" : "int32";
+    src = castRaw(x, dtype);
+  } else {
+    src = contiguousRaw(x);
+  }
+  const out = allocTensor(be, dtype, x.shape.slice());
+  be.unary(op, dtype, handleOf(src), src._offset, out._storage.handle, out.numel());
+  if (src !== x) src.dispose();
+  return out;
+}
+
+const COMPARISON = (op: BinOp) => op >= Bin.EQ;
+
+/** Tensor-or-number operand → tensor on `a`'s backend, and the dtype both compute in. */
+export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
+  const be = a._storage.backend;
+  let bt: Tensor;
+  let dtype: DType;
+  if (b instanceof Tensor) {
+    bt = moveTo(b, be);
+    dtype = promoteTypes(a.dtype, b.dtype);
+  } else {
+    dtype = promoteWithScalar(a.dtype, b);
+    bt = scalarTensor(b, dtype, be);
+  }
+  if (op === Bin.DIV && !isFloating(dtype)) dtype = "float32"; // true division
+  if (op === Bin.POW && !isFloating(dtype) && !(b instanceof Tensor) && (b as number) < 0) dtype = "float32";
+  if (dtype === "bool" && !COMPARISON(op)) dtype = "int32";
+  const shape = broadcastShapes(a.shape, bt.shape);
+  const a2 = a.dtype === dtype ? a : castRaw(a, dtype);
+  const b2 = bt.dtype === dtype ? bt : castRaw(bt, dtype);
+  const out = allocTensor(be, COMPARISON(op) ? "bool" : dtype, shape.slice());
+  be.binary(
+    op, dtype,
+    handleOf(a2), a2._offset, broadcastStrides(a2.shape, a2._strides, shape),
+    handleOf(b2), b2._offset, broadcastStrides(b2.shape, b2._strides, shape),
+    out._storage.handle, shape,
+  );
+  if (a2 !== a) a2.dispose();
+  if (b2 !== bt) b2.dispose();
+  if (bt !== b) bt.dispose();
+  return out;
+}
+
+// ---- unary ops ----------------------------------------------------------------------------
+
+function unary(op: UnOp, x: Tensor, r: ReturnType<typeof rule>, save: "input" | "output" | "none"): Tensor {
+  const out = unaryRaw(op, x);
+  if (wantsGrad(x)) record(out, r, [x], save === "input" ? [x] : save === "output" ? [out] : null);
+  return out;
+}
+
+const NegBackward = rule("NegBackward0", (_n, g) => [g.neg()]);
+export const neg = (x: Tensor) => unary(Un.NEG, x, NegBackward, "none");
+
+const AbsBackward = rule("AbsBackward0", (n, g) => [g.mul(n.saved[0]!.sign())]);
+export const abs = (x: Tensor) => unary(Un.ABS, x, AbsBackward, "input");
+
+const SignBackward = rule("SignBackward0", (_n, g) => [zerosLikeRaw(g)]);
+export const sign = (x: Tensor) => unary(Un.SIGN, x, SignBackward, "none");
+
+const ExpBackward = rule("ExpBackward0", (n, g) => [g.mul(n.saved[0]!)]);
+export const exp = (x: Tensor) => unary(Un.EXP, x, ExpBackward, "output");
+
+const LogBackward = rule("LogBackward0", (n, g) => [g.div(n.saved[0]!)]);
+export const log = (x: Tensor) => unary(Un.LOG, x, LogBackward, "input");
+
+const SqrtBackward = rule("SqrtBackward0", (n, g) => [g.div(n.saved[0]!.mul(2))]);
+export const sqrt = (x: Tensor) => unary(Un.SQRT, x, SqrtBackward, "output");
+
+const SinBackward = rule("SinBackward0", (n, g) => [g.mul(n.saved[0]!.cos())]);
+export const sin = (x: Tensor) => unary(Un.SIN, x, SinBackward, "input");
+
+const CosBackward = rule("CosBackward0", (n, g) => [g.mul(n.saved[0]!.sin().neg())]);
+export const cos = (x: Tensor) => unary(Un.COS, x, CosBackward, "input");
+
+// d tanh = 1 - tanh^2, from the saved output
+const TanhBackward = rule("TanhBackward0", (n, g) => { const y = n.saved[0]!; return [g.mul(y.mul(y).neg().add(1))]; });
+export const tanh = (x: Tensor) => unary(Un.TANH, x, TanhBackward, "output");
+
+// d sigmoid = s (1 - s), from the saved output
+const SigmoidBackward = rule("SigmoidBackward0", (n, g) => { const s = n.saved[0]!; return [g.mul(s.mul(s.neg().add(1)))]; });
+export const sigmoid = (x: Tensor) => unary(Un.SIGMOID, x, SigmoidBackward, "output");
+
+// PyTorch's threshold_backward: pass the gradient where the output is positive
+const ReluBackward = rule("ReluBackward0", (n, g) => [g.mul(n.saved[0]!.gt(0))]);
+export const relu = (x: Tensor) => unary(Un.RELU, x, ReluBackward, "output");
+
+function zerosLikeRaw(g: Tensor): Tensor {
+  return allocTensor(g._storage.backend, g.dtype, g.shape.slice());
+}
+
+// ---- binary arithmetic --------------------------------------------------------------------
+
+/** Reduce a broadcast gradient back to an input's shape. */
+function to(g: Tensor, t: Tensor): Tensor { return sumToShape(g, t.shape); }
+
+const AddBackward = rule("AddBackward0", (n, g) => {
+  const [a, b] = n.attrs as [Tensor, Tensor | null, number];
+  const alpha = (n.attrs as [Tensor, Tensor | null, number])[2];
+  return [
+    n.needsInputGrad(0) ? to(g, a) : null,
+    n.needsInputGrad(1) && b ? to(alpha === 1 ? g : g.mul(alpha), b) : null,
+  ];
+});
+export function add(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
+  const bb = alpha === 1 || !(b instanceof Tensor) ? (b instanceof Tensor ? b : (b as number) * alpha) : b;
+  const out = alpha !== 1 && b instanceof Tensor ? addScaled(a, b, alpha) : binaryRaw(Bin.ADD, a, bb);
+  const bt = b instanceof Tensor ? b : null;
+  if (wantsGrad(a, bt)) record(out, AddBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
+  return out;
+}
+
+function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
+  const scaled = binaryRaw(Bin.MUL, b, alpha);
+  try { return binaryRaw(Bin.ADD, a, scaled); } finally { scaled.dispose(); }
+}
+
+/** Gradient rules that only need an input's shape keep a shape record, not the tensor. */
+function shapeOnly(t: Tensor): Tensor { return { shape: t.shape } as unknown as Tensor; }
+
+const SubBackward = rule("SubBackward0", (n, g) => {
+  const [a, b, alpha] = n.attrs as [Tensor, Tensor | null, number];
+  return [
+    n.needsInputGrad(0) ? to(g, a) : null,
+    n.needsInputGrad(1) && b ? to(g.mul(-alpha), b) : null,
+  ];
+});
+export function sub(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
+  const out = alpha !== 1 && b instanceof Tensor ? addScaled(a, b, -alpha) : binaryRaw(Bin.SUB, a, b instanceof Tensor ? b : (b as number) * alpha);
+  const bt = b instanceof Tensor ? b : null;
+  if (wantsGrad(a, bt)) record(out, SubBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
+  return out;
+}
+
+// d(a*b) = g*b, g*a
+const MulBackward = rule("MulBackward0", (n, g) => {
+  const s = n.saved;
+  if (n.attrs !== null) return [g.mul(n.attrs as number), null]; // times a number
+  const [a, b] = s as [Tensor, Tensor];
+  return [
+    n.needsInputGrad(0) ? to(g.mul(b), a) : null,
+    n.needsInputGrad(1) ? to(g.mul(a), b) : null,
+  ];
+});
+export function mul(a: Tensor, b: TensorOrScalar): Tensor {
+  const out = binaryRaw(Bin.MUL, a, b);
+  if (b instanceof Tensor) {
+    if (wantsGrad(a, b)) record(out, MulBackward, [a, b], [a, b]);
+  } else if (wantsGrad(a)) {
+    record(out, MulBackward, [a, null], null, +b);
+  }
+  return out;
+}
+
+// d(a/b) = g/b, -g*a/b^2
+const DivBackward = rule("DivBackward0", (n, g) => {
+  if (n.attrs !== null) return [g.div(n.attrs as number), null];
+  const [a, b] = n.saved as [Tensor, Tensor];
+  return [
+    n.needsInputGrad(0) ? to(g.div(b), a) : null,
+    n.needsInputGrad(1) ? to(g.neg().mul(a).div(b.mul(b)), b) : null,
+  ];
+});
+export function div(a: Tensor, b: TensorOrScalar): Tensor {
+  const out = binaryRaw(Bin.DIV, a, b);
+  if (b instanceof Tensor) {
+    if (wantsGrad(a, b)) record(out, DivBackward, [a, b], [a, b]);
+  } else if (wantsGrad(a)) {
+    record(out, DivBackward, [a, null], null, +b);
+  }
+  return out;
+}
+
+// d(x^p) = p x^(p-1) for a number p (0 when p == 0)
+const PowBackward0 = rule("PowBackward0", (n, g) => {
+  const p = n.attrs as number;
+  const [x] = n.saved as [Tensor];
+  if (p === 0) return [g.mul(0)];
+  return [g.mul(x.pow(p - 1).mul(p))];
+});
+// d(a^b) = b a^(b-1) for a, a^b ln a for b (0 where a == 0 and b >= 0, as PyTorch masks it)
+const PowBackward1 = rule("PowBackward1", (n, g) => {
+  const [a, b, out] = n.saved as [Tensor, Tensor, Tensor];
+  const ga = n.needsInputGrad(0) ? to(g.mul(b.mul(a.pow(b.sub(1)))), a) : null;
+  let gb: Tensor | null = null;
+  if (n.needsInputGrad(1)) {
+    const term = g.mul(out.mul(a.log()));
+    gb = to(where(logicalAnd(a.eq(0), b.ge(0)), 0, term), b);
+  }
+  return [ga, gb];
+});
+export function pow(a: Tensor, b: TensorOrScalar): Tensor {
+  const out = binaryRaw(Bin.POW, a, b);
+  if (b instanceof Tensor) {
+    if (wantsGrad(a, b)) record(out, PowBackward1, [a, b], [a, b, out]);
+  } else if (wantsGrad(a)) {
+    record(out, PowBackward0, [a, null], [a], +b);
+  }
+  return out;
+}
+
+// ---- clamp, maximum, minimum ----------------------------------------------------------------
+
+// gradient passes where min <= x <= max (PyTorch's clamp_backward)
+const ClampBackward = rule("ClampBackward1", (n, g) => {
+  const [x] = n.saved as [Tensor];
+  const [lo, hi] = n.attrs as [number | null, number | null];
+  let mask = lo === null ? null : x.ge(lo);
+  if (hi !== null) { const m = x.le(hi); mask = mask === null ? m : logicalAnd(mask, m); }
+  return [mask === null ? g : g.mul(mask)];
+});
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? null, hi = max ?? null;
+  if (lo === null && hi === null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
+  let out = x;
+  if (lo !== null) out = binaryRaw(Bin.MAXIMUM, out, lo);
+  if (hi !== null) { const prev = out; out = binaryRaw(Bin.MINIMUM, out, hi); if (prev !== x) prev.dispose(); }
+  if (wantsGrad(x)) record(out, ClampBackward, [x], [x], [lo, hi]);
+  return out;
+}
+
+// gradient goes to the larger (smaller) input; split evenly on ties, as PyTorch does
+function maxMinRule(name: string, pick: "gt" | "lt") {
+  return rule(name, (n, g) => {
+    const [a, b] = n.saved as [Tensor, Tensor];
+    const half = g.mul(a.eq(b)).div(2);
+    return [
+      n.needsInputGrad(0) ? to(g.mul(a[pick](b)).add(half), a) : null,
+      n.needsInputGrad(1) ? to(g.mul(b[pick](a)).add(half), b) : null,
+    ];
+  });
+}
+const MaximumBackward = maxMinRule("MaximumBackward0", "gt");
+const MinimumBackward = maxMinRule("MinimumBackward0", "lt");
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw(Bin.MAXIMUM, a, b);
+  if (wantsGrad(a, b)) record(out, MaximumBackward, [a, b], [a, b]);
+  return out;
+}
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw(Bin.MINIMUM, a, b);
+  if (wantsGrad(a, b)) record(out, MinimumBackward, [a, b], [a, b]);
+  return out;
+}
+
+// ---- comparisons (bool results, never differentiable) ---------------------------------------
+
+const CMP = { eq: Bin.EQ, ne: Bin.NE, lt: Bin.LT, le: Bin.LE, gt: Bin.GT, ge: Bin.GE } as const;
+export function compare(kind: keyof typeof CMP, a: Tensor, b: TensorOrScalar): Tensor {
+  return binaryRaw(CMP[kind], a, b);
+}
+
+/** Logical and of two bool tensors (used by masks in gradient rules). */
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  const prod = binaryRaw(Bin.MUL, a, b);
+  try { return binaryRaw(Bin.NE, prod, 0); } finally { prod.dispose(); }
+}
+
+// ---- where --------------------------------------------------------------------------------
+
+const WhereBackward = rule("WhereBackward0", (n, g) => {
+  const [c] = n.saved as [Tensor];
+  const [a, b] = n.attrs as [Tensor | null, Tensor | null];
+  const zero = 0;
+  return [
+    null,
+    n.needsInputGrad(1) && a ? to(where(c, g, zero), a) : null,
+    n.needsInputGrad(2) && b ? to(where(c, zero, g), b) : null,
+  ];
+});
+export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const be = cond._storage.backend;
+  const dtype: DType =
+    a instanceof Tensor && b instanceof Tensor ? promoteTypes(a.dtype, b.dtype)
+    : a instanceof Tensor ? promoteWithScalar(a.dtype, b as number)
+    : b instanceof Tensor ? promoteWithScalar(b.dtype, a as number)
+    : "float32";
+  const at = a instanceof Tensor ? moveTo(a, be) : scalarTensor(a, dtype, be);
+  const bt = b instanceof Tensor ? moveTo(b, be) : scalarTensor(b, dtype, be);
+  const c = cond.dtype === "bool" ? cond : castRaw(cond, "bool");
+  const a2 = at.dtype === dtype ? at : castRaw(at, dtype);
+  const b2 = bt.dtype === dtype ? bt : castRaw(bt, dtype);
+  const shape = broadcastShapes(broadcastShapes(c.shape, a2.shape), b2.shape);
+  const out = allocTensor(be, dtype, shape.slice());
+  be.where(
+    dtype,
+    handleOf(c), c._offset, broadcastStrides(c.shape, c._strides, shape),
+    handleOf(a2), a2._offset, broadcastStrides(a2.shape, a2._strides, shape),
+    handleOf(b2), b2._offset, broadcastStrides(b2.shape, b2._strides, shape),
+    out._storage.handle, shape,
+  );
+  for (const [tmp, orig] of [[c, cond], [a2, at], [b2, bt], [at, a], [bt, b]] as const) if (tmp !== orig) tmp.dispose();
+  const ta = a instanceof Tensor ? a : null, tb = b instanceof Tensor ? b : null;
+  if (wantsGrad(cond, ta, tb)) {
+    record(out, WhereBackward, [null, ta, tb], [cond], [ta && shapeOnly(ta), tb && shapeOnly(tb)]);
+  }
+  return out;
+}
+
+export { numelOf, sameShape };

@@ -1,0 +1,298 @@
+/**
+ * Reductions. Forward: one kernel over an [outer, axis, inner] block (reduced dims
+ * moved last and made contiguous only when they are not already a contiguous run).
+ * Backward: the gradient re-expanded over the reduced dims (a stride-0 view, no copy).
+ */
+import { Red, type RedOp } from "../backend/backend.js";
+import { isFloating, type DType } from "../dtype.js";
+import { normDim, numelOf, isContiguous, sameShape } from "../shape.js";
+import { Tensor, type DimArg } from "../tensor.js";
+import { allocTensor, castRaw, contiguousRaw, handleOf, record, rule, wantsGrad } from "./core.js";
+import { arangeAlong, expand, reshape } from "./movement.js";
+import { where } from "./elementwise.js";
+
+/** Normalised, sorted, de-duplicated reduction dims; undefined (or []) means all. */
+export function reductionDims(x: Tensor, dim: DimArg): number[] {
+  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) return x.shape.map((_, i) => i);
+  const list = Array.isArray(dim) ? dim : [dim];
+  const out = list.map((d) => normDim(d, x.ndim));
+  if (x.ndim === 0) return [];
+  const uniq = [...new Set(out)].sort((a, b) => a - b);
+  if (uniq.length !== out.length) throw new Error(`dim ${out.find((d, i) => out.indexOf(d) !== i)} appears multiple times in the list of dims`);
+  return uniq;
+}
+
+function keptShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (dims.includes(d)) { if (keepdim) out.push(1); } else out.push(shape[d]!);
+  }
+  return out;
+}
+
+/** Run a reduction kernel over `dims` (no autograd). */
+export function reduceRaw(op: RedOp, x: Tensor, dims: readonly number[], keepdim: boolean, outDtype?: DType): Tensor {
+  const be = x._storage.backend;
+  const dtype = x.dtype;
+  const outShape = keptShape(x.shape, dims, keepdim);
+  const out = allocTensor(be, outDtype ?? dtype, outShape);
+  const nd = x.ndim;
+  const isRun = dims.length > 0 && dims[dims.length - 1]! - dims[0]! === dims.length - 1;
+  let src: Tensor, outer: number, axis: number, inner: number;
+  if (nd === 0 || dims.length === 0) {
+    src = contiguousRaw(x); outer = numelOf(x.shape); axis = 1; inner = 1;
+  } else if (isRun && isContiguous(x.shape, x._strides)) {
+    src = x;
+    outer = numelOf(x.shape.slice(0, dims[0]));
+    axis = numelOf(x.shape.slice(dims[0], dims[dims.length - 1]! + 1));
+    inner = numelOf(x.shape.slice(dims[dims.length - 1]! + 1));
+  } else {
+    const kept = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+    const perm = kept.concat(dims);
+    const view = x._view(perm.map((d) => x.shape[d]!), perm.map((d) => x._strides[d]!), x._offset);
+    src = castRaw(view, dtype);
+    view.dispose();
+    outer = numelOf(kept.map((d) => x.shape[d]!));
+    axis = numelOf(dims.map((d) => x.shape[d]!));
+    inner = 1;
+  }
+  be.reduce(op, dtype, handleOf(src), src._offset, outer, axis, inner, out._storage.handle);
+  if (src !== x) src.dispose();
+  return out;
+}
+
+/** The gradient of a reduction, re-expanded to the input's shape. */
+function expandBack(g: Tensor, inShape: readonly number[], dims: readonly number[], keepdim: boolean): Tensor {
+  const keep = keptShape(inShape, dims, true);
+  const gk = keepdim || sameShape(g.shape, keep) ? g : reshape(g, keep);
+  return expand(gk, inShape as number[]);
+}
+
+/** Sum a broadcast gradient down to `shape` (the backward of broadcasting). */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let d = 0; d < g.ndim; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
+  const s = dims.length > 0 ? sum(g, dims, true) : g;
+  return sameShape(s.shape, shape) ? s : reshape(s, shape as number[]);
+}
+
+// ---- sum, mean ----------------------------------------------------------------------------
+
+interface RedAttrs { shape: number[]; dims: number[]; keepdim: boolean; n: number }
+
+const SumBackward0 = rule("SumBackward0", (n, g) => { const a = n.attrs as RedAttrs; return [expandBack(g, a.shape, a.dims, a.keepdim)]; });
+const SumBackward1 = rule("SumBackward1", SumBackward0.backward);
+export function sum(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
+  const dims = reductionDims(x, dim);
+  const src = isFloating(x.dtype) || x.dtype === "int32" ? x : castRaw(x, "int32");
+  const out = reduceRaw(Red.SUM, src, dims, keepdim);
+  if (src !== x) src.dispose();
+  if (wantsGrad(x)) record(out, dim === undefined ? SumBackward0 : SumBackward1, [x], null, { shape: x.shape, dims, keepdim, n: 0 });
+  return out;
+}
+
+const MeanBackward0 = rule("MeanBackward0", (n, g) => { const a = n.attrs as RedAttrs; return [expandBack(g.div(a.n), a.shape, a.dims, a.keepdim)]; });
+const MeanBackward1 = rule("MeanBackward1", MeanBackward0.backward);
+export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
+  if (!isFloating(x.dtype)) {
+    throw new Error(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype === "int32" ? "Int" : "Bool"}`);
+  }
+  const dims = reductionDims(x, dim);
+  const count = numelOf(dims.map((d) => x.shape[d]!));
+  const s = reduceRaw(Red.SUM, x, dims, keepdim);
+  const be = s._storage.backend;
+  const out = allocTensor(be, s.dtype, s.shape.slice());
+  // out = s * (1/count), via the scalar-broadcast binary kernel
+  const inv = allocTensor(be, s.dtype, []);
+  be.fill(inv._storage.handle, s.dtype, 1 / count, 0, 1);
+  be.binary(2 /* MUL */, s.dtype, s._storage.handle, 0, s._strides, inv._storage.handle, 0, s.shape.map(() => 0), out._storage.handle, s.shape);
+  s.dispose(); inv.dispose();
+  if (wantsGrad(x)) record(out, dim === undefined ? MeanBackward0 : MeanBackward1, [x], null, { shape: x.shape, dims, keepdim, n: count });
+  return out;
+}
+
+// ---- prod ---------------------------------------------------------------------------------
+
+// d prod / d x_i = prod of the others; computed as out / x where x != 0, exactly otherwise
+const ProdBackward0 = rule("ProdBackward0", (n, g) => prodGrad(n.saved as [Tensor, Tensor], g, n.attrs as RedAttrs));
+const ProdBackward1 = rule("ProdBackward1", ProdBackward0.backward);
+function prodGrad([x, out]: [Tensor, Tensor], g: Tensor, a: RedAttrs): Tensor[] {
+  const gx = expandBack(g, a.shape, a.dims, a.keepdim);
+  const outx = expandBack(out, a.shape, a.dims, a.keepdim);
+  const zeros = x.eq(0);
+  if (!zeros.any().item()) return [gx.mul(outx).div(x)];
+  // With zeros: product of the others = prod over the dims of x with x_i replaced by 1.
+  // Done per element through a one-hot mask: exact, and differentiable for higher orders.
+  const dimsAll = a.dims;
+  const ones = where(zeros, 1, x);
+  const prodNonZero = prodRawDiff(ones, dimsAll);                 // product of the non-zero entries
+  const zeroCount = sum(zeros, dimsAll, true);                     // zeros per reduced slice
+  const others = where(zeros, expand(where(zeroCount.eq(1), prodNonZero, 0), a.shape), 0);
+  const nonZeroTerm = where(zeros, 0, expand(where(zeroCount.eq(0), prodNonZero, 0), a.shape).div(ones));
+  return [gx.mul(others.add(nonZeroTerm))];
+}
+function prodRawDiff(x: Tensor, dims: number[]): Tensor { return prod(x, dims.length === 1 ? dims[0] : undefined, true, dims); }
+
+export function prod(x: Tensor, dim?: number, keepdim = false, dimsOverride?: number[]): Tensor {
+  const dims = dimsOverride ?? reductionDims(x, dim);
+  const src = isFloating(x.dtype) || x.dtype === "int32" ? x : castRaw(x, "int32");
+  const out = reduceRaw(Red.PROD, src, dims, keepdim);
+  if (src !== x) src.dispose();
+  if (wantsGrad(x)) record(out, dim === undefined && dimsOverride === undefined ? ProdBackward0 : ProdBackward1, [x, null], [x, out], { shape: x.shape, dims, keepdim, n: 0 });
+  return out;
+}
+
+// ---- max, min, argmax, argmin ---------------------------------------------------------------
+
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+  [Symbol.iterator](): Iterator<Tensor>;
+}
+
+function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return { values, indices, [Symbol.iterator]: function* () { yield values; yield indices; } } as ValuesIndices;
+}
+
+// full reduction: the gradient is shared evenly between the tied extremes
+const evenly = (n: import("../autograd/node.js").FnNode, g: Tensor) => {
+  const [x, out] = n.saved as [Tensor, Tensor];
+  const mask = x.eq(out);
+  return [mask.mul(g.div(sum(mask)))];
+};
+const MaxBackward1 = rule("MaxBackward1", evenly);
+const MinBackward1 = rule("MinBackward1", evenly);
+
+// along a dim: the gradient goes to the index the forward picked
+const selectAt = (n: import("../autograd/node.js").FnNode, g: Tensor) => {
+  const [indices] = n.saved as [Tensor];
+  const a = n.attrs as RedAttrs;
+  const d = a.dims[0]!;
+  const gk = a.keepdim ? g : g.unsqueeze(d);
+  const ik = a.keepdim ? indices : indices.unsqueeze(d);
+  const hit = ik.eq(arangeAlong(a.shape, d, indices._storage.backend));
+  return [where(hit, gk, 0)];
+};
+const MaxBackward0 = rule("MaxBackward0", selectAt);
+const MinBackward0 = rule("MinBackward0", selectAt);
+
+export function maxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  if (x.dtype === "bool") { const xi = castRaw(x, "int32"); try { return maxMinBool(kind, xi, dim, keepdim); } finally { xi.dispose(); } }
+  if (dim === undefined) {
+    if (x.numel() === 0) throw new Error(`${kind}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
+    const out = reduceRaw(kind === "max" ? Red.MAX : Red.MIN, x, reductionDims(x, undefined), false);
+    if (wantsGrad(x)) record(out, kind === "max" ? MaxBackward1 : MinBackward1, [x], [x, out]);
+    return out;
+  }
+  const dims = reductionDims(x, dim);
+  if (x.ndim > 0 && x.shape[dims[0]!] === 0) throw new Error(`${kind}(): Expected reduction dim ${dim} to have non-zero size.`);
+  const values = reduceRaw(kind === "max" ? Red.MAX : Red.MIN, x, dims, keepdim);
+  const indices = reduceRaw(kind === "max" ? Red.ARGMAX : Red.ARGMIN, x, dims, keepdim, "int32");
+  if (wantsGrad(x)) record(values, kind === "max" ? MaxBackward0 : MinBackward0, [x], [indices], { shape: x.shape, dims, keepdim, n: 0 });
+  return valuesIndices(values, indices);
+}
+
+function maxMinBool(kind: "max" | "min", xi: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices {
+  const r = maxMin(kind, xi, dim, keepdim);
+  if (r instanceof Tensor) { const b = castRaw(r, "bool"); r.dispose(); return b; }
+  const v = castRaw(r.values, "bool"); r.values.dispose();
+  return valuesIndices(v, r.indices);
+}
+
+export function argMaxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim = false): Tensor {
+  const op = kind === "max" ? Red.ARGMAX : Red.ARGMIN;
+  if (dim === undefined || dim === null) {
+    const flat = contiguousRaw(x);
+    const v = flat._view([x.numel()], [1], flat._offset);
+    try {
+      const r = reduceRaw(op, v, [0], false, "int32");
+      if (!keepdim) return r;
+      const k = r._view(x.shape.map(() => 1), x.shape.map(() => 0), 0);
+      r.dispose();
+      return k;
+    } finally { v.dispose(); if (flat !== x) flat.dispose(); }
+  }
+  return reduceRaw(op, x, reductionDims(x, dim), keepdim, "int32");
+}
+
+// ---- var, std, logsumexp, norm ---------------------------------------------------------------
+
+// var = sum((x - mean)^2) / (N - 1); d var = 2 (x - mean) / (N - 1)
+const VarBackward = rule("VarBackward0", (n, g) => {
+  const [x] = n.saved as [Tensor];
+  const a = n.attrs as RedAttrs;
+  const centered = x.sub(x.mean(a.dims, true));
+  return [expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).mul(2 / (a.n - 1))];
+});
+// std = sqrt(var); d std = (x - mean) / ((N - 1) std)
+const StdBackward = rule("StdBackward0", (n, g) => {
+  const [x, out] = n.saved as [Tensor, Tensor];
+  const a = n.attrs as RedAttrs;
+  const centered = x.sub(x.mean(a.dims, true));
+  const denom = expandBack(out, a.shape, a.dims, a.keepdim).mul(a.n - 1);
+  return [expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).div(denom)];
+});
+export function variance(x: Tensor, dim: DimArg, keepdim: boolean, takeSqrt: boolean): Tensor {
+  const dims = reductionDims(x, dim);
+  const count = numelOf(dims.map((d) => x.shape[d]!));
+  const { noGrad } = gradMode;
+  const out = noGrad(() => {
+    const c = x.sub(x.mean(dims, true));
+    const v = c.mul(c).sum(dims, keepdim).div(count - 1);
+    c.dispose();
+    if (!takeSqrt) return v;
+    const s = v.sqrt(); v.dispose(); return s;
+  });
+  if (wantsGrad(x)) record(out, takeSqrt ? StdBackward : VarBackward, [x], takeSqrt ? [x, out] : [x], { shape: x.shape, dims, keepdim, n: count });
+  return out;
+}
+
+// d logsumexp = softmax over the reduced dims = exp(x - out)
+const LogsumexpBackward = rule("LogsumexpBackward0", (n, g) => {
+  const [x, out] = n.saved as [Tensor, Tensor];
+  const a = n.attrs as RedAttrs;
+  return [expandBack(g, a.shape, a.dims, a.keepdim).mul(x.sub(expandBack(out, a.shape, a.dims, a.keepdim)).exp())];
+});
+export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
+  const dims = reductionDims(x, dim);
+  const { noGrad } = gradMode;
+  const out = noGrad(() => {
+    const m = reduceRaw(Red.MAX, x, dims, true);
+    const finiteM = where(m.abs().eq(Infinity), 0, m);     // keep -inf/inf rows from making nan
+    const s = x.sub(finiteM).exp().sum(dims, true).log().add(finiteM);
+    return keepdim ? s : reshape(s, keptShape(x.shape, dims, false));
+  });
+  if (wantsGrad(x)) record(out, LogsumexpBackward, [x], [x, out], { shape: x.shape, dims, keepdim, n: 0 });
+  return out;
+}
+
+/** p-norm over all elements (or `dim`), composed of differentiable ops. */
+export function norm(x: Tensor, p: number, dim: DimArg, keepdim: boolean): Tensor {
+  const dims = dim === undefined ? undefined : reductionDims(x, dim);
+  if (p === 2) return x.mul(x).sum(dims, keepdim).sqrt();
+  if (p === 1) return x.abs().sum(dims, keepdim);
+  if (p === Infinity) return dims === undefined ? (maxMin("max", x.abs()) as Tensor) : (maxMin("max", x.abs(), dims[0], keepdim) as ValuesIndices).values;
+  return x.abs().pow(p).sum(dims, keepdim).pow(1 / p);
+}
+
+// ---- all, any ------------------------------------------------------------------------------
+
+export function allAny(kind: "all" | "any", x: Tensor, dim?: number, keepdim = false): Tensor {
+  const nz = x.dtype === "bool" ? castRaw(x, "int32") : (() => { const b = castRaw(x, "bool"); const i = castRaw(b, "int32"); b.dispose(); return i; })();
+  const dims = reductionDims(nz, dim);
+  if (nz.numel() === 0) {
+    nz.dispose();
+    const out = allocTensor(x._storage.backend, "bool", keptShape(x.shape, dims, keepdim));
+    if (kind === "all") out._storage.backend.fill(out._storage.handle, "bool", 1, 0, out.numel());
+    return out;
+  }
+  const r = reduceRaw(kind === "all" ? Red.MIN : Red.MAX, nz, dims, keepdim);
+  nz.dispose();
+  const out = castRaw(r, "bool");
+  r.dispose();
+  return out;
+}
+
+import * as gradMode from "../autograd/grad_mode.js";

@@ -1,0 +1,88 @@
+/**
+ * Reference-counted storage and the memory bookkeeping behind `dispose`, `tidy`,
+ * `memory()` and the FinalizationRegistry safety net.
+ *
+ * One Storage is shared by a tensor and all its views/aliases; each tensor object
+ * holds one reference. The backend handle is freed when the last reference goes.
+ */
+import type { Backend, Handle } from "./backend/backend.js";
+import { itemSize, type DType } from "./dtype.js";
+
+export class Storage {
+  refs = 1;
+  /** PyTorch's version counter, shared by every view of this storage. */
+  version = 0;
+  constructor(
+    readonly backend: Backend,
+    readonly dtype: DType,
+    public handle: Handle,
+    readonly numel: number,
+  ) {
+    const bytes = numel * itemSize(dtype);
+    stats.bytesInUse += bytes;
+    if (stats.bytesInUse > stats.peakBytes) stats.peakBytes = stats.bytesInUse;
+  }
+
+  retain(): this { this.refs++; return this; }
+
+  release(): void {
+    if (--this.refs === 0) {
+      stats.bytesInUse -= this.numel * itemSize(this.dtype);
+      this.backend.free(this.handle, this.dtype, this.numel);
+      this.handle = null;
+    }
+  }
+}
+
+export const stats = { tensors: 0, bytesInUse: 0, peakBytes: 0 };
+
+/** A soft limit on live tensor objects past which we warn once about GC-only reclamation. */
+const SOFT_LIMIT_TENSORS = 100_000;
+let warned = false;
+export function noteTensorCreated(): void {
+  if (++stats.tensors > SOFT_LIMIT_TENSORS && !warned && scopes.length === 0) {
+    warned = true;
+    console.warn(
+      `wasmgrad: more than ${SOFT_LIMIT_TENSORS} tensors are alive. Unreachable tensors are only ` +
+      "reclaimed between event-loop tasks; in a long synchronous loop wrap each step in " +
+      "torch.tidy(() => ...) or call dispose(), or await now and then.",
+    );
+  }
+}
+
+/** Tensors that can be disposed: the shape scope.ts and the registry need. */
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+  /** Kept alive past the enclosing tidy scopes (e.g. became a leaf's .grad). */
+  _kept: boolean;
+}
+
+/** Stack of open tidy scopes; each collects the tensors made while it is innermost. */
+const scopes: Disposable[][] = [];
+
+export function trackInScope(t: Disposable): void {
+  const top = scopes[scopes.length - 1];
+  if (top !== undefined) top.push(t);
+}
+
+export function openScope(): void { scopes.push([]); }
+
+/** Close the innermost scope, disposing what it collected except `keep`;
+ *  kept tensors move to the enclosing scope (tidies nest). */
+export function closeScope(keep: Set<Disposable>): void {
+  const made = scopes.pop()!;
+  const parent = scopes[scopes.length - 1];
+  for (const t of made) {
+    if (t.isDisposed) continue;
+    if (keep.has(t)) { if (parent) parent.push(t); continue; }
+    if (t._kept) continue;
+    t.dispose();
+  }
+}
+
+/** Safety net: a tensor object that was collected without dispose() drops its reference. */
+export const registry = new FinalizationRegistry<Storage>((storage) => {
+  stats.tensors--;
+  storage.release();
+});

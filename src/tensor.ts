@@ -1,0 +1,409 @@
+/**
+ * The Tensor: a strided view (shape, strides, offset) over reference-counted
+ * storage, plus its autograd identity (requiresGrad, grad, gradFn). Every op is a
+ * thin method here that calls the op's definition in src/ops (forward and gradient
+ * rule side by side).
+ */
+import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
+import { runBackward } from "./autograd/engine.js";
+import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
+import { isFloating, type DType, type TypedArray } from "./dtype.js";
+import { registry, stats, noteTensorCreated, trackInScope, Storage } from "./storage.js";
+import { contiguousStrides, isContiguous, normDim, numelOf, parseShapeArgs } from "./shape.js";
+import { formatTensor } from "./format.js";
+import * as E from "./ops/elementwise.js";
+import * as R from "./ops/reduce.js";
+import * as M from "./ops/movement.js";
+import * as L from "./ops/matmul.js";
+import * as N from "./ops/nn.js";
+import * as I from "./ops/inplace.js";
+
+/** Saved-for-backward aliases hold their own storage reference, outside tidy and `memory().tensors`. */
+const aliasRegistry = new FinalizationRegistry<Storage>((s) => s.release());
+
+export type Scalar = number | boolean;
+export type TensorOrScalar = Tensor | Scalar;
+export type IndexArg = number | null | [number | null, number | null] | [number | null, number | null, number];
+export type DimArg = number | number[] | undefined;
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+
+export class Tensor {
+  _storage: Storage;
+  readonly shape: number[];
+  _strides: number[];
+  _offset: number;
+  _requiresGrad = false;
+  gradFn: Node | null = null;
+  _grad: Tensor | null = null;
+  _acc: AccumulateGrad | null = null;
+  /** For a saved alias of a leaf: the leaf whose accumulator receives gradients. */
+  _leafOf: Tensor | null = null;
+  /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check). */
+  _base: Tensor | null = null;
+  _retainsGrad = false;
+  _disposed = false;
+  _kept = false;
+  _isAlias = false;
+
+  constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false) {
+    this._storage = storage;
+    this.shape = shape;
+    this._strides = strides;
+    this._offset = offset;
+    if (alias) {
+      this._isAlias = true;
+      aliasRegistry.register(this, storage, this);
+    } else {
+      noteTensorCreated();
+      registry.register(this, storage, this);
+      trackInScope(this);
+    }
+  }
+
+  // ---- properties -------------------------------------------------------------------------
+  get dtype(): DType { return this._storage.dtype; }
+  get ndim(): number { return this.shape.length; }
+  get isLeaf(): boolean { return this.gradFn === null; }
+  get isDisposed(): boolean { return this._disposed; }
+  get backendName(): "js" | "wasm" { return this._storage.backend.name; }
+
+  get requiresGrad(): boolean { return this._requiresGrad || this.gradFn !== null; }
+  set requiresGrad(flag: boolean) { this.requiresGrad_(flag); }
+
+  get grad(): Tensor | null { return this._grad; }
+  set grad(g: Tensor | null) {
+    if (g !== null && g !== undefined) {
+      if (!(g instanceof Tensor)) throw new TypeError("assigned grad expected to be a Tensor or None");
+      if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+        throw new Error("assigned grad has data of a different size");
+      }
+      g._kept = true;
+    }
+    this._grad = g ?? null;
+  }
+
+  /** A tensor sharing this storage, detached from the graph (PyTorch's `.data`). */
+  get data(): Tensor { return this.detach(); }
+  set data(src: Tensor) {
+    this._assertLive();
+    src._assertLive();
+    const old = this._storage;
+    this._storage = src._storage.retain();
+    (this as { shape: number[] }).shape = src.shape.slice();
+    this._strides = src._strides.slice();
+    this._offset = src._offset;
+    registry.unregister(this);
+    registry.register(this, this._storage, this);
+    old.release();
+  }
+
+  // ---- size and data access ----------------------------------------------------------------
+  numel(): number { return numelOf(this.shape); }
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    return dim === undefined ? this.shape.slice() : this.shape[normDim(dim, this.ndim)]!;
+  }
+  dim(): number { return this.ndim; }
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    return dim === undefined ? this._strides.slice() : this._strides[normDim(dim, this.ndim)]!;
+  }
+  isContiguous(): boolean { return isContiguous(this.shape, this._strides); }
+
+  /** A row-major copy of the elements: Float32Array, Float64Array, Int32Array, or Uint8Array (bool). */
+  toArray(): TypedArray {
+    this._assertLive();
+    const be = this._storage.backend, n = this.numel();
+    if (this.isContiguous()) return be.read(this._storage.handle, this.dtype, this._offset, n);
+    const c = M.contiguousRaw(this);
+    try { return be.read(c._storage.handle, this.dtype, 0, n); } finally { c.dispose(); }
+  }
+
+  item(): number | boolean {
+    if (this.numel() !== 1) {
+      throw new Error(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
+    }
+    const v = this.toArray()[0]!;
+    return this.dtype === "bool" ? v !== 0 : v;
+  }
+
+  tolist(): unknown {
+    const flat = this.toArray();
+    const isBool = this.dtype === "bool";
+    const conv = (v: number): number | boolean => (isBool ? v !== 0 : v);
+    if (this.ndim === 0) return conv(flat[0]!);
+    let pos = 0;
+    const build = (d: number): unknown[] => {
+      const out: unknown[] = [];
+      for (let i = 0; i < this.shape[d]!; i++) out.push(d === this.ndim - 1 ? conv(flat[pos++]!) : build(d + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  toJSON(): { shape: number[]; dtype: DType; data: number[] } {
+    return { shape: this.shape.slice(), dtype: this.dtype, data: Array.from(this.toArray()) };
+  }
+
+  toString(): string {
+    if (this._disposed) return "tensor(<disposed>)";
+    const suffixes: string[] = [];
+    if (this.gradFn !== null) suffixes.push(`grad_fn=<${this.gradFn.name()}>`);
+    else if (this._requiresGrad) suffixes.push("requires_grad=True");
+    return formatTensor(this.toArray(), this.shape, this.dtype, suffixes);
+  }
+
+  [inspectSymbol](): string { return this.toString(); }
+
+  // ---- memory -----------------------------------------------------------------------------
+  /** Free the storage reference now; using the tensor afterwards throws. */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    if (this._isAlias) { aliasRegistry.unregister(this); this._storage.release(); return; }
+    registry.unregister(this);
+    stats.tensors--;
+    this._storage.release();
+  }
+
+  _assertLive(): void {
+    if (this._disposed) throw new Error("tensor was disposed");
+  }
+
+  /** Internal: a new tensor object on the same storage (a view when shape/strides differ). */
+  _view(shape: number[], strides: number[], offset: number): Tensor {
+    this._assertLive();
+    const t = new Tensor(this._storage.retain(), shape, strides, offset);
+    t._base = this._base ?? this;
+    return t;
+  }
+
+  /** Internal: what a graph node saves: same storage and autograd identity, not user-visible. */
+  _alias(): Tensor {
+    this._assertLive();
+    const t = new Tensor(this._storage.retain(), this.shape, this._strides, this._offset, true);
+    t.gradFn = this.gradFn;
+    t._requiresGrad = this._requiresGrad;
+    t._leafOf = this.gradFn === null && this._requiresGrad ? (this._leafOf ?? this) : null;
+    return t;
+  }
+
+  _releaseAlias(): void { this.dispose(); }
+
+  /** Internal: a 1-D tensor viewed as a row or column ([1, n] or [n, 1]), outside autograd. */
+  _viewNoGrad(shape: number[]): Tensor {
+    const s = this._strides[0] ?? 1;
+    return this._view(shape, shape.map((d) => (d === 1 ? 0 : s)), this._offset);
+  }
+
+  // ---- autograd ---------------------------------------------------------------------------
+  /** The AccumulateGrad node of this leaf (made once, on first use). */
+  _accumulator(): AccumulateGrad {
+    if (this._leafOf !== null) return this._leafOf._accumulator();
+    return (this._acc ??= new AccumulateGrad(this));
+  }
+
+  /** Add `g` into `.grad` (called by the engine on leaves and on retained non-leaves). */
+  _accumulateGrad(g: Tensor, createGraph: boolean): void {
+    if (this._disposed) return;
+    if (this._grad === null) {
+      // Own the stored grad: never a view or a tensor someone else may hold.
+      let own = g;
+      if (!createGraph) {
+        own = g._base !== null || !g.isContiguous() || g._kept || !sameShapeAs(g, this) ? noGrad(() => M.contiguousCopy(g, this.shape)) : g.detach();
+      } else if (!sameShapeAs(g, this)) {
+        own = g.reshape(this.shape);
+      }
+      own._kept = true;
+      this._grad = own;
+    } else if (!createGraph && !this._grad.requiresGrad) {
+      const old = this._grad;
+      noGrad(() => I.addInPlaceRaw(old, g));
+    } else {
+      const sum = this._grad.add(g);
+      sum._kept = true;
+      this._grad = sum;
+    }
+  }
+
+  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {}): void {
+    backwardImpl([this], gradient === undefined || gradient === null ? [null] : [gradient], opts);
+  }
+
+  /** A new tensor on the same storage, out of the graph. */
+  detach(): Tensor {
+    const t = this._view(this.shape, this._strides, this._offset);
+    t._base = this._base;
+    return t;
+  }
+
+  /** Detach in place: this tensor becomes a leaf that does not require grad. */
+  detach_(): Tensor {
+    this.gradFn = null;
+    this._requiresGrad = false;
+    return this;
+  }
+
+  requiresGrad_(flag = true): Tensor {
+    flag = !!flag;
+    if (this.gradFn !== null) {
+      if (flag) return this;
+      throw new Error(
+        "you can only change requires_grad flags of leaf variables. If you want to use a computed variable " +
+        "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
+      );
+    }
+    if (flag && !isFloating(this.dtype)) throw new Error("only Tensors of floating point dtype can require gradients");
+    this._requiresGrad = flag;
+    return this;
+  }
+
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.gradFn === null || this._retainsGrad) return;
+    this._retainsGrad = true;
+    this.gradFn.addPreHook((g) => { this._accumulateGrad(g, isGradEnabled()); });
+  }
+
+  get retainsGrad(): boolean { return this._retainsGrad; }
+
+  registerHook(fn: TensorHook): { remove(): void } {
+    if (!this.requiresGrad) throw new Error("cannot register a hook on a tensor that doesn't require gradient");
+    const node = this.gradFn ?? this._accumulator();
+    return node.addPreHook(fn);
+  }
+
+  // ---- elementwise ------------------------------------------------------------------------
+  add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return E.add(this, other, opts?.alpha); }
+  sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return E.sub(this, other, opts?.alpha); }
+  mul(other: TensorOrScalar): Tensor { return E.mul(this, other); }
+  div(other: TensorOrScalar): Tensor { return E.div(this, other); }
+  pow(exponent: TensorOrScalar): Tensor { return E.pow(this, exponent); }
+  neg(): Tensor { return E.neg(this); }
+  abs(): Tensor { return E.abs(this); }
+  exp(): Tensor { return E.exp(this); }
+  log(): Tensor { return E.log(this); }
+  sqrt(): Tensor { return E.sqrt(this); }
+  sin(): Tensor { return E.sin(this); }
+  cos(): Tensor { return E.cos(this); }
+  tanh(): Tensor { return E.tanh(this); }
+  sigmoid(): Tensor { return E.sigmoid(this); }
+  relu(): Tensor { return E.relu(this); }
+  sign(): Tensor { return E.sign(this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  clip(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  maximum(other: Tensor): Tensor { return E.maximum(this, other); }
+  minimum(other: Tensor): Tensor { return E.minimum(this, other); }
+
+  eq(other: TensorOrScalar): Tensor { return E.compare("eq", this, other); }
+  ne(other: TensorOrScalar): Tensor { return E.compare("ne", this, other); }
+  lt(other: TensorOrScalar): Tensor { return E.compare("lt", this, other); }
+  le(other: TensorOrScalar): Tensor { return E.compare("le", this, other); }
+  gt(other: TensorOrScalar): Tensor { return E.compare("gt", this, other); }
+  ge(other: TensorOrScalar): Tensor { return E.compare("ge", this, other); }
+
+  // ---- reductions -------------------------------------------------------------------------
+  sum(dim?: DimArg, keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
+  mean(dim?: DimArg, keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
+  prod(dim?: number, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return R.maxMin("max", this, dim, keepdim); }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return R.maxMin("min", this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor { return R.argMaxMin("max", this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor { return R.argMaxMin("min", this, dim, keepdim); }
+  var(dim?: DimArg, keepdim = false): Tensor { return R.variance(this, dim, keepdim, false); }
+  std(dim?: DimArg, keepdim = false): Tensor { return R.variance(this, dim, keepdim, true); }
+  logsumexp(dim: DimArg, keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
+  norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor { return R.norm(this, p, dim, keepdim); }
+  all(dim?: number, keepdim = false): Tensor { return R.allAny("all", this, dim, keepdim); }
+  any(dim?: number, keepdim = false): Tensor { return R.allAny("any", this, dim, keepdim); }
+
+  // ---- linear algebra ---------------------------------------------------------------------
+  matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+  mm(other: Tensor): Tensor { return L.mm(this, other); }
+  t(): Tensor { return M.t(this); }
+  get T(): Tensor { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+
+  // ---- shape ------------------------------------------------------------------------------
+  reshape(...shape: (number | number[])[]): Tensor { return M.reshape(this, parseShapeArgs(shape).shape); }
+  view(...shape: (number | number[])[]): Tensor { return M.view(this, parseShapeArgs(shape).shape); }
+  transpose(dim0: number, dim1: number): Tensor { return M.transpose(this, dim0, dim1); }
+  permute(...dims: (number | number[])[]): Tensor { return M.permute(this, parseShapeArgs(dims).shape); }
+  unsqueeze(dim: number): Tensor { return M.unsqueeze(this, dim); }
+  squeeze(dim?: number): Tensor { return M.squeeze(this, dim); }
+  expand(...shape: (number | number[])[]): Tensor { return M.expand(this, parseShapeArgs(shape).shape); }
+  expandAs(other: Tensor): Tensor { return M.expand(this, other.shape); }
+  flatten(startDim = 0, endDim = -1): Tensor { return M.flatten(this, startDim, endDim); }
+  contiguous(): Tensor { return M.contiguous(this); }
+  clone(): Tensor { return M.clone(this); }
+  index(...idx: IndexArg[]): Tensor { return M.index(this, idx); }
+  to(dtype: DType): Tensor { return M.toDtype(this, dtype); }
+  float(): Tensor { return M.toDtype(this, "float32"); }
+  double(): Tensor { return M.toDtype(this, "float64"); }
+  int(): Tensor { return M.toDtype(this, "int32"); }
+  bool(): Tensor { return M.toDtype(this, "bool"); }
+
+  // ---- nn math ----------------------------------------------------------------------------
+  softmax(dim: number): Tensor { return N.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return N.logSoftmax(this, dim); }
+
+  // ---- in place ---------------------------------------------------------------------------
+  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.add(x, other, opts?.alpha)); }
+  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.sub(x, other, opts?.alpha)); }
+  mul_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.mul(x, other)); }
+  div_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.div(x, other)); }
+  clamp_(min?: number | null, max?: number | null): Tensor { return I.inplace(this, (x) => E.clamp(x, min, max)); }
+  zero_(): Tensor { return I.fill_(this, 0); }
+  fill_(value: number | boolean): Tensor { return I.fill_(this, value); }
+  copy_(src: Tensor): Tensor { return I.copy_(this, src); }
+  requiresGradFlag(): boolean { return this.requiresGrad; }
+}
+
+function sameShapeAs(a: Tensor, b: Tensor): boolean {
+  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+/** Shared by `tensor.backward` and `torch.autograd.backward`. */
+export function backwardImpl(
+  tensors: Tensor[], grads: (Tensor | null)[],
+  opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] },
+): void {
+  const createGraph = !!opts.createGraph;
+  const retainGraph = opts.retainGraph ?? createGraph;
+  const rootGrads: Tensor[] = [];
+  tensors.forEach((t, i) => {
+    t._assertLive();
+    if (!t.requiresGrad) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
+    const g = grads[i] ?? null;
+    if (g === null) {
+      if (t.numel() !== 1) throw new Error("grad can be implicitly created only for scalar outputs");
+      rootGrads.push(M.onesOf(t));
+    } else {
+      if (g.shape.length !== t.shape.length || g.shape.some((d, k) => d !== t.shape[k])) {
+        throw new Error(
+          `Mismatch in shape: grad_output[${i}] has a shape of [${g.shape.join(", ")}] and output[${i}] has a shape of [${t.shape.join(", ")}].`,
+        );
+      }
+      rootGrads.push(g);
+    }
+  });
+  if (opts.inputs !== undefined) {
+    const got = runBackward(tensors, rootGrads, { retainGraph, createGraph, inputs: opts.inputs, allowUnused: true });
+    opts.inputs.forEach((inp, i) => { const g = got[i]; if (g) inp._accumulateGrad(g, createGraph); });
+    return;
+  }
+  runBackward(tensors, rootGrads, { retainGraph, createGraph });
+}
+
+/** Make a contiguous zero-filled tensor on a backend. */
+export function allocTensor(backend: Storage["backend"], dtype: DType, shape: number[]): Tensor {
+  const n = numelOf(shape);
+  const storage = new Storage(backend, dtype, backend.alloc(dtype, n), n);
+  return new Tensor(storage, shape, contiguousStrides(shape), 0);
+}
