@@ -45,6 +45,8 @@ export class Tensor {
   _disposed = false;
   _kept = false;
   _isAlias = false;
+  /** This tensor is a `.grad` the library created (freed eagerly when replaced). */
+  _libGrad = false;
 
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false) {
     this._storage = storage;
@@ -80,6 +82,9 @@ export class Tensor {
       }
       g._kept = true;
     }
+    // a grad the library made and nobody else was given is freed when replaced (API.md, Memory)
+    const old = this._grad;
+    if (old !== null && old !== g && old._libGrad) old.dispose();
     this._grad = g ?? null;
   }
 
@@ -218,6 +223,7 @@ export class Tensor {
         own = g.reshape(this.shape);
       }
       own._kept = true;
+      own._libGrad = own !== g || !createGraph;
       this._grad = own;
     } else if (!createGraph && !this._grad.requiresGrad) {
       const old = this._grad;
@@ -225,6 +231,7 @@ export class Tensor {
     } else {
       const sum = this._grad.add(g);
       sum._kept = true;
+      sum._libGrad = true;
       this._grad = sum;
     }
   }
@@ -377,13 +384,16 @@ export function backwardImpl(
   const createGraph = !!opts.createGraph;
   const retainGraph = opts.retainGraph ?? createGraph;
   const rootGrads: Tensor[] = [];
+  const made: Tensor[] = [];
   tensors.forEach((t, i) => {
     t._assertLive();
     if (!t.requiresGrad) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
     const g = grads[i] ?? null;
     if (g === null) {
       if (t.numel() !== 1) throw new Error("grad can be implicitly created only for scalar outputs");
-      rootGrads.push(M.onesOf(t));
+      const ones = M.onesOf(t);
+      made.push(ones);
+      rootGrads.push(ones);
     } else {
       if (g.shape.length !== t.shape.length || g.shape.some((d, k) => d !== t.shape[k])) {
         throw new Error(
@@ -393,12 +403,16 @@ export function backwardImpl(
       rootGrads.push(g);
     }
   });
-  if (opts.inputs !== undefined) {
-    const got = runBackward(tensors, rootGrads, { retainGraph, createGraph, inputs: opts.inputs, allowUnused: true });
-    opts.inputs.forEach((inp, i) => { const g = got[i]; if (g) inp._accumulateGrad(g, createGraph); });
-    return;
+  try {
+    if (opts.inputs !== undefined) {
+      const got = runBackward(tensors, rootGrads, { retainGraph, createGraph, inputs: opts.inputs, allowUnused: true });
+      opts.inputs.forEach((inp, i) => { const g = got[i]; if (g) inp._accumulateGrad(g, createGraph); });
+      return;
+    }
+    runBackward(tensors, rootGrads, { retainGraph, createGraph });
+  } finally {
+    for (const t of made) t.dispose();
   }
-  runBackward(tensors, rootGrads, { retainGraph, createGraph });
 }
 
 /** Make a contiguous zero-filled tensor on a backend. */

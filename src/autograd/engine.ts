@@ -40,6 +40,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   const seen = new Set<Node>();
   const stack: Node[] = [];
   for (const n of rootNodes) if (!seen.has(n)) { seen.add(n); n._deps = 0; stack.push(n); }
+  // consumers of each node, kept only for autograd.grad's pruning
+  const consumers: Map<Node, Node[]> | null = opts.inputs !== undefined ? new Map() : null;
   while (stack.length > 0) {
     const n = stack.pop()!;
     order.push(n);
@@ -47,6 +49,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       if (m === null) continue;
       if (!seen.has(m)) { seen.add(m); m._deps = 0; stack.push(m); }
       m._deps++;
+      if (consumers !== null) { const c = consumers.get(m); if (c) c.push(n); else consumers.set(m, [n]); }
     }
   }
 
@@ -62,11 +65,12 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       const list = capture!.get(e);
       if (list) list.push(i); else capture!.set(e, [i]);
     });
+    // a node is needed when some capture node is reachable from it: walk consumers upward
     needed = new Set();
-    // `order` is a DFS pre-order, so children come after parents: walk it backwards.
-    for (let k = order.length - 1; k >= 0; k--) {
-      const n = order[k]!;
-      if (capture.has(n) || n.next.some((m) => m !== null && needed!.has(m))) needed.add(n);
+    const work: Node[] = [];
+    for (const n of capture.keys()) if (seen.has(n)) { needed.add(n); work.push(n); }
+    while (work.length > 0) {
+      for (const p of consumers!.get(work.pop()!) ?? []) if (!needed.has(p)) { needed.add(p); work.push(p); }
     }
   }
 
@@ -87,6 +91,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       const run = needed === null || needed.has(node);
       if (run && g !== null && node._preHooks !== null) {
         for (const hook of node._preHooks.slice()) {
+          keep.add(g); // a user hook may hold on to the gradient it was given
           const r = hook(g);
           if (r !== undefined && r !== null) g = r;
         }

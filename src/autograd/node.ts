@@ -52,20 +52,23 @@ const SECOND_BACKWARD =
   "if you need to access saved tensors after calling backward.";
 
 export class FnNode extends Node {
-  private _saved: Tensor[] | null;
-  private readonly _versions: number[] | null;
+  private _saved: Tensor[] | null = null;
+  private _versions: number[] | null = null;
   private _released = false;
 
   constructor(
     readonly rule: GradRule,
     next: readonly (Node | null)[],
-    saved: Tensor[] | null,
     /** Non-tensor facts the rule needs (shapes, dims, scalars). */
     readonly attrs: any,
   ) {
     super(next);
+  }
+
+  /** Keep tensors for backward (set once, after the output already points at this node). */
+  save(saved: Tensor[]): void {
     this._saved = saved;
-    this._versions = saved === null ? null : saved.map((t) => t._storage.version);
+    this._versions = saved.map((t) => t._storage.version);
   }
 
   name(): string { return this.rule.name; }

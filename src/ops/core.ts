@@ -71,8 +71,10 @@ export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | n
     const t = inputs[i];
     next[i] = t == null ? null : gradEdge(t);
   }
-  const savedAliases = saved === null ? null : saved.map((t) => t._alias());
-  out.gradFn = new FnNode(rule, next, savedAliases, attrs);
+  const node = new FnNode(rule, next, attrs);
+  out.gradFn = node;
+  // aliases are made after out.gradFn is set, so a saved output keeps its own history
+  if (saved !== null) node.save(saved.map((t) => t._alias()));
   return out;
 }
 

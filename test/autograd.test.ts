@@ -1,0 +1,160 @@
+/** Autograd behaviour beyond the oracle: deep graphs, grad modes, accumulation, errors. */
+import { describe, expect, test } from "vitest";
+import * as torch from "../src/index.js";
+
+for (const backend of ["wasm", "js"] as const) {
+  describe(`autograd [${backend}]`, () => {
+    const setup = () => { torch.setBackend(backend); torch.setGradEnabled(true); };
+
+    test("backward through a chain of 100,000 ops does not overflow the stack", () => {
+      setup();
+      const x = torch.tensor([1.5], { requiresGrad: true });
+      let y = x;
+      for (let i = 0; i < 100_000; i++) y = y.mul(1.0);
+      y.sum().backward();
+      expect(Array.from(x.grad!.toArray())).toEqual([1]);
+    });
+
+    test("grad accumulates across backward calls and zeroes by assignment", () => {
+      setup();
+      const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+      x.mul(x).sum().backward();
+      x.mul(x).sum().backward();
+      expect(Array.from(x.grad!.toArray())).toEqual([4, 8, 12]);
+      x.grad = null;
+      x.mul(3).sum().backward();
+      expect(Array.from(x.grad!.toArray())).toEqual([3, 3, 3]);
+    });
+
+    test("the stored grad is not a view of something else (sum's expand)", () => {
+      setup();
+      const x = torch.ones(2, 3, { requiresGrad: true });
+      x.sum().backward();
+      expect(x.grad!.isContiguous()).toBe(true);
+      x.grad!.add_(1);
+      expect(Array.from(x.grad!.toArray())).toEqual([2, 2, 2, 2, 2, 2]);
+    });
+
+    test("vector-Jacobian product via backward(v)", () => {
+      setup();
+      const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+      const y = x.mul(x);
+      y.backward(torch.tensor([1, 0.5, 0.1]));
+      const g = Array.from(x.grad!.toArray());
+      [2, 2, 0.6].forEach((v, i) => expect(g[i]).toBeCloseTo(v, 5));
+    });
+
+    test("noGrad(fn), the guard form, enableGrad and setGradEnabled", () => {
+      setup();
+      const x = torch.ones(2, { requiresGrad: true });
+      expect(torch.noGrad(() => x.mul(2)).requiresGrad).toBe(false);
+      const guard = torch.noGrad();
+      expect(torch.isGradEnabled()).toBe(false);
+      expect(torch.enableGrad(() => x.mul(2)).requiresGrad).toBe(true);
+      guard[Symbol.dispose]();
+      expect(torch.isGradEnabled()).toBe(true);
+      torch.setGradEnabled(false);
+      expect(x.mul(2).gradFn).toBe(null);
+      torch.setGradEnabled(true);
+      expect(x.mul(2).gradFn?.name()).toBe("MulBackward0");
+    });
+
+    test("noGrad restores the mode when fn throws", () => {
+      setup();
+      expect(() => torch.noGrad(() => { throw new Error("boom"); })).toThrow("boom");
+      expect(torch.isGradEnabled()).toBe(true);
+    });
+
+    test("second backward without retainGraph throws PyTorch's error; with it, grads add up", () => {
+      setup();
+      const x = torch.tensor([0.5], { requiresGrad: true });
+      const y = x.exp().sum();
+      y.backward(undefined, { retainGraph: true });
+      y.backward();
+      expect(x.grad!.item()).toBeCloseTo(2 * Math.exp(0.5), 5);
+      expect(() => y.backward()).toThrow("Trying to backward through the graph a second time");
+    });
+
+    test("in-place on a saved tensor is caught at backward", () => {
+      setup();
+      const x = torch.tensor([1, 2], { requiresGrad: true });
+      const y = x.exp();
+      y.add_(1);
+      expect(() => y.sum().backward()).toThrow("one of the variables needed for gradient computation has been modified by an inplace operation");
+    });
+
+    test("in-place on a leaf that requires grad throws; under noGrad it works", () => {
+      setup();
+      const x = torch.tensor([1, 2], { requiresGrad: true });
+      expect(() => x.add_(1)).toThrow("a leaf Variable that requires grad is being used in an in-place operation.");
+      torch.noGrad(() => x.add_(1));
+      expect(Array.from(x.toArray())).toEqual([2, 3]);
+    });
+
+    test("views share storage: in-place through a view is seen by the base", () => {
+      setup();
+      const x = torch.zeros(2, 3);
+      const row = x.index(1);
+      row.fill_(7);
+      const col = x.transpose(0, 1).index(0);
+      col.add_(1);
+      expect(Array.from(x.toArray())).toEqual([1, 0, 0, 8, 7, 7]);
+      const d = x.detach();
+      d.mul_(2);
+      expect(Array.from(x.toArray())).toEqual([2, 0, 0, 16, 14, 14]);
+    });
+
+    test("autograd.grad does not touch .grad and honours allowUnused", () => {
+      setup();
+      const x = torch.tensor([2], { requiresGrad: true });
+      const z = torch.tensor([3], { requiresGrad: true });
+      const y = x.mul(x).sum();
+      expect(() => torch.autograd.grad(y, [x, z], { retainGraph: true })).toThrow("appears to not have been used in the graph");
+      const [gx, gz] = torch.autograd.grad(y, [x, z], { allowUnused: true });
+      expect(gx!.item()).toBe(4);
+      expect(gz).toBe(null);
+      expect(x.grad).toBe(null);
+    });
+
+    test("gradFn names and nextFunctions", () => {
+      setup();
+      const x = torch.ones(2, { requiresGrad: true });
+      const y = x.mul(2).sum();
+      expect(String(y.gradFn)).toBe("<SumBackward0 object>");
+      const [[n0, i0]] = y.gradFn!.nextFunctions as [[torch.Node, number]];
+      expect(n0.name()).toBe("MulBackward0");
+      expect(i0).toBe(0);
+      expect((n0.nextFunctions[0]![0] as torch.Node).name()).toBe("AccumulateGrad");
+      expect(n0.nextFunctions[1]![0]).toBe(null);
+    });
+
+    test("mixed dtypes promote as PyTorch does", () => {
+      setup();
+      const i = torch.tensor([1, 2], { dtype: "int32" });
+      expect(i.add(1).dtype).toBe("int32");
+      expect(i.add(0.5).dtype).toBe("float32");
+      expect(i.div(2).dtype).toBe("float32");
+      expect(i.add(torch.tensor([1, 1], { dtype: "float64" })).dtype).toBe("float64");
+      expect(torch.tensor([1.5], { dtype: "float64" }).mul(2).dtype).toBe("float64");
+      expect(torch.tensor([true, false]).add(torch.tensor([true, true])).dtype).toBe("int32");
+      expect(() => i.requiresGrad_()).toThrow("only Tensors of floating point dtype can require gradients");
+    });
+
+    test("broadcast mismatch and matmul errors use PyTorch's text", () => {
+      setup();
+      expect(() => torch.ones(3).add(torch.ones(4))).toThrow("The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 0");
+      expect(() => torch.ones(2, 3).mm(torch.ones(4, 5))).toThrow("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+    });
+  });
+}
+
+test("a tensor made under one backend works with one from the other (data moves)", () => {
+  torch.setBackend("js");
+  const a = torch.tensor([1, 2, 3]);
+  torch.setBackend("wasm");
+  const b = torch.tensor([10, 20, 30]);
+  expect(Array.from(b.add(a).toArray())).toEqual([11, 22, 33]);
+  expect(Array.from(a.add(b).toArray())).toEqual([11, 22, 33]);
+  expect(a.backendName).toBe("js");
+  expect(b.backendName).toBe("wasm");
+});

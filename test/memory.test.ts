@@ -1,0 +1,96 @@
+/** Memory ownership: dispose, tidy, eager frees in backward, OOM recovery, no leaks in loops. */
+import { describe, expect, test } from "vitest";
+import * as torch from "../src/index.js";
+
+for (const backend of ["wasm", "js"] as const) {
+  describe(`memory [${backend}]`, () => {
+    test("dispose frees at once and later use throws", () => {
+      torch.setBackend(backend);
+      const before = torch.memory();
+      const t = torch.ones(1000);
+      expect(torch.memory().bytesInUse - before.bytesInUse).toBe(4000);
+      t.dispose();
+      expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+      expect(torch.memory().tensors).toBe(before.tensors);
+      expect(() => t.add(1)).toThrow("tensor was disposed");
+      expect(() => t.toArray()).toThrow("tensor was disposed");
+    });
+
+    test("disposing a view keeps the base's storage", () => {
+      torch.setBackend(backend);
+      const base = torch.arange(0, 6, { dtype: "float32" }).reshape(2, 3);
+      const v = base.transpose(0, 1);
+      v.dispose();
+      expect(Array.from(base.toArray())).toEqual([0, 1, 2, 3, 4, 5]);
+    });
+
+    test("tidy keeps only its result (tensor, array or object), tidies nest", () => {
+      torch.setBackend(backend);
+      const before = torch.memory();
+      const { a, list } = torch.tidy(() => {
+        const x = torch.ones(10).mul(2).add(1);
+        const inner = torch.tidy(() => [x.exp(), x.log().mul(3)]);
+        return { a: x.sum(), list: inner };
+      });
+      expect(a.item()).toBe(30);
+      expect(list.length).toBe(2);
+      expect(torch.memory().tensors - before.tensors).toBe(3);
+      torch.dispose([a, list]);
+      expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+    });
+
+    test("a training loop in tidy does not grow memory; grads of outside tensors survive", () => {
+      torch.setBackend(backend);
+      torch.manualSeed(1);
+      const w = torch.randn(8, 4, { requiresGrad: true });
+      const x = torch.randn(16, 8);
+      const target = torch.randn(16, 4);
+      const step = () => torch.tidy(() => {
+        const loss = x.matmul(w).sub(target).pow(2).mean();
+        loss.backward();
+        torch.noGrad(() => w.sub_(w.grad!.mul(0.1)));
+        w.grad = null;
+        return loss.item() as number;
+      });
+      const first = step();
+      step();
+      const settled = torch.memory();
+      let last = first;
+      for (let i = 0; i < 200; i++) last = step();
+      const after = torch.memory();
+      expect(last).toBeLessThan(first);
+      expect(after.bytesInUse).toBe(settled.bytesInUse);
+      expect(after.tensors).toBe(settled.tensors);
+      if (backend === "wasm") expect(after.wasmHeapBytes).toBe(settled.wasmHeapBytes);
+    });
+
+    test("backward frees what it makes for itself (saved tensors, temporaries)", () => {
+      torch.setBackend(backend);
+      const x = torch.randn(100, { requiresGrad: true });
+      const before = torch.memory();
+      const loss = torch.tidy(() => x.exp().mul(x).sin().sum());
+      loss.backward();
+      // left: loss and x.grad (and nothing saved by the graph)
+      expect(torch.memory().bytesInUse - before.bytesInUse).toBe(4 + 400);
+      loss.dispose();
+      x.grad = null;
+    });
+
+    test("an allocation that cannot fit gives PyTorch's error and the library keeps working", () => {
+      torch.setBackend(backend);
+      expect(() => torch.zeros(2 ** 31)).toThrow(/not enough memory: you tried to allocate \d+ bytes/);
+      expect(Array.from(torch.ones(3).add(1).toArray())).toEqual([2, 2, 2]);
+    });
+  });
+}
+
+test("wasm heap: views over memory stay valid after the memory grows", () => {
+  torch.setBackend("wasm");
+  const a = torch.arange(0, 1000, { dtype: "float32" });
+  const big = torch.zeros(32 * 1024 * 1024); // 128 MiB: forces memory.grow
+  const b = a.mul(2);
+  expect(b.toArray()[999]).toBe(1998);
+  expect(a.toArray()[10]).toBe(10);
+  big.dispose();
+  expect(torch.memory().wasmHeapBytes).toBeGreaterThan(128 * 1024 * 1024);
+});
