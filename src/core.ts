@@ -159,3 +159,7 @@ export const autograd = {
   grad: autogradFns.grad,
   backward: autogradFns.backward,
 };
+
+import * as nn from "./nn/index.js";
+import * as optim from "./optim/index.js";
+export { nn, optim };

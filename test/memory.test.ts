@@ -76,6 +76,20 @@ for (const backend of ["wasm", "js"] as const) {
       x.grad = null;
     });
 
+    test("composite ops (softmax, var, logsumexp, norm, batched matmul) leave no temporaries", () => {
+      torch.setBackend(backend);
+      const x = torch.randn(2, 4, 5, { requiresGrad: true });
+      const w = torch.randn(5, 3);
+      const before = torch.memory();
+      const outs = [x.softmax(1), x.logSoftmax(2), x.var(1), x.std(), x.logsumexp(2), x.norm(), x.norm(3), x.matmul(w)];
+      expect(torch.memory().tensors - before.tensors).toBe(outs.length);
+      torch.tidy(() => torch.stack(outs.map((o) => o.sum())).sum().backward());
+      torch.dispose(outs);
+      x.grad = null;
+      expect(torch.memory().tensors).toBe(before.tensors);
+      expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+    });
+
     test("an allocation that cannot fit gives PyTorch's error and the library keeps working", () => {
       torch.setBackend(backend);
       expect(() => torch.zeros(2 ** 31)).toThrow(/not enough memory: you tried to allocate \d+ bytes/);

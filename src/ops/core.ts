@@ -10,6 +10,8 @@ import { gradEdge } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
 import { allocTensor, Tensor, type TensorOrScalar } from "../tensor.js";
 import { isContiguous } from "../shape.js";
+import { closeScope, openScope } from "../storage.js";
+import { noGrad } from "../autograd/grad_mode.js";
 
 export { allocTensor };
 
@@ -81,4 +83,22 @@ export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | n
 /** Declare a gradient rule (PyTorch's node name + backward). */
 export function rule(name: string, backward: GradRule["backward"]): GradRule {
   return { name, backward };
+}
+
+/** Run a composite forward without recording and free every temporary it makes but its result. */
+export function compute(fn: () => Tensor): Tensor {
+  return composite(() => noGrad(fn));
+}
+
+/** Run a composite of differentiable ops (recorded as usual) and free the intermediate
+ *  tensor objects at once; what the graph saved holds its own storage references. */
+export function composite(fn: () => Tensor): Tensor {
+  openScope();
+  let out: Tensor | undefined;
+  try {
+    out = fn();
+  } finally {
+    closeScope(out === undefined ? new Set() : new Set([out]));
+  }
+  return out;
 }

@@ -6,7 +6,7 @@
 import { isFloating, promoteTypes } from "../dtype.js";
 import { broadcastShapes, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { allocTensor, castRaw, handleOf, moveTo, record, rule, wantsGrad } from "./core.js";
+import { allocTensor, castRaw, composite, handleOf, moveTo, record, rule, wantsGrad } from "./core.js";
 import { sumToShape } from "./reduce.js";
 import { expand, reshape, squeeze, unsqueeze } from "./movement.js";
 
@@ -131,7 +131,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (wantsGrad(a, b)) record(out, MvBackward, [a, b], [a, b]);
     return out;
   }
-  // general case: promote 1-D operands, broadcast batch dims, then drop the added dims
+  return composite(() => matmulGeneral(a, b));
+}
+
+/** Batched / broadcast matmul: promote 1-D operands, broadcast batch dims, drop the added dims. */
+function matmulGeneral(a: Tensor, b: Tensor): Tensor {
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
   const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
   const k1 = a2.shape[a2.ndim - 1]!, k2 = b2.shape[b2.ndim - 2]!;

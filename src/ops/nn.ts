@@ -1,9 +1,8 @@
 /** softmax and logSoftmax over one dim, numerically stable (max subtracted first). */
 import { Red } from "../backend/backend.js";
-import { noGrad } from "../autograd/grad_mode.js";
 import { normDim } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { record, rule, wantsGrad, castRaw } from "./core.js";
+import { compute, record, rule, wantsGrad, castRaw } from "./core.js";
 import { reduceRaw } from "./reduce.js";
 import { isFloating } from "../dtype.js";
 
@@ -18,14 +17,12 @@ const SoftmaxBackward = rule("SoftmaxBackward0", (n, g) => {
 export function softmax(x0: Tensor, dim: number): Tensor {
   const x = floatInput(x0);
   const d = normDim(dim, x.ndim);
-  const out = noGrad(() => {
+  const out = compute(() => {
     if (x.ndim === 0) return x.sub(x).exp();
-    const m = reduceRaw(Red.MAX, x, [d], true);
-    const e = x.sub(m).exp();
-    const r = e.div(e.sum(d, true));
-    m.dispose(); e.dispose();
-    return r;
+    const e = x.sub(reduceRaw(Red.MAX, x, [d], true)).exp();
+    return e.div(e.sum(d, true));
   });
+  if (x !== x0) x.dispose();
   if (wantsGrad(x0)) record(out, SoftmaxBackward, [x0], [out], d);
   return out;
 }
@@ -39,14 +36,12 @@ const LogSoftmaxBackward = rule("LogSoftmaxBackward0", (n, g) => {
 export function logSoftmax(x0: Tensor, dim: number): Tensor {
   const x = floatInput(x0);
   const d = normDim(dim, x.ndim);
-  const out = noGrad(() => {
+  const out = compute(() => {
     if (x.ndim === 0) return x.sub(x);
-    const m = reduceRaw(Red.MAX, x, [d], true);
-    const shifted = x.sub(m);
-    const r = shifted.sub(shifted.exp().sum(d, true).log());
-    m.dispose(); shifted.dispose();
-    return r;
+    const shifted = x.sub(reduceRaw(Red.MAX, x, [d], true));
+    return shifted.sub(shifted.exp().sum(d, true).log());
   });
+  if (x !== x0) x.dispose();
   if (wantsGrad(x0)) record(out, LogSoftmaxBackward, [x0], [out], d);
   return out;
 }

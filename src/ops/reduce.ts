@@ -7,7 +7,7 @@ import { Red, type RedOp } from "../backend/backend.js";
 import { isFloating, type DType } from "../dtype.js";
 import { normDim, numelOf, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type DimArg } from "../tensor.js";
-import { allocTensor, castRaw, contiguousRaw, handleOf, record, rule, wantsGrad } from "./core.js";
+import { allocTensor, castRaw, composite, compute, contiguousRaw, handleOf, record, rule, wantsGrad } from "./core.js";
 import { arangeAlong, expand, reshape } from "./movement.js";
 import { where } from "./elementwise.js";
 
@@ -237,13 +237,10 @@ const StdBackward = rule("StdBackward0", (n, g) => {
 export function variance(x: Tensor, dim: DimArg, keepdim: boolean, takeSqrt: boolean): Tensor {
   const dims = reductionDims(x, dim);
   const count = numelOf(dims.map((d) => x.shape[d]!));
-  const { noGrad } = gradMode;
-  const out = noGrad(() => {
+  const out = compute(() => {
     const c = x.sub(x.mean(dims, true));
     const v = c.mul(c).sum(dims, keepdim).div(count - 1);
-    c.dispose();
-    if (!takeSqrt) return v;
-    const s = v.sqrt(); v.dispose(); return s;
+    return takeSqrt ? v.sqrt() : v;
   });
   if (wantsGrad(x)) record(out, takeSqrt ? StdBackward : VarBackward, [x], takeSqrt ? [x, out] : [x], { shape: x.shape, dims, keepdim, n: count });
   return out;
@@ -257,8 +254,7 @@ const LogsumexpBackward = rule("LogsumexpBackward0", (n, g) => {
 });
 export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
   const dims = reductionDims(x, dim);
-  const { noGrad } = gradMode;
-  const out = noGrad(() => {
+  const out = compute(() => {
     const m = reduceRaw(Red.MAX, x, dims, true);
     const finiteM = where(m.abs().eq(Infinity), 0, m);     // keep -inf/inf rows from making nan
     const s = x.sub(finiteM).exp().sum(dims, true).log().add(finiteM);
@@ -271,10 +267,12 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
 /** p-norm over all elements (or `dim`), composed of differentiable ops. */
 export function norm(x: Tensor, p: number, dim: DimArg, keepdim: boolean): Tensor {
   const dims = dim === undefined ? undefined : reductionDims(x, dim);
-  if (p === 2) return x.mul(x).sum(dims, keepdim).sqrt();
-  if (p === 1) return x.abs().sum(dims, keepdim);
-  if (p === Infinity) return dims === undefined ? (maxMin("max", x.abs()) as Tensor) : (maxMin("max", x.abs(), dims[0], keepdim) as ValuesIndices).values;
-  return x.abs().pow(p).sum(dims, keepdim).pow(1 / p);
+  return composite(() => {
+    if (p === 2) return x.mul(x).sum(dims, keepdim).sqrt();
+    if (p === 1) return x.abs().sum(dims, keepdim);
+    if (p === Infinity) return dims === undefined ? (maxMin("max", x.abs()) as Tensor) : (maxMin("max", x.abs(), dims[0], keepdim) as ValuesIndices).values;
+    return x.abs().pow(p).sum(dims, keepdim).pow(1 / p);
+  });
 }
 
 // ---- all, any ------------------------------------------------------------------------------
@@ -295,4 +293,3 @@ export function allAny(kind: "all" | "any", x: Tensor, dim?: number, keepdim = f
   return out;
 }
 
-import * as gradMode from "../autograd/grad_mode.js";

@@ -1,0 +1,246 @@
+/**
+ * torch.nn.functional: relu, mseLoss, crossEntropy (logSoftmax + NLL), nllLoss,
+ * softmax, logSoftmax, linear. Losses are single recorded ops whose gradient rules
+ * are written in Tensor ops, so `createGraph` gives higher-order gradients.
+ */
+import type { Backend } from "../backend/backend.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import { isFloating, typedArrayFor, type DType, type TypedArray } from "../dtype.js";
+import { broadcastShapes, numelOf } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { allocTensor, record, rule, wantsGrad } from "../ops/core.js";
+import { sumToShape } from "../ops/reduce.js";
+import { where } from "../ops/elementwise.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+function checkReduction(reduction: unknown): Reduction {
+  if (reduction === "mean" || reduction === "sum" || reduction === "none") return reduction;
+  throw new Error(`${String(reduction)} is not a valid value for reduction`);
+}
+
+function checkTensor(x: unknown, fn: string, what: string): asserts x is Tensor {
+  if (!(x instanceof Tensor)) {
+    throw new TypeError(`${fn}(): argument '${what}' must be Tensor, not ${x === null ? "null" : typeof x}`);
+  }
+}
+
+const TYPE_NAME: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" };
+
+/** A tensor on `be` over a copy of `data`. */
+function tensorOn(be: Backend, dtype: DType, shape: number[], data: TypedArray): Tensor {
+  const t = allocTensor(be, dtype, shape);
+  if (data.length > 0) be.write(t._storage.handle, dtype, data, 0);
+  return t;
+}
+
+// ---- activations and linear -------------------------------------------------------------------
+
+export function relu(input: Tensor): Tensor {
+  checkTensor(input, "relu", "input");
+  return input.relu();
+}
+
+export function tanh(input: Tensor): Tensor { return input.tanh(); }
+export function sigmoid(input: Tensor): Tensor { return input.sigmoid(); }
+
+/** PyTorch's implicit dim choice for softmax without `dim` (deprecated there, kept for parity). */
+function implicitDim(ndim: number): number {
+  return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
+}
+
+export function softmax(input: Tensor, dim?: number): Tensor {
+  checkTensor(input, "softmax", "input");
+  return input.softmax(dim ?? implicitDim(input.ndim));
+}
+
+export function logSoftmax(input: Tensor, dim?: number): Tensor {
+  checkTensor(input, "logSoftmax", "input");
+  return input.logSoftmax(dim ?? implicitDim(input.ndim));
+}
+
+/** `input @ weight.T + bias`. */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkTensor(input, "linear", "input");
+  checkTensor(weight, "linear", "weight");
+  const wt = weight.ndim >= 2 ? weight.t() : weight;
+  const y = input.matmul(wt);
+  if (wt !== weight) wt.dispose();
+  if (bias === undefined || bias === null) return y;
+  const out = y.add(bias);
+  y.dispose();
+  return out;
+}
+
+// ---- mse loss -----------------------------------------------------------------------------
+
+interface MseAttrs { reduction: Reduction; n: number; inShape: number[]; tgShape: number[] }
+
+// d/dinput = 2 * (input - target) * g / N (N only for "mean"); d/dtarget = the negation
+const MseLossBackward = rule("MseLossBackward0", (node, g) => {
+  const [input, target] = node.saved as [Tensor, Tensor];
+  const a = node.attrs as MseAttrs;
+  const scale = a.reduction === "mean" ? 2 / a.n : 2;
+  const needIn = node.needsInputGrad(0), needTg = node.needsInputGrad(1);
+  if (!needIn && !needTg) return [null, null];
+  const grad = input.sub(target).mul(g).mul(scale);
+  return [
+    needIn ? sumToShape(grad, a.inShape) : null,
+    needTg ? sumToShape(grad.neg(), a.tgShape) : null,
+  ];
+});
+
+export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  checkTensor(input, "mse_loss", "input");
+  checkTensor(target, "mse_loss", "target");
+  const reduction = checkReduction(opts.reduction ?? "mean");
+  const shape = broadcastShapes(input.shape, target.shape);
+  const n = numelOf(shape);
+  const out = noGrad(() => {
+    const d = input.sub(target);
+    if (!isFloating(d.dtype)) {
+      d.dispose();
+      throw new Error(`"mse_cpu" not implemented for '${TYPE_NAME[input.dtype]}'`);
+    }
+    const sq = d.mul(d);
+    d.dispose();
+    if (reduction === "none") return sq;
+    const r = reduction === "mean" ? sq.mean() : sq.sum();
+    sq.dispose();
+    return r;
+  });
+  if (wantsGrad(input, target)) {
+    const attrs: MseAttrs = { reduction, n, inShape: input.shape.slice(), tgShape: target.shape.slice() };
+    record(out, MseLossBackward, [input, target], [input, target], attrs);
+  }
+  return out;
+}
+
+// ---- negative log likelihood and cross entropy -------------------------------------------------
+
+interface NllAttrs { reduction: Reduction; classDim: number; denom: number }
+
+// d/dlogp = -W * g / denom, W holding the target class's weight at each target position
+const NllLossBackward = rule("NllLossBackward0", (node, g) => {
+  const [w] = node.saved as [Tensor];
+  const a = node.attrs as NllAttrs;
+  const ge = a.reduction === "none" ? g.unsqueeze(a.classDim) : g;
+  const grad = w.mul(ge).mul(-1 / a.denom);
+  return [grad];
+});
+
+export interface NllOptions {
+  reduction?: Reduction;
+  /** Targets equal to this contribute nothing (and don't count for "mean"). Default -100. */
+  ignoreIndex?: number;
+  /** A 1-D tensor of C per-class weights. */
+  weight?: Tensor | null;
+}
+
+/** Class indices of `target` as numbers, checked: int32, or float holding whole numbers. */
+function classIndices(target: Tensor): ArrayLike<number> {
+  if (target.dtype === "int32") return target.toArray();
+  if (isFloating(target.dtype)) {
+    const a = target.toArray();
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isInteger(a[i])) {
+        throw new Error(
+          `expected class indices (whole numbers) in target, but found ${a[i]}: targets of cross entropy and nll_loss are class indices`,
+        );
+      }
+    }
+    return a;
+  }
+  throw new Error(`expected scalar type Long but found ${TYPE_NAME[target.dtype]}`);
+}
+
+/** Negative log likelihood of `logp` (log-probabilities, class dim 1, or 0 for 1-D input) at `target`. */
+export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
+  checkTensor(input, "nll_loss", "input");
+  checkTensor(target, "nll_loss", "target");
+  const reduction = checkReduction(opts.reduction ?? "mean");
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  if (input.ndim < 1) throw new Error("Expected 1 or more dimensions (got 0)");
+  if (!isFloating(input.dtype)) throw new Error(`"nll_loss_out_frame" not implemented for '${TYPE_NAME[input.dtype]}'`);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const C = input.shape[classDim]!;
+  const expected = input.shape.filter((_, i) => i !== classDim);
+  if (input.ndim === 1) {
+    if (target.ndim !== 0) throw new Error(`1D target tensor expected, multi-target not supported`);
+  } else if (input.ndim === 2 && (target.ndim !== 1 || target.shape[0] !== input.shape[0])) {
+    if (target.ndim !== 1) throw new Error("1D target tensor expected, multi-target not supported");
+    throw new Error(`Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`);
+  } else if (target.ndim !== expected.length || target.shape.some((d, i) => d !== expected[i])) {
+    throw new Error(
+      `Expected target size [${expected.join(", ")}], got [${target.shape.join(", ")}]`,
+    );
+  }
+  let classWeight: ArrayLike<number> | null = null;
+  if (opts.weight !== undefined && opts.weight !== null) {
+    checkTensor(opts.weight, "nll_loss", "weight");
+    if (opts.weight.numel() !== C) {
+      throw new Error(`weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: [${opts.weight.shape.join(", ")}]`);
+    }
+    classWeight = opts.weight.toArray();
+  }
+
+  // W: the target class's weight at each target position, zero elsewhere
+  const idx = classIndices(target);
+  const N = input.ndim === 1 ? 1 : input.shape[0]!;
+  const R = input.ndim <= 2 ? 1 : numelOf(input.shape.slice(2));
+  const wData = typedArrayFor(input.dtype, input.numel());
+  const mData = new Uint8Array(input.numel());
+  let denom = 0;
+  for (let nIdx = 0; nIdx < N; nIdx++) {
+    for (let r = 0; r < R; r++) {
+      const t = idx[nIdx * R + r]!;
+      if (t === ignoreIndex) continue;
+      if (t < 0 || t >= C) throw new Error(`Target ${t} is out of bounds.`);
+      const w = classWeight === null ? 1 : classWeight[t]!;
+      const at = nIdx * C * R + t * R + r;
+      wData[at] = w;
+      mData[at] = 1;
+      denom += w;
+    }
+  }
+  const be = input._storage.backend;
+  const W = tensorOn(be, input.dtype, input.shape.slice(), wData);
+  const mask = tensorOn(be, "bool", input.shape.slice(), mData);
+  const out = noGrad(() => {
+    // where() keeps -inf log-probabilities of non-target classes out of the sum
+    const sel = where(mask, input, 0);
+    const weighted = sel.mul(W);
+    sel.dispose();
+    const perItem = weighted.sum(classDim).neg();
+    weighted.dispose();
+    if (reduction === "none") return perItem;
+    const s = perItem.sum();
+    perItem.dispose();
+    if (reduction === "sum") return s;
+    const m = s.div(denom);
+    s.dispose();
+    return m;
+  });
+  mask.dispose();
+  if (wantsGrad(input)) {
+    record(out, NllLossBackward, [input], [W], { reduction, classDim, denom: reduction === "mean" ? denom : 1 } as NllAttrs);
+  }
+  W.dispose();
+  return out;
+}
+
+export interface CrossEntropyOptions extends NllOptions {}
+
+/** Cross entropy with class-index targets: nllLoss(logSoftmax(logits, classDim), targets). */
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  checkTensor(input, "cross_entropy", "input");
+  checkTensor(target, "cross_entropy", "target");
+  if (input.ndim < 1) throw new Error("Expected 1 or more dimensions (got 0)");
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const logp = input.logSoftmax(classDim);
+  try {
+    return nllLoss(logp, target, opts);
+  } finally {
+    logp.dispose();
+  }
+}

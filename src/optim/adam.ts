@@ -1,0 +1,75 @@
+/** Adam (and AMSGrad), as PyTorch 1.13's `_single_tensor_adam`. */
+import type { Tensor } from "../tensor.js";
+import { allocTensor } from "../ops/core.js";
+import { Optimizer, type ParamGroup, type ParamsInput } from "./optimizer.js";
+
+export interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+function zerosOf(p: Tensor): Tensor {
+  return allocTensor(p._storage.backend, p.dtype, p.shape.slice());
+}
+
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    super(params, {
+      lr: opts.lr ?? 1e-3,
+      betas: opts.betas ?? [0.9, 0.999],
+      eps: opts.eps ?? 1e-8,
+      weightDecay: opts.weightDecay ?? 0,
+      amsgrad: opts.amsgrad ?? false,
+      maximize: opts.maximize ?? false,
+    });
+  }
+
+  protected override validate(g: ParamGroup<AdamOptions>): void {
+    if (!(g.lr >= 0)) throw new Error(`Invalid learning rate: ${g.lr}`);
+    if (!(g.eps >= 0)) throw new Error(`Invalid epsilon value: ${g.eps}`);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new Error(`Invalid betas: expected two numbers, got ${String(g.betas)}`);
+    if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new Error(`Invalid beta parameter at index 0: ${g.betas[0]}`);
+    if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new Error(`Invalid beta parameter at index 1: ${g.betas[1]}`);
+    if (!(g.weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${g.weightDecay}`);
+  }
+
+  protected override updateGroup(g: ParamGroup<AdamOptions>): void {
+    const { lr, eps, weightDecay, amsgrad, maximize } = g;
+    const [beta1, beta2] = g.betas;
+    for (const p of g.params) {
+      const grad0 = p.grad;
+      if (grad0 === null) continue;
+      let grad: Tensor = maximize ? grad0.neg() : grad0;
+      const state = this.stateOf(p);
+      if (state.step === undefined) {
+        state.step = 0;
+        state.expAvg = this.keep(zerosOf(p));
+        state.expAvgSq = this.keep(zerosOf(p));
+        if (amsgrad) state.maxExpAvgSq = this.keep(zerosOf(p));
+      }
+      const expAvg = state.expAvg as Tensor, expAvgSq = state.expAvgSq as Tensor;
+      state.step += 1;
+      const step = state.step as number;
+      if (weightDecay !== 0) grad = grad.add(p, { alpha: weightDecay });
+      expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
+      expAvgSq.mul_(beta2).add_(grad.mul(grad), { alpha: 1 - beta2 });
+      const biasCorrection1 = 1 - beta1 ** step;
+      const biasCorrection2 = 1 - beta2 ** step;
+      const stepSize = lr / biasCorrection1;
+      const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+      let second = expAvgSq;
+      if (amsgrad) {
+        if (state.maxExpAvgSq === undefined) state.maxExpAvgSq = this.keep(zerosOf(p));
+        const maxSq = state.maxExpAvgSq as Tensor;
+        maxSq.copy_(maxSq.maximum(expAvgSq));
+        second = maxSq;
+      }
+      const denom = second.sqrt().div(biasCorrection2Sqrt).add_(eps);
+      p.add_(expAvg.div(denom), { alpha: -stepSize });
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * torch.optim's Optimizer base: parameter groups, per-parameter state, zeroGrad.
+ * Updates run in place on the parameters without recording; temporaries made
+ * during a step are freed when it ends, state tensors live with the optimizer
+ * (they survive an enclosing `torch.tidy`).
+ */
+import { enableGrad, noGrad } from "../autograd/grad_mode.js";
+import { closeScope, openScope } from "../storage.js";
+import { Tensor } from "../tensor.js";
+import { zeroGrads } from "../nn/modules.js";
+
+/** Marks an option that has no default (SGD's `lr`). */
+export const required: unique symbol = Symbol("required");
+
+export type ParamGroup<O> = O & { params: Tensor[] };
+export type ParamGroupInput<O> = Partial<O> & { params: Iterable<Tensor> | Tensor };
+export type ParamsInput<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
+
+type Defaults<O> = { [K in keyof O]: O[K] | typeof required };
+
+const TYPE_NAME: Record<string, string> = { float32: "torch.FloatTensor", float64: "torch.DoubleTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" };
+
+export class Optimizer<O extends object = Record<string, unknown>> {
+  readonly defaults: Defaults<O>;
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state (momentum buffers, moment estimates, step counts). */
+  readonly state = new Map<Tensor, Record<string, any>>();
+
+  constructor(params: ParamsInput<O>, defaults: Defaults<O>) {
+    this.defaults = defaults;
+    if (params instanceof Tensor) {
+      throw new TypeError(
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${TYPE_NAME[params.dtype] ?? "torch.Tensor"}`,
+      );
+    }
+    if (params === null || params === undefined || typeof (params as Iterable<unknown>)[Symbol.iterator] !== "function") {
+      throw new TypeError(
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${params === null ? "null" : (params as object)?.constructor?.name ?? typeof params}`,
+      );
+    }
+    const list = Array.from(params as Iterable<Tensor | ParamGroupInput<O>>);
+    if (list.length === 0) throw new Error("optimizer got an empty parameter list");
+    const groups: ParamGroupInput<O>[] = list[0] instanceof Tensor || !(list[0] !== null && typeof list[0] === "object")
+      ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
+      : (list as ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  addParamGroup(group: ParamGroupInput<O>): void {
+    if (group === null || typeof group !== "object") throw new TypeError("param group must be a dict");
+    const raw = group.params;
+    const params: Tensor[] = raw instanceof Tensor ? [raw] : Array.from(raw as Iterable<Tensor>);
+    for (const p of params) {
+      if (!(p instanceof Tensor)) {
+        throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${p === null ? "null" : typeof p}`);
+      }
+      if (!p.isLeaf && !p.retainsGrad) throw new Error("can't optimize a non-leaf Tensor");
+    }
+    const full: Record<string, unknown> = { ...group, params };
+    for (const [k, v] of Object.entries(this.defaults)) {
+      if (full[k] === undefined) {
+        if (v === required) throw new Error(`parameter group didn't specify a value of required optimization parameter ${k}`);
+        full[k] = v;
+      }
+    }
+    this.validate(full as ParamGroup<O>);
+    const seen = new Set<Tensor>();
+    for (const g of this.paramGroups) for (const p of g.params) seen.add(p);
+    if (params.some((p) => seen.has(p))) throw new Error("some parameters appear in more than one parameter group");
+    this.paramGroups.push(full as ParamGroup<O>);
+  }
+
+  /** Check a group's options (subclasses throw PyTorch's `Invalid ...` errors). */
+  protected validate(_group: ParamGroup<O>): void {}
+
+  /** Grads to `null` (default), or with `{ setToNone: false }` filled with zeros in place. */
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    const setToNone = opts.setToNone ?? true;
+    for (const g of this.paramGroups) zeroGrads(g.params, setToNone);
+  }
+
+  /** One update. `closure` (re-evaluating the loss) is run with grad enabled and its loss returned. */
+  step(closure?: () => Tensor): Tensor | undefined {
+    let loss: Tensor | undefined;
+    if (closure !== undefined) loss = enableGrad(closure);
+    noGrad(() => {
+      openScope();
+      try {
+        for (const g of this.paramGroups) this.updateGroup(g);
+      } finally {
+        closeScope(new Set());
+      }
+    });
+    return loss;
+  }
+
+  /** Update one group's parameters (override). Tensors made here are freed after the step
+   *  unless marked as state with `keep`. */
+  protected updateGroup(_group: ParamGroup<O>): void {
+    throw new Error(`${this.constructor.name}.step() is not implemented`);
+  }
+
+  /** Mark a tensor as optimizer state: it outlives the step and any enclosing tidy. */
+  protected keep(t: Tensor): Tensor {
+    t._kept = true;
+    return t;
+  }
+
+  /** State of one parameter (created empty on first use). */
+  protected stateOf(p: Tensor): Record<string, any> {
+    let s = this.state.get(p);
+    if (s === undefined) this.state.set(p, (s = {}));
+    return s;
+  }
+
+  toString(): string {
+    const lines = [`${this.constructor.name} (`];
+    this.paramGroups.forEach((g, i) => {
+      lines.push(`Parameter Group ${i}`);
+      for (const k of Object.keys(g).sort()) {
+        if (k === "params") continue;
+        lines.push(`    ${k}: ${JSON.stringify((g as Record<string, unknown>)[k])}`);
+      }
+    });
+    lines.push(")");
+    return lines.join("\n");
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+}
