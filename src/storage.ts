@@ -17,7 +17,10 @@ export class Storage {
     readonly dtype: DType,
     public handle: Handle,
     readonly numel: number,
+    /** Counted in `memory().bytesInUse` (the library's own scratch storage is not). */
+    readonly counted = true,
   ) {
+    if (!counted) return;
     const bytes = numel * itemSize(dtype);
     stats.bytesInUse += bytes;
     if (stats.bytesInUse > stats.peakBytes) stats.peakBytes = stats.bytesInUse;
@@ -27,7 +30,7 @@ export class Storage {
 
   release(): void {
     if (--this.refs === 0) {
-      stats.bytesInUse -= this.numel * itemSize(this.dtype);
+      if (this.counted) stats.bytesInUse -= this.numel * itemSize(this.dtype);
       this.backend.free(this.handle, this.dtype, this.numel);
       this.handle = null;
     }
@@ -82,7 +85,59 @@ export function closeScope(keep: Set<Disposable>): void {
 }
 
 /** Safety net: a tensor object that was collected without dispose() drops its reference. */
-export const registry = new FinalizationRegistry<Storage>((storage) => {
+const registry = new FinalizationRegistry<Storage>((storage) => {
   stats.tensors--;
   storage.release();
 });
+
+/** What the GC safety net needs of a tensor. */
+export interface Registrable extends Disposable { _storage: Storage; _registered: boolean }
+
+/**
+ * Registration with the FinalizationRegistry is deferred to the next microtask (or a
+ * batch of 1024): finalizers only ever run between tasks, so nothing is lost, and the
+ * many tensors disposed before then (temporaries, tidy scopes) never pay for it.
+ */
+let pending: Registrable[] = [];
+function flushRegistrations(): void {
+  const list = pending;
+  pending = [];
+  for (const t of list) {
+    if (t.isDisposed) continue;
+    registry.register(t, t._storage, t);
+    t._registered = true;
+  }
+}
+export function registerForCleanup(t: Registrable): void {
+  if (pending.push(t) === 1) queueMicrotask(flushRegistrations);
+  else if (pending.length >= 1024) flushRegistrations();
+}
+export function unregisterForCleanup(t: Registrable): void {
+  if (t._registered) { registry.unregister(t); t._registered = false; }
+}
+
+/**
+ * A graph node's saved tensors hold storage references of their own. When a node is
+ * collected before a backward released them, this returns them: one registration per
+ * node that saves anything, deferred like tensors' (most nodes are released first).
+ */
+const nodeRegistry = new FinalizationRegistry<Storage[]>((storages) => { for (const s of storages) s.release(); });
+export interface SavingNode { _savedStorages(): Storage[] | null; _registered: boolean }
+let pendingNodes: SavingNode[] = [];
+function flushNodes(): void {
+  const list = pendingNodes;
+  pendingNodes = [];
+  for (const n of list) {
+    const storages = n._savedStorages();
+    if (storages === null) continue;
+    nodeRegistry.register(n, storages, n);
+    n._registered = true;
+  }
+}
+export function registerNodeForCleanup(n: SavingNode): void {
+  if (pendingNodes.push(n) === 1) queueMicrotask(flushNodes);
+  else if (pendingNodes.length >= 1024) flushNodes();
+}
+export function unregisterNodeForCleanup(n: SavingNode): void {
+  if (n._registered) { nodeRegistry.unregister(n); n._registered = false; }
+}

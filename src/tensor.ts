@@ -8,7 +8,7 @@ import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
 import { runBackward } from "./autograd/engine.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
 import { isFloating, type DType, type TypedArray } from "./dtype.js";
-import { registry, stats, noteTensorCreated, trackInScope, Storage } from "./storage.js";
+import { registerForCleanup, unregisterForCleanup, stats, noteTensorCreated, trackInScope, Storage } from "./storage.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, parseShapeArgs } from "./shape.js";
 import { formatTensor } from "./format.js";
 import * as E from "./ops/elementwise.js";
@@ -18,8 +18,6 @@ import * as L from "./ops/matmul.js";
 import * as N from "./ops/nn.js";
 import * as I from "./ops/inplace.js";
 
-/** Saved-for-backward aliases hold their own storage reference, outside tidy and `memory().tensors`. */
-const aliasRegistry = new FinalizationRegistry<Storage>((s) => s.release());
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
@@ -47,6 +45,8 @@ export class Tensor {
   _isAlias = false;
   /** This tensor is a `.grad` the library created (freed eagerly when replaced). */
   _libGrad = false;
+  /** Registered with the GC safety net (see storage.ts). */
+  _registered = false;
 
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false) {
     this._storage = storage;
@@ -54,11 +54,10 @@ export class Tensor {
     this._strides = strides;
     this._offset = offset;
     if (alias) {
-      this._isAlias = true;
-      aliasRegistry.register(this, storage, this);
+      this._isAlias = true; // its storage reference is returned by its node (storage.ts)
     } else {
       noteTensorCreated();
-      registry.register(this, storage, this);
+      registerForCleanup(this);
       trackInScope(this);
     }
   }
@@ -98,8 +97,8 @@ export class Tensor {
     (this as { shape: number[] }).shape = src.shape.slice();
     this._strides = src._strides.slice();
     this._offset = src._offset;
-    registry.unregister(this);
-    registry.register(this, this._storage, this);
+    unregisterForCleanup(this);
+    registerForCleanup(this);
     old.release();
   }
 
@@ -168,8 +167,8 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    if (this._isAlias) { aliasRegistry.unregister(this); this._storage.release(); return; }
-    registry.unregister(this);
+    if (this._isAlias) { this._storage.release(); return; }
+    unregisterForCleanup(this);
     stats.tensors--;
     this._storage.release();
   }

@@ -10,7 +10,7 @@ import { gradEdge } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
 import { allocTensor, Tensor, type TensorOrScalar } from "../tensor.js";
 import { isContiguous } from "../shape.js";
-import { closeScope, openScope } from "../storage.js";
+import { closeScope, openScope, Storage } from "../storage.js";
 import { noGrad } from "../autograd/grad_mode.js";
 
 export { allocTensor };
@@ -26,6 +26,21 @@ export function scalarTensor(value: number | boolean, dtype: DType, backend: Bac
   const arr = typedArrayFor(dtype, 1);
   arr[0] = typeof value === "boolean" ? (value ? 1 : 0) : value;
   backend.write(t._storage.handle, dtype, arr, 0);
+  return t;
+}
+
+/** One reusable one-element tensor per backend and dtype for number operands: a kernel
+ *  reads it at once, so binary ops with a number allocate nothing for it. Never dispose it. */
+const scratchScalars = new Map<Backend, Map<DType, Tensor>>();
+export function scratchScalar(value: number | boolean, dtype: DType, backend: Backend): Tensor {
+  let perDtype = scratchScalars.get(backend);
+  if (perDtype === undefined) scratchScalars.set(backend, (perDtype = new Map()));
+  let t = perDtype.get(dtype);
+  if (t === undefined) {
+    t = new Tensor(new Storage(backend, dtype, backend.alloc(dtype, 1), 1, false), [], [], 0, true);
+    perDtype.set(dtype, t);
+  }
+  backend.fill(t._storage.handle, dtype, +value, 0, 1);
   return t;
 }
 

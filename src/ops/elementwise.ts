@@ -6,7 +6,7 @@ import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
 import { isFloating, promoteTypes, promoteWithScalar, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, numelOf, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
+import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad } from "./core.js";
 import { sumToShape } from "./reduce.js";
 
 // ---- raw forward kernels (no autograd) -----------------------------------------------------
@@ -41,7 +41,10 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
     dtype = promoteTypes(a.dtype, b.dtype);
   } else {
     dtype = promoteWithScalar(a.dtype, b);
-    bt = scalarTensor(b, dtype, be);
+    if (op === Bin.DIV && !isFloating(dtype)) dtype = "float32";
+    if (op === Bin.POW && !isFloating(dtype) && (b as number) < 0) dtype = "float32";
+    if (dtype === "bool" && !COMPARISON(op)) dtype = "int32";
+    bt = scratchScalar(b, dtype, be);
   }
   if (op === Bin.DIV && !isFloating(dtype)) dtype = "float32"; // true division
   if (op === Bin.POW && !isFloating(dtype) && !(b instanceof Tensor) && (b as number) < 0) dtype = "float32";
@@ -58,7 +61,7 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
   );
   if (a2 !== a) a2.dispose();
   if (b2 !== bt) b2.dispose();
-  if (bt !== b) bt.dispose();
+  if (bt !== b && b instanceof Tensor) bt.dispose();
   return out;
 }
 

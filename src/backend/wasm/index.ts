@@ -1,0 +1,277 @@
+/**
+ * The WebAssembly backend: storage handles are byte pointers into the module's linear
+ * memory, kernels are the AssemblyScript exports of assembly/index.ts (SIMD for float32
+ * and float64). This side only owns memory (a size-keyed free list in front of the
+ * module's TLSF allocator), writes shapes and strides into a scratch block allocated once,
+ * and refreshes its typed-array views whenever memory growth has replaced the buffer.
+ */
+import type { Backend, BinOp, Handle, RedOp, UnOp } from "../backend.js";
+import type { DType, TypedArray } from "../../dtype.js";
+import { instantiate, instantiateSync, type WasmExports, type WasmSource } from "./loader.js";
+
+export { instantiate, instantiateSync, type WasmExports, type WasmSource } from "./loader.js";
+
+/** DT codes of assembly/abi.ts. */
+const DT_CODE: Readonly<Record<DType, number>> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+/** log2 of the element size. */
+const SHIFT: Readonly<Record<DType, number>> = { float32: 2, float64: 3, int32: 2, bool: 0 };
+
+/** Most dimensions a strided call accepts (assembly/abi.ts MAX_DIMS). */
+export const MAX_DIMS = 64;
+const SCRATCH_BYTES = 4 * (1 + 4 * MAX_DIMS);
+/** Sizes up to this many bytes go through the free list; larger blocks go straight back. */
+const MAX_CACHED_BLOCK = 64 * 1024 * 1024;
+const WASM32_BYTES = 2 ** 32;
+
+function outOfMemory(bytes: number): Error {
+  return new Error("not enough memory: you tried to allocate " + bytes + " bytes");
+}
+
+function unsupported(what: string, dtype: DType): Error {
+  return new TypeError(`wasm backend: ${what} does not support ${dtype}`);
+}
+
+export class WasmBackend implements Backend {
+  readonly name = "wasm" as const;
+  /** The raw module exports. */
+  readonly exports: WasmExports;
+  /** Upper bound on bytes parked in the free list (blocks beyond it are released). */
+  maxCachedBytes = 256 * 1024 * 1024;
+
+  private buf: ArrayBuffer;
+  private f32: Float32Array;
+  private f64: Float64Array;
+  private i32: Int32Array;
+  private u8: Uint8Array;
+  private readonly scratch: number;
+  private readonly dummy: number;
+  private readonly cache = new Map<number, number[]>();
+  private cached = 0;
+
+  constructor(exports: WasmExports) {
+    this.exports = exports;
+    this.buf = exports.memory.buffer as ArrayBuffer;
+    this.f32 = new Float32Array(this.buf);
+    this.f64 = new Float64Array(this.buf);
+    this.i32 = new Int32Array(this.buf);
+    this.u8 = new Uint8Array(this.buf);
+    this.scratch = exports.alloc(SCRATCH_BYTES) >>> 0;
+    this.dummy = exports.alloc(16) >>> 0;
+    if (this.scratch === 0 || this.dummy === 0) throw new Error("wasm backend: cannot allocate its scratch block");
+  }
+
+  /** Instantiate the module (default: the embedded binary) and wrap it. */
+  static async create(source?: WasmSource): Promise<WasmBackend> {
+    return new WasmBackend(await instantiate(source));
+  }
+
+  /** Synchronous variant of `create` for a compiled module or bytes. */
+  static createSync(source: WasmSource): WasmBackend {
+    return new WasmBackend(instantiateSync(source));
+  }
+
+  /** Re-create the views if memory growth replaced (detached) the buffer. */
+  private sync(): void {
+    const b = this.exports.memory.buffer as ArrayBuffer;
+    if (b !== this.buf || this.u8.byteLength === 0) {
+      this.buf = b;
+      this.f32 = new Float32Array(b);
+      this.f64 = new Float64Array(b);
+      this.i32 = new Int32Array(b);
+      this.u8 = new Uint8Array(b);
+    }
+  }
+
+  // ----------------------------------------------------------------------------- memory
+
+  alloc(dtype: DType, numel: number): Handle {
+    if (!(numel >= 0) || !Number.isInteger(numel)) throw new RangeError(`alloc: invalid element count ${numel}`);
+    if (numel === 0) return this.dummy;
+    const bytes = numel * 2 ** SHIFT[dtype];
+    if (bytes >= WASM32_BYTES) throw outOfMemory(bytes);
+    const key = Math.ceil(bytes / 16) * 16;
+    const list = this.cache.get(key);
+    if (list !== undefined && list.length > 0) {
+      const p = list.pop()!;
+      this.cached -= key;
+      this.exports.zero(p, bytes);
+      return p;
+    }
+    let p = this.exports.alloc(bytes) >>> 0;
+    if (p === 0) {
+      this.trim();
+      p = this.exports.alloc(bytes) >>> 0;
+      if (p === 0) throw outOfMemory(bytes);
+    }
+    return p;
+  }
+
+  free(h: Handle, dtype: DType, numel: number): void {
+    const p = h as number;
+    if (numel === 0 || p === this.dummy || !p) return;
+    const key = Math.ceil((numel * 2 ** SHIFT[dtype]) / 16) * 16;
+    if (key <= MAX_CACHED_BLOCK && this.cached + key <= this.maxCachedBytes && this.exports.capacity(p) >>> 0 >= key) {
+      let list = this.cache.get(key);
+      if (list === undefined) this.cache.set(key, (list = []));
+      list.push(p);
+      this.cached += key;
+    } else {
+      this.exports.free(p);
+    }
+  }
+
+  /** Return every block parked in the free list to the allocator. */
+  trim(): void {
+    for (const list of this.cache.values()) for (const p of list) this.exports.free(p);
+    this.cache.clear();
+    this.cached = 0;
+  }
+
+  /** Bytes parked in the free list. */
+  cachedBytes(): number { return this.cached; }
+
+  heapBytes(): number { return this.exports.memory.buffer.byteLength; }
+
+  write(h: Handle, dtype: DType, src: TypedArray, offset: number): void {
+    this.sync();
+    const p = h as number;
+    switch (dtype) {
+      case "float32": this.f32.set(src, (p >>> 2) + offset); break;
+      case "float64": this.f64.set(src, (p >>> 3) + offset); break;
+      case "int32": this.i32.set(src, (p >>> 2) + offset); break;
+      case "bool": this.u8.set(src, p + offset); break;
+    }
+  }
+
+  read(h: Handle, dtype: DType, offset: number, numel: number): TypedArray {
+    this.sync();
+    const p = h as number;
+    switch (dtype) {
+      case "float32": { const s = (p >>> 2) + offset; return this.f32.slice(s, s + numel); }
+      case "float64": { const s = (p >>> 3) + offset; return this.f64.slice(s, s + numel); }
+      case "int32": { const s = (p >>> 2) + offset; return this.i32.slice(s, s + numel); }
+      case "bool": { const s = p + offset; return this.u8.slice(s, s + numel); }
+    }
+  }
+
+  fill(h: Handle, dtype: DType, value: number, offset: number, n: number): void {
+    if (n <= 0) return;
+    this.exports.fill((h as number) + offset * 2 ** SHIFT[dtype], DT_CODE[dtype], value, n);
+  }
+
+  // ---------------------------------------------------------------------------- kernels
+
+  /** Write [ndim, shape, s0, s1, (s2)] into the scratch block; returns its pointer. */
+  private put(shape: readonly number[], s0: readonly number[], s1: readonly number[], s2?: readonly number[]): number {
+    const nd = shape.length;
+    if (nd > MAX_DIMS) throw new RangeError(`wasm backend: at most ${MAX_DIMS} dimensions, got ${nd}`);
+    this.sync();
+    const v = this.i32;
+    let q = this.scratch >>> 2;
+    v[q++] = nd;
+    for (let d = 0; d < nd; d++) v[q++] = shape[d]!;
+    for (let d = 0; d < nd; d++) v[q++] = s0[d]!;
+    for (let d = 0; d < nd; d++) v[q++] = s1[d]!;
+    if (s2 !== undefined) for (let d = 0; d < nd; d++) v[q++] = s2[d]!;
+    return this.scratch;
+  }
+
+  copy(
+    src: Handle, srcDtype: DType, srcOffset: number, srcStrides: readonly number[],
+    dst: Handle, dstDtype: DType, dstOffset: number, dstStrides: readonly number[],
+    shape: readonly number[],
+  ): void {
+    const sp = this.put(shape, srcStrides, dstStrides);
+    this.exports.copy(
+      (src as number) + srcOffset * 2 ** SHIFT[srcDtype], DT_CODE[srcDtype],
+      (dst as number) + dstOffset * 2 ** SHIFT[dstDtype], DT_CODE[dstDtype], sp,
+    );
+  }
+
+  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): void {
+    if (n <= 0) return;
+    const ex = this.exports;
+    switch (dtype) {
+      case "float32": ex.unary_f32(op, (x as number) + xOffset * 4, out as number, n); break;
+      case "float64": ex.unary_f64(op, (x as number) + xOffset * 8, out as number, n); break;
+      case "int32":
+        if (op !== 0 && op !== 1 && op !== 9 && op !== 10) throw unsupported(`unary op ${op}`, dtype);
+        ex.unary_i32(op, (x as number) + xOffset * 4, out as number, n);
+        break;
+      default: throw unsupported("unary", dtype);
+    }
+  }
+
+  binary(
+    op: BinOp, dtype: DType,
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, shape: readonly number[],
+  ): void {
+    const sp = this.put(shape, aStrides, bStrides);
+    const ex = this.exports;
+    switch (dtype) {
+      case "float32": ex.binary_f32(op, (a as number) + aOffset * 4, (b as number) + bOffset * 4, out as number, sp); break;
+      case "float64": ex.binary_f64(op, (a as number) + aOffset * 8, (b as number) + bOffset * 8, out as number, sp); break;
+      case "int32": ex.binary_i32(op, (a as number) + aOffset * 4, (b as number) + bOffset * 4, out as number, sp); break;
+      default: throw unsupported("binary", dtype);
+    }
+  }
+
+  where(
+    dtype: DType,
+    cond: Handle, cOffset: number, cStrides: readonly number[],
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, shape: readonly number[],
+  ): void {
+    const sp = this.put(shape, cStrides, aStrides, bStrides);
+    const ex = this.exports;
+    const c = (cond as number) + cOffset;
+    switch (dtype) {
+      case "float32": ex.where_f32(c, (a as number) + aOffset * 4, (b as number) + bOffset * 4, out as number, sp); break;
+      case "float64": ex.where_f64(c, (a as number) + aOffset * 8, (b as number) + bOffset * 8, out as number, sp); break;
+      case "int32": ex.where_i32(c, (a as number) + aOffset * 4, (b as number) + bOffset * 4, out as number, sp); break;
+      case "bool": ex.where_u8(c, (a as number) + aOffset, (b as number) + bOffset, out as number, sp); break;
+    }
+  }
+
+  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+    if (outer === 0 || inner === 0) return;
+    const ex = this.exports;
+    switch (dtype) {
+      case "float32": ex.reduce_f32(op, (x as number) + xOffset * 4, outer, axis, inner, out as number); break;
+      case "float64": ex.reduce_f64(op, (x as number) + xOffset * 8, outer, axis, inner, out as number); break;
+      case "int32": ex.reduce_i32(op, (x as number) + xOffset * 4, outer, axis, inner, out as number); break;
+      default: throw unsupported("reduce", dtype);
+    }
+  }
+
+  matmul(
+    dtype: DType,
+    a: Handle, aOffset: number, aStrides: readonly number[],
+    b: Handle, bOffset: number, bStrides: readonly number[],
+    out: Handle, batch: number, m: number, k: number, n: number,
+  ): void {
+    if (batch === 0 || m === 0 || n === 0) return;
+    if (dtype !== "float32" && dtype !== "float64") throw unsupported("matmul", dtype);
+    const sh = SHIFT[dtype];
+    // b with a non-unit column stride is packed into a k x n panel (allocated here, not in the kernel)
+    let pack = 0;
+    if (bStrides[2] !== 1 && n > 1 && k > 0) {
+      try { pack = this.alloc(dtype, k * n) as number; } catch { pack = 0; /* scalar path */ }
+    }
+    const f = dtype === "float32" ? this.exports.matmul_f32 : this.exports.matmul_f64;
+    f(
+      (a as number) + aOffset * 2 ** sh, aStrides[0]!, aStrides[1]!, aStrides[2]!,
+      (b as number) + bOffset * 2 ** sh, bStrides[0]!, bStrides[1]!, bStrides[2]!,
+      out as number, batch, m, k, n, pack,
+    );
+    if (pack !== 0) this.free(pack, dtype, k * n);
+  }
+}
+
+/** Instantiate the embedded module and return a ready backend. */
+export async function createWasmBackend(source?: WasmSource): Promise<WasmBackend> {
+  return WasmBackend.create(source);
+}

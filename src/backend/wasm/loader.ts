@@ -1,0 +1,94 @@
+/**
+ * Instantiates the AssemblyScript module (assembly/index.ts). Portable: only the standard
+ * WebAssembly and atob globals, no node: imports. The default binary is the embedded
+ * build (src/backend/wasm/binary.generated.ts, made by scripts/embed-wasm.mjs); pass a
+ * precompiled WebAssembly.Module where compiling bytes is forbidden (workerd) or to share
+ * one compilation, or the bytes of build/wasmgrad.wasm.
+ */
+
+/** The raw exports of wasmgrad.wasm. Pointers are byte offsets into `memory`. */
+export interface WasmExports {
+  readonly memory: WebAssembly.Memory;
+  /** `bytes` zero-filled bytes, 16-byte aligned; 0 when memory cannot grow enough. */
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  /** Usable bytes of a block from alloc. */
+  capacity(ptr: number): number;
+  zero(ptr: number, bytes: number): void;
+
+  unary_f32(op: number, x: number, out: number, n: number): void;
+  unary_f64(op: number, x: number, out: number, n: number): void;
+  unary_i32(op: number, x: number, out: number, n: number): void;
+  /** `sp` points at i32 [ndim, shape, aStrides, bStrides]. */
+  binary_f32(op: number, a: number, b: number, out: number, sp: number): void;
+  binary_f64(op: number, a: number, b: number, out: number, sp: number): void;
+  binary_i32(op: number, a: number, b: number, out: number, sp: number): void;
+  /** `sp` points at i32 [ndim, shape, cStrides, aStrides, bStrides]. */
+  where_f32(c: number, a: number, b: number, out: number, sp: number): void;
+  where_f64(c: number, a: number, b: number, out: number, sp: number): void;
+  where_i32(c: number, a: number, b: number, out: number, sp: number): void;
+  where_u8(c: number, a: number, b: number, out: number, sp: number): void;
+  reduce_f32(op: number, x: number, outer: number, axis: number, inner: number, out: number): void;
+  reduce_f64(op: number, x: number, outer: number, axis: number, inner: number, out: number): void;
+  reduce_i32(op: number, x: number, outer: number, axis: number, inner: number, out: number): void;
+  matmul_f32(
+    a: number, asb: number, asr: number, asc: number, b: number, bsb: number, bsr: number, bsc: number,
+    out: number, batch: number, m: number, k: number, n: number, pack: number,
+  ): void;
+  matmul_f64(
+    a: number, asb: number, asr: number, asc: number, b: number, bsb: number, bsr: number, bsc: number,
+    out: number, batch: number, m: number, k: number, n: number, pack: number,
+  ): void;
+  /** `sp` points at i32 [ndim, shape, srcStrides, dstStrides]; dtypes as DT codes. */
+  copy(src: number, srcDt: number, dst: number, dstDt: number, sp: number): void;
+  fill(ptr: number, dt: number, value: number, n: number): void;
+}
+
+export type WasmSource = WebAssembly.Module | BufferSource;
+
+function imports(getMemory: () => WebAssembly.Memory | undefined): WebAssembly.Imports {
+  return {
+    env: {
+      // Only reachable through a bug: kernels never abort, alloc reports failure with 0.
+      abort(msg: number, file: number, line: number, col: number): never {
+        const mem = getMemory();
+        throw new Error(`wasmgrad.wasm aborted: ${readString(mem, msg)} (${readString(mem, file)}:${line}:${col})`);
+      },
+    },
+  };
+}
+
+/** An AssemblyScript string (UTF-16, byte length at ptr - 4). */
+function readString(mem: WebAssembly.Memory | undefined, ptr: number): string {
+  if (!mem || !ptr) return "";
+  const u8 = new Uint8Array(mem.buffer);
+  const len = new DataView(mem.buffer).getUint32(ptr - 4, true) >>> 1;
+  let s = "";
+  for (let i = 0; i < len && i < 1000; i++) s += String.fromCharCode(u8[ptr + 2 * i]! | (u8[ptr + 2 * i + 1]! << 8));
+  return s;
+}
+
+/** Instantiate wasmgrad.wasm from a compiled module or its bytes (default: the embedded binary). */
+export async function instantiate(source?: WasmSource): Promise<WasmExports> {
+  let exports: WasmExports | undefined;
+  const imp = imports(() => exports?.memory);
+  if (source === undefined) source = (await import("./binary.generated.js")).wasmBinary;
+  if (source instanceof WebAssembly.Module) {
+    const instance = await WebAssembly.instantiate(source, imp);
+    exports = instance.exports as unknown as WasmExports;
+  } else {
+    const { instance } = await WebAssembly.instantiate(source, imp);
+    exports = instance.exports as unknown as WasmExports;
+  }
+  return exports;
+}
+
+/** Synchronous instantiation (browsers may refuse to compile large bytes synchronously on
+ *  the main thread; prefer `instantiate` there or pass a compiled Module). */
+export function instantiateSync(source: WasmSource): WasmExports {
+  let exports: WasmExports | undefined;
+  const mod = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+  const instance = new WebAssembly.Instance(mod, imports(() => exports?.memory));
+  exports = instance.exports as unknown as WasmExports;
+  return exports;
+}

@@ -1,0 +1,49 @@
+/**
+ * The built package as users import it (through package.json "exports", from dist/):
+ * the main entry starts itself; "wasmgrad/core" waits for init({ module }).
+ * `npm test` builds dist/ first (pretest).
+ */
+import { describe, expect, test } from "vitest";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const run = (code: string) => execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8", timeout: 30_000 });
+
+describe("package exports", () => {
+  test("every export target and its types exist after the build", () => {
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, "utf8"));
+    for (const [name, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
+      if (typeof target === "string") { expect(existsSync(`${root}/${target}`), name).toBe(true); continue; }
+      const t = target as { types: string; default: string };
+      expect(existsSync(`${root}/${t.types}`), `${name} types`).toBe(true);
+      expect(existsSync(`${root}/${t.default}`), `${name} default`).toBe(true);
+    }
+  });
+
+  test('"wasmgrad" is ready after import', () => {
+    const out = run(`
+      import * as torch from "wasmgrad";
+      const x = torch.ones(2, { requiresGrad: true });
+      x.mul(x).sum().backward();
+      console.log(torch.getBackend(), String(x.grad), x instanceof torch.Tensor, torch.float64);
+    `);
+    expect(out.trim()).toBe("wasm tensor([2., 2.]) true float64");
+  });
+
+  test('"wasmgrad/core" throws before init and works after init({ module }) with bytes or a Module', () => {
+    const out = run(`
+      import * as core from "wasmgrad/core";
+      import { readFileSync } from "node:fs";
+      let before;
+      try { core.ones(2); } catch (e) { before = e.message; }
+      const bytes = readFileSync("build/wasmgrad.wasm");
+      await core.init({ module: new WebAssembly.Module(bytes) });
+      await core.init({ module: bytes });          // idempotent
+      console.log(before);
+      console.log(String(core.ones(2).add(1)));
+    `);
+    expect(out.trim().split("\n")).toEqual(["wasmgrad is not initialised: call init() first", "tensor([2., 2.])"]);
+  });
+});
