@@ -20,7 +20,7 @@ const SHIFT: Readonly<Record<DType, number>> = { float32: 2, float64: 3, int32: 
 export const MAX_DIMS = 64;
 const SCRATCH_BYTES = 4 * (1 + 4 * MAX_DIMS);
 /** Sizes up to this many bytes go through the free list; larger blocks go straight back. */
-const MAX_CACHED_BLOCK = 64 * 1024 * 1024;
+const MAX_CACHED_BLOCK = 16 * 1024 * 1024;
 const WASM32_BYTES = 2 ** 32;
 
 function outOfMemory(bytes: number): Error {
@@ -36,7 +36,7 @@ export class WasmBackend implements Backend {
   /** The raw module exports. */
   readonly exports: WasmExports;
   /** Upper bound on bytes parked in the free list (blocks beyond it are released). */
-  maxCachedBytes = 256 * 1024 * 1024;
+  maxCachedBytes = 64 * 1024 * 1024;
 
   private buf: ArrayBuffer;
   private f32: Float32Array;
@@ -60,8 +60,8 @@ export class WasmBackend implements Backend {
     if (this.scratch === 0 || this.dummy === 0) throw new Error("wasm backend: cannot allocate its scratch block");
   }
 
-  /** Instantiate the module (default: the embedded binary) and wrap it. */
-  static async create(source?: WasmSource): Promise<WasmBackend> {
+  /** Instantiate the module from a compiled module or its bytes and wrap it. */
+  static async create(source: WasmSource): Promise<WasmBackend> {
     return new WasmBackend(await instantiate(source));
   }
 
@@ -271,7 +271,7 @@ export class WasmBackend implements Backend {
   }
 }
 
-/** Instantiate the embedded module and return a ready backend. */
-export async function createWasmBackend(source?: WasmSource): Promise<WasmBackend> {
+/** Instantiate a compiled module or its bytes and return a ready backend. */
+export async function createWasmBackend(source: WasmSource): Promise<WasmBackend> {
   return WasmBackend.create(source);
 }

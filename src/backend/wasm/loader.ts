@@ -1,9 +1,10 @@
 /**
  * Instantiates the AssemblyScript module (assembly/index.ts). Portable: only the standard
- * WebAssembly and atob globals, no node: imports. The default binary is the embedded
- * build (src/backend/wasm/binary.generated.ts, made by scripts/embed-wasm.mjs); pass a
- * precompiled WebAssembly.Module where compiling bytes is forbidden (workerd) or to share
- * one compilation, or the bytes of build/wasmgrad.wasm.
+ * WebAssembly global, no node: imports, and no reference to the embedded binary (so the
+ * "core" entry stays free of it). Pass a precompiled WebAssembly.Module (required where
+ * compiling bytes is forbidden, as in workerd, and a way to share one compilation) or the
+ * bytes of build/wasmgrad.wasm, e.g. `wasmBinary` from ./binary.generated.js (written by
+ * scripts/embed-wasm.mjs).
  */
 
 /** The raw exports of wasmgrad.wasm. Pointers are byte offsets into `memory`. */
@@ -68,11 +69,15 @@ function readString(mem: WebAssembly.Memory | undefined, ptr: number): string {
   return s;
 }
 
-/** Instantiate wasmgrad.wasm from a compiled module or its bytes (default: the embedded binary). */
+function missingSource(): Error {
+  return new TypeError("instantiate() needs a WebAssembly.Module or the bytes of wasmgrad.wasm");
+}
+
+/** Instantiate wasmgrad.wasm from a compiled module or its bytes. */
 export async function instantiate(source?: WasmSource): Promise<WasmExports> {
+  if (source === undefined || source === null) throw missingSource();
   let exports: WasmExports | undefined;
   const imp = imports(() => exports?.memory);
-  if (source === undefined) source = (await import("./binary.generated.js")).wasmBinary;
   if (source instanceof WebAssembly.Module) {
     const instance = await WebAssembly.instantiate(source, imp);
     exports = instance.exports as unknown as WasmExports;
@@ -86,6 +91,7 @@ export async function instantiate(source?: WasmSource): Promise<WasmExports> {
 /** Synchronous instantiation (browsers may refuse to compile large bytes synchronously on
  *  the main thread; prefer `instantiate` there or pass a compiled Module). */
 export function instantiateSync(source: WasmSource): WasmExports {
+  if (source === undefined || source === null) throw missingSource();
   let exports: WasmExports | undefined;
   const mod = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
   const instance = new WebAssembly.Instance(mod, imports(() => exports?.memory));

@@ -1,0 +1,20 @@
+// Op and dtype codes shared with src/backend/backend.ts (Un, Bin, Red) and
+// src/backend/wasm/index.ts (DT). Compile-time constants: switches on them fold away.
+
+export const enum Un {
+  NEG = 0, ABS = 1, EXP = 2, LOG = 3, SQRT = 4, SIN = 5, COS = 6, TANH = 7, SIGMOID = 8, RELU = 9, SIGN = 10,
+}
+
+export const enum Bin {
+  ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAXIMUM = 5, MINIMUM = 6,
+  EQ = 7, NE = 8, LT = 9, LE = 10, GT = 11, GE = 12,
+}
+
+export const enum Red { SUM = 0, PROD = 1, MAX = 2, MIN = 3, ARGMAX = 4, ARGMIN = 5 }
+
+/** Storage element types: float32, float64, int32, bool (one byte). */
+export const enum DT { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 }
+
+/** Most dimensions a strided kernel accepts (the TS side checks before writing the scratch area). */
+// @ts-ignore: decorator
+@inline export const MAX_DIMS: i32 = 64;

@@ -1,0 +1,416 @@
+// Elementwise kernels: unary (contiguous), binary and where (strided, broadcast by stride 0).
+// One generic loop body per family; every export instantiates it with constant ops, so the
+// op switches inside the loops fold away. SIMD main loop (f32x4 / f64x2 / i32x4), scalar tail.
+import { Un, Bin } from "../abi";
+import { coalesce, advance, wShape, wStride, D0, D1, D2 } from "./strided";
+import { toInt32, jsPow } from "./scalar";
+import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
+
+// ----------------------------------------------------------------------------------------
+// Unary
+
+// @ts-ignore: decorator
+@inline function unHasVec<T>(op: i32): bool {
+  if (isInteger<T>()) return op == Un.NEG || op == Un.ABS || op == Un.RELU || op == Un.SIGN;
+  if (op == Un.NEG || op == Un.ABS || op == Un.SQRT || op == Un.RELU || op == Un.SIGN) return true;
+  // float32 only: vectorised polynomial versions (assembly/kernels/vmath.ts)
+  return sizeof<T>() == 4 && (op == Un.EXP || op == Un.LOG || op == Un.SIGMOID || op == Un.TANH);
+}
+
+// @ts-ignore: decorator
+@inline function vun<T>(op: i32, x: v128): v128 {
+  switch (op) {
+    case Un.NEG: return v128.neg<T>(x);
+    case Un.ABS: return v128.abs<T>(x);
+    case Un.SQRT: {
+      if (isFloat<T>()) return v128.sqrt<T>(x);
+      return x;
+    }
+    case Un.RELU: {
+      // pmax(x, 0) = x < 0 ? 0 : x: a single instruction, keeps NaN (and -0, equal to 0)
+      if (isFloat<T>()) return v128.pmax<T>(x, v128.splat<T>(<T>0));
+      return v128.max<T>(x, v128.splat<T>(<T>0));
+    }
+    case Un.SIGN: {
+      const z = v128.splat<T>(<T>0);
+      if (isInteger<T>()) return v128.sub<T>(v128.lt<T>(x, z), v128.gt<T>(x, z));
+      const one = v128.splat<T>(<T>1);
+      const s = v128.sub<T>(v128.and(v128.gt<T>(x, z), one), v128.and(v128.lt<T>(x, z), one));
+      return v128.bitselect(x, s, v128.ne<T>(x, x)); // NaN stays NaN
+    }
+    case Un.EXP: return vexp(x);
+    case Un.LOG: return vlog(x);
+    case Un.SIGMOID: return vsigmoid(x);
+    case Un.TANH: return vtanh(x);
+  }
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline function sun<T>(op: i32, x: T): T {
+  if (isInteger<T>()) {
+    switch (op) {
+      case Un.NEG: return <T>(0 - <i32>x);
+      case Un.ABS: return <T>abs<i32>(<i32>x);
+      case Un.RELU: return <T>max<i32>(<i32>x, 0);
+      case Un.SIGN: return <T>(<i32>(<i32>x > 0) - <i32>(<i32>x < 0));
+    }
+    return x;
+  }
+  if (sizeof<T>() == 4) {
+    const f = <f32>x;
+    switch (op) {
+      case Un.NEG: return <T>(-f);
+      case Un.ABS: return <T>abs<f32>(f);
+      case Un.EXP: return <T>Mathf.exp(f);
+      case Un.LOG: return <T>Mathf.log(f);
+      case Un.SQRT: return <T>sqrt<f32>(f);
+      case Un.SIN: return <T>Mathf.sin(f);
+      case Un.COS: return <T>Mathf.cos(f);
+      case Un.TANH: return <T>Mathf.tanh(f);
+      case Un.SIGMOID: return <T>(<f32>1 / (<f32>1 + Mathf.exp(-f)));
+      case Un.RELU: return <T>(f > 0 ? f : f == f ? <f32>0 : f);
+      case Un.SIGN: return <T>(f > 0 ? <f32>1 : f < 0 ? <f32>-1 : f == f ? <f32>0 : f);
+    }
+    return x;
+  }
+  const d = <f64>x;
+  switch (op) {
+    case Un.NEG: return <T>(-d);
+    case Un.ABS: return <T>abs<f64>(d);
+    case Un.EXP: return <T>Math.exp(d);
+    case Un.LOG: return <T>Math.log(d);
+    case Un.SQRT: return <T>sqrt<f64>(d);
+    case Un.SIN: return <T>Math.sin(d);
+    case Un.COS: return <T>Math.cos(d);
+    case Un.TANH: return <T>Math.tanh(d);
+    case Un.SIGMOID: return <T>(1.0 / (1.0 + Math.exp(-d)));
+    case Un.RELU: return <T>(d > 0 ? d : d == d ? 0.0 : d);
+    case Un.SIGN: return <T>(d > 0 ? 1.0 : d < 0 ? -1.0 : d == d ? 0.0 : d);
+  }
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline function unaryLoop<T>(op: i32, x: usize, out: usize, n: usize): void {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  let i: usize = 0;
+  if (unHasVec<T>(op)) {
+    const n4 = n & ~(4 * L - 1);
+    for (; i < n4; i += 4 * L) {
+      const o = i * SZ;
+      const v0 = vun<T>(op, v128.load(x + o));
+      const v1 = vun<T>(op, v128.load(x + o, 16));
+      const v2 = vun<T>(op, v128.load(x + o, 32));
+      const v3 = vun<T>(op, v128.load(x + o, 48));
+      v128.store(out + o, v0);
+      v128.store(out + o, v1, 16);
+      v128.store(out + o, v2, 32);
+      v128.store(out + o, v3, 48);
+    }
+    const n1 = n & ~(L - 1);
+    for (; i < n1; i += L) {
+      const o = i * SZ;
+      v128.store(out + o, vun<T>(op, v128.load(x + o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = i * SZ;
+    store<T>(out + o, sun<T>(op, load<T>(x + o)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function unaryAll<T>(op: i32, x: usize, out: usize, n: usize): void {
+  switch (op) {
+    case Un.NEG: unaryLoop<T>(Un.NEG, x, out, n); break;
+    case Un.ABS: unaryLoop<T>(Un.ABS, x, out, n); break;
+    case Un.EXP: unaryLoop<T>(Un.EXP, x, out, n); break;
+    case Un.LOG: unaryLoop<T>(Un.LOG, x, out, n); break;
+    case Un.SQRT: unaryLoop<T>(Un.SQRT, x, out, n); break;
+    case Un.SIN: unaryLoop<T>(Un.SIN, x, out, n); break;
+    case Un.COS: unaryLoop<T>(Un.COS, x, out, n); break;
+    case Un.TANH: unaryLoop<T>(Un.TANH, x, out, n); break;
+    case Un.SIGMOID: unaryLoop<T>(Un.SIGMOID, x, out, n); break;
+    case Un.RELU: unaryLoop<T>(Un.RELU, x, out, n); break;
+    case Un.SIGN: unaryLoop<T>(Un.SIGN, x, out, n); break;
+  }
+}
+
+/** out[i] = op(x[i]) for i < n (float32). */
+export function unary_f32(op: i32, x: usize, out: usize, n: usize): void { unaryAll<f32>(op, x, out, n); }
+/** out[i] = op(x[i]) for i < n (float64). */
+export function unary_f64(op: i32, x: usize, out: usize, n: usize): void { unaryAll<f64>(op, x, out, n); }
+/** out[i] = op(x[i]) for i < n (int32: NEG, ABS, RELU, SIGN). */
+export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
+  switch (op) {
+    case Un.NEG: unaryLoop<i32>(Un.NEG, x, out, n); break;
+    case Un.ABS: unaryLoop<i32>(Un.ABS, x, out, n); break;
+    case Un.RELU: unaryLoop<i32>(Un.RELU, x, out, n); break;
+    case Un.SIGN: unaryLoop<i32>(Un.SIGN, x, out, n); break;
+  }
+}
+
+// ----------------------------------------------------------------------------------------
+// Binary
+
+// @ts-ignore: decorator
+@inline function isCmp(op: i32): bool { return op >= Bin.EQ; }
+
+// @ts-ignore: decorator
+@inline function binHasVec<T>(op: i32): bool {
+  if (op == Bin.POW) return false;
+  if (op == Bin.DIV) return isFloat<T>();
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function vbin<T>(op: i32, x: v128, y: v128): v128 {
+  switch (op) {
+    case Bin.ADD: return v128.add<T>(x, y);
+    case Bin.SUB: return v128.sub<T>(x, y);
+    case Bin.MUL: return v128.mul<T>(x, y);
+    case Bin.DIV: {
+      if (isFloat<T>()) return v128.div<T>(x, y);
+      return x;
+    }
+    case Bin.MAXIMUM: return v128.max<T>(x, y);
+    case Bin.MINIMUM: return v128.min<T>(x, y);
+    case Bin.EQ: return v128.eq<T>(x, y);
+    case Bin.NE: return v128.ne<T>(x, y);
+    case Bin.LT: return v128.lt<T>(x, y);
+    case Bin.LE: return v128.le<T>(x, y);
+    case Bin.GT: return v128.gt<T>(x, y);
+    case Bin.GE: return v128.ge<T>(x, y);
+  }
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline function sbin<T>(op: i32, x: T, y: T): T {
+  switch (op) {
+    case Bin.ADD: return x + y;
+    case Bin.SUB: return x - y;
+    case Bin.MUL: return x * y;
+    case Bin.DIV: {
+      if (isInteger<T>()) {
+        if (<i32>y == 0) return <T>0;
+        if (<i32>x == i32.MIN_VALUE && <i32>y == -1) return x;
+        return <T>(<i32>x / <i32>y);
+      }
+      return x / y;
+    }
+    case Bin.POW: {
+      if (isInteger<T>()) return <T>toInt32(jsPow(<f64>x, <f64>y));
+      return <T>jsPow(<f64>x, <f64>y);
+    }
+    case Bin.MAXIMUM: return max<T>(x, y);
+    case Bin.MINIMUM: return min<T>(x, y);
+  }
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline function scmp<T>(op: i32, x: T, y: T): u8 {
+  switch (op) {
+    case Bin.EQ: return <u8>(x == y);
+    case Bin.NE: return <u8>(x != y);
+    case Bin.LT: return <u8>(x < y);
+    case Bin.LE: return <u8>(x <= y);
+    case Bin.GT: return <u8>(x > y);
+    case Bin.GE: return <u8>(x >= y);
+  }
+  return 0;
+}
+
+/** Four i32 lane masks (all ones / zero) -> four bytes 1 / 0, as one u32. */
+// @ts-ignore: decorator
+@inline function maskBytes4(m: v128): u32 {
+  const b = v128.and(m, i32x4.splat(1));
+  const h = i16x8.narrow_i32x4_u(b, b);
+  return i32x4.extract_lane(i8x16.narrow_i16x8_u(h, h), 0);
+}
+
+/** Contiguous run of n elements; ma/mb: 1 = contiguous operand, 0 = broadcast scalar. */
+// @ts-ignore: decorator
+@inline function binRun<T>(op: i32, ma: i32, mb: i32, pa: usize, pb: usize, po: usize, n: usize): void {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  let i: usize = 0;
+  if (binHasVec<T>(op)) {
+    const va = ma == 0 ? v128.splat<T>(load<T>(pa)) : v128.splat<T>(<T>0);
+    const vb = mb == 0 ? v128.splat<T>(load<T>(pb)) : v128.splat<T>(<T>0);
+    if (isCmp(op)) {
+      const n4 = n & ~(<usize>3);
+      for (; i < n4; i += 4) {
+        const o = i * SZ;
+        let m: v128;
+        if (SZ == 8) {
+          const m1 = vbin<T>(op, ma ? v128.load(pa + o) : va, mb ? v128.load(pb + o) : vb);
+          const m2 = vbin<T>(op, ma ? v128.load(pa + o, 16) : va, mb ? v128.load(pb + o, 16) : vb);
+          m = v128.shuffle<i32>(m1, m2, 0, 2, 4, 6);
+        } else {
+          m = vbin<T>(op, ma ? v128.load(pa + o) : va, mb ? v128.load(pb + o) : vb);
+        }
+        store<u32>(po + i, maskBytes4(m));
+      }
+    } else {
+      const n4 = n & ~(4 * L - 1);
+      for (; i < n4; i += 4 * L) {
+        const o = i * SZ;
+        const r0 = vbin<T>(op, ma ? v128.load(pa + o) : va, mb ? v128.load(pb + o) : vb);
+        const r1 = vbin<T>(op, ma ? v128.load(pa + o, 16) : va, mb ? v128.load(pb + o, 16) : vb);
+        const r2 = vbin<T>(op, ma ? v128.load(pa + o, 32) : va, mb ? v128.load(pb + o, 32) : vb);
+        const r3 = vbin<T>(op, ma ? v128.load(pa + o, 48) : va, mb ? v128.load(pb + o, 48) : vb);
+        v128.store(po + o, r0);
+        v128.store(po + o, r1, 16);
+        v128.store(po + o, r2, 32);
+        v128.store(po + o, r3, 48);
+      }
+      const n1 = n & ~(L - 1);
+      for (; i < n1; i += L) {
+        const o = i * SZ;
+        v128.store(po + o, vbin<T>(op, ma ? v128.load(pa + o) : va, mb ? v128.load(pb + o) : vb));
+      }
+    }
+  }
+  if (isCmp(op)) {
+    for (; i < n; i++) {
+      store<u8>(po + i, scmp<T>(op, load<T>(ma ? pa + i * SZ : pa), load<T>(mb ? pb + i * SZ : pb)));
+    }
+  } else {
+    for (; i < n; i++) {
+      store<T>(po + i * SZ, sbin<T>(op, load<T>(ma ? pa + i * SZ : pa), load<T>(mb ? pb + i * SZ : pb)));
+    }
+  }
+}
+
+/** Run of n elements with arbitrary element strides sa, sb. */
+// @ts-ignore: decorator
+@inline function binRunStrided<T>(op: i32, pa: usize, pb: usize, po: usize, n: usize, sa: i32, sb: i32): void {
+  const SZ = sizeof<T>();
+  const da = <usize>(sa * <i32>SZ), db = <usize>(sb * <i32>SZ);
+  if (isCmp(op)) {
+    for (let i: usize = 0; i < n; i++, pa += da, pb += db) store<u8>(po + i, scmp<T>(op, load<T>(pa), load<T>(pb)));
+  } else {
+    for (let i: usize = 0; i < n; i++, pa += da, pb += db) store<T>(po + i * SZ, sbin<T>(op, load<T>(pa), load<T>(pb)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function binaryND<T>(op: i32, a: usize, b: usize, out: usize, sp: usize): void {
+  const nd = coalesce(sp, 2);
+  if (nd == 0) return;
+  const SZ = sizeof<T>();
+  const OS: usize = isCmp(op) ? 1 : SZ;
+  const n = <usize>wShape(0);
+  const sa = wStride(0, 0), sb = wStride(1, 0);
+  let pa = a, pb = b, po = out;
+  while (true) {
+    if (sa == 1 && sb == 1) binRun<T>(op, 1, 1, pa, pb, po, n);
+    else if (sa == 0 && sb == 1) binRun<T>(op, 0, 1, pa, pb, po, n);
+    else if (sa == 1 && sb == 0) binRun<T>(op, 1, 0, pa, pb, po, n);
+    else binRunStrided<T>(op, pa, pb, po, n, sa, sb);
+    po += n * OS;
+    if (nd == 1 || !advance(nd, 2)) break;
+    pa += <usize>(D0 * <i32>SZ);
+    pb += <usize>(D1 * <i32>SZ);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function binaryAll<T>(op: i32, a: usize, b: usize, out: usize, sp: usize): void {
+  switch (op) {
+    case Bin.ADD: binaryND<T>(Bin.ADD, a, b, out, sp); break;
+    case Bin.SUB: binaryND<T>(Bin.SUB, a, b, out, sp); break;
+    case Bin.MUL: binaryND<T>(Bin.MUL, a, b, out, sp); break;
+    case Bin.DIV: binaryND<T>(Bin.DIV, a, b, out, sp); break;
+    case Bin.POW: binaryND<T>(Bin.POW, a, b, out, sp); break;
+    case Bin.MAXIMUM: binaryND<T>(Bin.MAXIMUM, a, b, out, sp); break;
+    case Bin.MINIMUM: binaryND<T>(Bin.MINIMUM, a, b, out, sp); break;
+    case Bin.EQ: binaryND<T>(Bin.EQ, a, b, out, sp); break;
+    case Bin.NE: binaryND<T>(Bin.NE, a, b, out, sp); break;
+    case Bin.LT: binaryND<T>(Bin.LT, a, b, out, sp); break;
+    case Bin.LE: binaryND<T>(Bin.LE, a, b, out, sp); break;
+    case Bin.GT: binaryND<T>(Bin.GT, a, b, out, sp); break;
+    case Bin.GE: binaryND<T>(Bin.GE, a, b, out, sp); break;
+  }
+}
+
+/** out = op(a, b) over the shape at `sp` ([ndim, shape, aStrides, bStrides], elements);
+ *  a, b: byte pointers at element 0 of each operand; out contiguous (bytes for comparisons). */
+export function binary_f32(op: i32, a: usize, b: usize, out: usize, sp: usize): void { binaryAll<f32>(op, a, b, out, sp); }
+export function binary_f64(op: i32, a: usize, b: usize, out: usize, sp: usize): void { binaryAll<f64>(op, a, b, out, sp); }
+export function binary_i32(op: i32, a: usize, b: usize, out: usize, sp: usize): void { binaryAll<i32>(op, a, b, out, sp); }
+
+// ----------------------------------------------------------------------------------------
+// Where
+
+/** Lane mask (all ones where the bool byte is non-zero) for the next lanes of cond at p. */
+// @ts-ignore: decorator
+@inline function condMask<T>(p: usize): v128 {
+  const z = i32x4.splat(0);
+  if (sizeof<T>() == 8) {
+    const w = i32x4.splat(<i32>load<u16>(p));
+    const e = i64x2.extend_low_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(w)));
+    return v128.not(i64x2.eq(e, z));
+  }
+  const w = v128.load32_zero(p);
+  const e = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(w));
+  return v128.not(i32x4.eq(e, z));
+}
+
+// @ts-ignore: decorator
+@inline function whereRun<T>(ma: i32, mb: i32, pc: usize, pa: usize, pb: usize, po: usize, n: usize): void {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  let i: usize = 0;
+  if (SZ >= 4) {
+    const va = ma == 0 ? v128.splat<T>(load<T>(pa)) : v128.splat<T>(<T>0);
+    const vb = mb == 0 ? v128.splat<T>(load<T>(pb)) : v128.splat<T>(<T>0);
+    const n1 = n & ~(L - 1);
+    for (; i < n1; i += L) {
+      const o = i * SZ;
+      const m = condMask<T>(pc + i);
+      v128.store(po + o, v128.bitselect(ma ? v128.load(pa + o) : va, mb ? v128.load(pb + o) : vb, m));
+    }
+  }
+  for (; i < n; i++) {
+    store<T>(po + i * SZ, load<u8>(pc + i) ? load<T>(ma ? pa + i * SZ : pa) : load<T>(mb ? pb + i * SZ : pb));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function whereND<T>(c: usize, a: usize, b: usize, out: usize, sp: usize): void {
+  const nd = coalesce(sp, 3);
+  if (nd == 0) return;
+  const SZ = sizeof<T>();
+  const n = <usize>wShape(0);
+  const sc = wStride(0, 0), sa = wStride(1, 0), sb = wStride(2, 0);
+  let pc = c, pa = a, pb = b, po = out;
+  while (true) {
+    if (sc == 1 && sa == 1 && sb == 1) whereRun<T>(1, 1, pc, pa, pb, po, n);
+    else if (sc == 1 && sa == 0 && sb == 1) whereRun<T>(0, 1, pc, pa, pb, po, n);
+    else if (sc == 1 && sa == 1 && sb == 0) whereRun<T>(1, 0, pc, pa, pb, po, n);
+    else if (sc == 1 && sa == 0 && sb == 0) whereRun<T>(0, 0, pc, pa, pb, po, n);
+    else {
+      const dc = <usize>sc, da = <usize>(sa * <i32>SZ), db = <usize>(sb * <i32>SZ);
+      let qc = pc, qa = pa, qb = pb;
+      for (let i: usize = 0; i < n; i++, qc += dc, qa += da, qb += db) {
+        store<T>(po + i * SZ, load<u8>(qc) ? load<T>(qa) : load<T>(qb));
+      }
+    }
+    po += n * SZ;
+    if (nd == 1 || !advance(nd, 3)) break;
+    pc += <usize>D0;
+    pa += <usize>(D1 * <i32>SZ);
+    pb += <usize>(D2 * <i32>SZ);
+  }
+}
+
+/** out = cond ? a : b over the shape at `sp` ([ndim, shape, cStrides, aStrides, bStrides]). */
+export function where_f32(c: usize, a: usize, b: usize, out: usize, sp: usize): void { whereND<f32>(c, a, b, out, sp); }
+export function where_f64(c: usize, a: usize, b: usize, out: usize, sp: usize): void { whereND<f64>(c, a, b, out, sp); }
+export function where_i32(c: usize, a: usize, b: usize, out: usize, sp: usize): void { whereND<i32>(c, a, b, out, sp); }
+export function where_u8(c: usize, a: usize, b: usize, out: usize, sp: usize): void { whereND<u8>(c, a, b, out, sp); }

@@ -1,0 +1,269 @@
+// Reductions along the middle axis of a contiguous [outer, axis, inner] block.
+// inner == 1: each row reduces with several v128 accumulators; inner > 1: SIMD across inner.
+import { Red } from "../abi";
+
+// @ts-ignore: decorator
+@inline function isArg(op: i32): bool { return op == Red.ARGMAX || op == Red.ARGMIN; }
+
+/** Float MAX/MIN first run with pmax/pmin (one instruction each on x64, where the
+ *  NaN-propagating max/min take several) while noting whether any NaN (or inf - inf) went
+ *  by; only then is the row or block redone with the NaN-propagating form. */
+// @ts-ignore: decorator
+@inline function fastMinMax<T>(op: i32): bool {
+  return isFloat<T>() && (op == Red.MAX || op == Red.MIN);
+}
+
+/** Set by the fast MAX/MIN loops when the result may have dropped a NaN. */
+let suspect: bool = false;
+
+// @ts-ignore: decorator
+@inline function vred<T>(op: i32, x: v128, y: v128, fast: bool = false): v128 {
+  switch (op) {
+    case Red.SUM: return v128.add<T>(x, y);
+    case Red.PROD: return v128.mul<T>(x, y);
+    case Red.MAX: {
+      if (isFloat<T>()) { if (fast) return v128.pmax<T>(x, y); }
+      return v128.max<T>(x, y); // NaN-propagating for floats
+    }
+    default: {
+      if (isFloat<T>()) { if (fast) return v128.pmin<T>(x, y); }
+      return v128.min<T>(x, y);
+    }
+  }
+}
+
+/** All-ones lanes where the sum of the four vectors is NaN (any NaN among them, or inf - inf). */
+// @ts-ignore: decorator
+@inline function nanLanes<T>(x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  const s = v128.add<T>(v128.add<T>(x0, x1), v128.add<T>(x2, x3));
+  return v128.ne<T>(s, s);
+}
+
+// @ts-ignore: decorator
+@inline function sred<T>(op: i32, x: T, y: T): T {
+  switch (op) {
+    case Red.SUM: return x + y;
+    case Red.PROD: return x * y;
+    case Red.MAX: return max<T>(x, y);
+    default: return min<T>(x, y);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function hred<T>(op: i32, v: v128): T {
+  let r = v128.extract_lane<T>(v, 0);
+  r = sred<T>(op, r, v128.extract_lane<T>(v, 1));
+  if (sizeof<T>() == 4) {
+    r = sred<T>(op, r, v128.extract_lane<T>(v, 2));
+    r = sred<T>(op, r, v128.extract_lane<T>(v, 3));
+  }
+  return r;
+}
+
+/** SUM/PROD/MAX/MIN of n >= 1 contiguous elements with four accumulators. With `fast`
+ *  (float MAX/MIN only) NaNs may be dropped, and `suspect` is set when one may have been. */
+// @ts-ignore: decorator
+@inline function rowVec<T>(op: i32, p: usize, n: usize, fast: bool = false): T {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  let i: usize = 0;
+  let r: T;
+  if (n >= 4 * L) {
+    let a0 = v128.load(p), a1 = v128.load(p, 16), a2 = v128.load(p, 32), a3 = v128.load(p, 48);
+    let bad = fast ? nanLanes<T>(a0, a1, a2, a3) : v128.splat<i32>(0);
+    i = 4 * L;
+    const n4 = n & ~(4 * L - 1);
+    for (; i < n4; i += 4 * L) {
+      const q = p + i * SZ;
+      const x0 = v128.load(q), x1 = v128.load(q, 16), x2 = v128.load(q, 32), x3 = v128.load(q, 48);
+      a0 = vred<T>(op, a0, x0, fast);
+      a1 = vred<T>(op, a1, x1, fast);
+      a2 = vred<T>(op, a2, x2, fast);
+      a3 = vred<T>(op, a3, x3, fast);
+      if (fast) bad = v128.or(bad, nanLanes<T>(x0, x1, x2, x3));
+    }
+    if (fast && v128.any_true(bad)) suspect = true;
+    r = hred<T>(op, vred<T>(op, vred<T>(op, a0, a1), vred<T>(op, a2, a3)));
+  } else {
+    r = load<T>(p);
+    i = 1;
+  }
+  for (; i < n; i++) r = sred<T>(op, r, load<T>(p + i * SZ));
+  return r;
+}
+
+/** Index of the first element equal to m (nan: the first NaN) among n at p; -1 if none. */
+// @ts-ignore: decorator
+@inline function findFirst<T>(p: usize, n: usize, m: T, nan: bool): i32 {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  const vm = v128.splat<T>(m);
+  let i: usize = 0;
+  for (; i + L <= n; i += L) {
+    const v = v128.load(p + i * SZ);
+    if (v128.any_true(nan ? v128.ne<T>(v, v) : v128.eq<T>(v, vm))) break;
+  }
+  for (; i < n; i++) {
+    const x = load<T>(p + i * SZ);
+    if (nan ? x != x : x == m) return <i32>i;
+  }
+  return -1;
+}
+
+/** One contiguous row (axis elements, axis >= 1). */
+// @ts-ignore: decorator
+@inline function reduceRow<T>(op: i32, p: usize, n: usize, out: usize): void {
+  const SZ = sizeof<T>();
+  if (isArg(op) && n >= 8 * (16 / SZ)) {
+    // two vector passes: the extreme value, then the first index holding it (or the first NaN)
+    suspect = false;
+    const m = rowVec<T>(op == Red.ARGMAX ? Red.MAX : Red.MIN, p, n, isFloat<T>());
+    if (isFloat<T>()) {
+      if (suspect) {
+        const k = findFirst<T>(p, n, m, true);
+        if (k >= 0) { store<i32>(out, k); return; }
+      }
+    }
+    store<i32>(out, findFirst<T>(p, n, m, false));
+  } else if (isArg(op)) {
+    let best = load<T>(p);
+    let bi: i32 = 0;
+    if (best == best) {
+      for (let k: usize = 1; k < n; k++) {
+        const v = load<T>(p + k * SZ);
+        if (v != v) { bi = <i32>k; break; }
+        if (op == Red.ARGMAX ? v > best : v < best) { best = v; bi = <i32>k; }
+      }
+    }
+    store<i32>(out, bi);
+  } else if (op == Red.PROD && sizeof<T>() == 4 && isFloat<T>()) {
+    let acc: f64 = 1;                                   // like the reference: one rounding at the end
+    for (let k: usize = 0; k < n; k++) acc *= <f64>load<f32>(p + k * 4);
+    store<T>(out, <T>acc);
+  } else if (op == Red.SUM && sizeof<T>() == 4 && isFloat<T>()) {
+    // blocks of 1024 summed in f32 lanes, block sums added in f64
+    let acc: f64 = 0;
+    for (let k: usize = 0; k < n; k += 1024) acc += <f64>rowVec<T>(Red.SUM, p + k * 4, min<usize>(1024, n - k));
+    store<T>(out, <T>acc);
+  } else if (fastMinMax<T>(op)) {
+    suspect = false;
+    let r = rowVec<T>(op, p, n, true);
+    if (suspect) r = rowVec<T>(op, p, n);
+    store<T>(out, r);
+  } else {
+    store<T>(out, rowVec<T>(op, p, n));
+  }
+}
+
+/** One [axis, inner] block into ob, SIMD across inner. */
+// @ts-ignore: decorator
+@inline function blockVec<T>(op: i32, base: usize, rowBytes: usize, axis: usize, inner: usize, ob: usize): void {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  memory.copy(ob, base, rowBytes);
+  const nv = inner & ~(L - 1);
+  for (let k: usize = 1; k < axis; k++) {
+    const row = base + k * rowBytes;
+    let j: usize = 0;
+    for (; j < nv; j += L) {
+      const q = j * SZ;
+      v128.store(ob + q, vred<T>(op, v128.load(ob + q), v128.load(row + q)));
+    }
+    for (; j < inner; j++) {
+      const q = j * SZ;
+      store<T>(ob + q, sred<T>(op, load<T>(ob + q), load<T>(row + q)));
+    }
+  }
+}
+
+/** blockVec with pmax/pmin; returns true when a NaN was seen (the block must be redone). */
+// @ts-ignore: decorator
+@inline function blockFast<T>(op: i32, base: usize, rowBytes: usize, axis: usize, inner: usize, ob: usize): bool {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  memory.copy(ob, base, rowBytes);
+  const nv = inner & ~(L - 1);
+  let bad = v128.splat<i32>(0);
+  let sbad = false;
+  for (let j: usize = 0; j < nv; j += L) {
+    const v = v128.load(base + j * SZ);
+    bad = v128.or(bad, v128.ne<T>(v, v));
+  }
+  for (let j = nv; j < inner; j++) { const v = load<T>(base + j * SZ); sbad = sbad || v != v; }
+  for (let k: usize = 1; k < axis; k++) {
+    const row = base + k * rowBytes;
+    let j: usize = 0;
+    for (; j < nv; j += L) {
+      const q = j * SZ;
+      const v = v128.load(row + q);
+      bad = v128.or(bad, v128.ne<T>(v, v));
+      v128.store(ob + q, vred<T>(op, v128.load(ob + q), v, true));
+    }
+    for (; j < inner; j++) {
+      const q = j * SZ;
+      store<T>(ob + q, sred<T>(op, load<T>(ob + q), load<T>(row + q)));
+    }
+  }
+  return sbad || v128.any_true(bad);
+}
+
+// @ts-ignore: decorator
+@inline function reduceOp<T>(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): void {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  const OS: usize = isArg(op) ? 4 : SZ;
+  if (axis == 0) {
+    const nOut = outer * inner;
+    if (isArg(op)) {
+      for (let i: usize = 0; i < nOut; i++) store<i32>(out + i * 4, 0);
+    } else {
+      const v: T = op == Red.PROD ? <T>1 : <T>0;
+      for (let i: usize = 0; i < nOut; i++) store<T>(out + i * SZ, v);
+    }
+    return;
+  }
+  if (inner == 1) {
+    for (let o: usize = 0; o < outer; o++) reduceRow<T>(op, x + o * axis * SZ, axis, out + o * OS);
+    return;
+  }
+  const rowBytes = inner * SZ;
+  for (let o: usize = 0; o < outer; o++) {
+    const base = x + o * axis * rowBytes;
+    const ob = out + o * inner * OS;
+    if (isArg(op)) {
+      for (let j: usize = 0; j < inner; j++) store<i32>(ob + j * 4, 0);
+      for (let k: usize = 1; k < axis; k++) {
+        const row = base + k * rowBytes;
+        for (let j: usize = 0; j < inner; j++) {
+          const bi = <usize>load<i32>(ob + j * 4);
+          const best = load<T>(base + bi * rowBytes + j * SZ);
+          if (best != best) continue;
+          const v = load<T>(row + j * SZ);
+          if (v != v || (op == Red.ARGMAX ? v > best : v < best)) store<i32>(ob + j * 4, <i32>k);
+        }
+      }
+    } else if (fastMinMax<T>(op)) {
+      if (blockFast<T>(op, base, rowBytes, axis, inner, ob)) blockVec<T>(op, base, rowBytes, axis, inner, ob);
+    } else {
+      blockVec<T>(op, base, rowBytes, axis, inner, ob);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function reduceAll<T>(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): void {
+  switch (op) {
+    case Red.SUM: reduceOp<T>(Red.SUM, x, outer, axis, inner, out); break;
+    case Red.PROD: reduceOp<T>(Red.PROD, x, outer, axis, inner, out); break;
+    case Red.MAX: reduceOp<T>(Red.MAX, x, outer, axis, inner, out); break;
+    case Red.MIN: reduceOp<T>(Red.MIN, x, outer, axis, inner, out); break;
+    case Red.ARGMAX: reduceOp<T>(Red.ARGMAX, x, outer, axis, inner, out); break;
+    case Red.ARGMIN: reduceOp<T>(Red.ARGMIN, x, outer, axis, inner, out); break;
+  }
+}
+
+/** Reduce contiguous [outer, axis, inner] at byte pointer x into contiguous [outer, inner] at out
+ *  (int32 indices for ARGMAX/ARGMIN). */
+export function reduce_f32(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): void { reduceAll<f32>(op, x, outer, axis, inner, out); }
+export function reduce_f64(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): void { reduceAll<f64>(op, x, outer, axis, inner, out); }
+export function reduce_i32(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): void { reduceAll<i32>(op, x, outer, axis, inner, out); }

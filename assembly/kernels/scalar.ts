@@ -1,0 +1,22 @@
+// Scalar helpers shared by the kernels: JavaScript-compatible conversions and Math.pow.
+
+/** JavaScript's ToInt32 (what storing a number into an Int32Array does): truncate toward
+ *  zero and wrap modulo 2^32; NaN and infinities give 0. */
+// @ts-ignore: decorator
+@inline export function toInt32(x: f64): i32 {
+  if (abs<f64>(x) < 2147483648.0) return <i32>x;
+  return toInt32Slow(x);
+}
+
+export function toInt32Slow(x: f64): i32 {
+  if (!isFinite<f64>(x)) return 0;
+  const r = trunc<f64>(x) % 4294967296.0; // exact
+  return <i32><i64>r;
+}
+
+/** Math.pow as JavaScript defines it: pow(x, NaN) and pow(+-1, +-Infinity) are NaN. */
+export function jsPow(x: f64, y: f64): f64 {
+  if (isNaN<f64>(y)) return NaN;
+  if (!isFinite<f64>(y) && abs<f64>(x) == 1.0) return NaN;
+  return Math.pow(x, y);
+}
