@@ -91,6 +91,30 @@ function forEachStrided3(
 }
 
 const NO_STRIDES: number[] = [];
+
+function allZero(strides: readonly number[]): boolean {
+  for (let d = 0; d < strides.length; d++) if (strides[d] !== 0) return false;
+  return true;
+}
+
+/** The hot float arithmetic as one plain loop per op (no call per element). */
+function arithmeticLoop(op: BinOp, x: Arr, xo: number, y: Arr, yo: number, yConst: boolean, o: Arr, n: number): void {
+  if (yConst) {
+    const c = y[yo]!;
+    switch (op) {
+      case Bin.ADD: for (let i = 0; i < n; i++) o[i] = x[xo + i]! + c; return;
+      case Bin.SUB: for (let i = 0; i < n; i++) o[i] = x[xo + i]! - c; return;
+      case Bin.MUL: for (let i = 0; i < n; i++) o[i] = x[xo + i]! * c; return;
+      default: for (let i = 0; i < n; i++) o[i] = x[xo + i]! / c; return;
+    }
+  }
+  switch (op) {
+    case Bin.ADD: for (let i = 0; i < n; i++) o[i] = x[xo + i]! + y[yo + i]!; return;
+    case Bin.SUB: for (let i = 0; i < n; i++) o[i] = x[xo + i]! - y[yo + i]!; return;
+    case Bin.MUL: for (let i = 0; i < n; i++) o[i] = x[xo + i]! * y[yo + i]!; return;
+    default: for (let i = 0; i < n; i++) o[i] = x[xo + i]! / y[yo + i]!; return;
+  }
+}
 function zeros(n: number): number[] { return n === 0 ? NO_STRIDES : new Array<number>(n).fill(0); }
 
 function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
@@ -168,14 +192,28 @@ export class JsBackend implements Backend {
   ): void {
     const x = a as Arr, y = b as Arr, o = out as Arr;
     const f = dtype === "int32" ? intBinary(op) : binaryFns[op]!;
-    if (isContiguous(shape, aStrides) && isContiguous(shape, bStrides)) {
-      let n = 1;
-      for (const s of shape) n *= s;
+    const nd = shape.length;
+    let n = 1;
+    for (let d = 0; d < nd; d++) n *= shape[d]!;
+    if (n === 0) return;
+    const aFlat = isContiguous(shape, aStrides), bFlat = isContiguous(shape, bStrides);
+    const bConst = allZero(bStrides);
+    if (dtype !== "int32" && op <= Bin.DIV && aFlat && (bFlat || bConst)) {
+      arithmeticLoop(op, x, aOffset, y, bOffset, bConst, o, n);
+      return;
+    }
+    if (aFlat && bFlat) {
       for (let i = 0; i < n; i++) o[i] = f(x[aOffset + i]!, y[bOffset + i]!);
       return;
     }
-    forEachStrided3(shape, aStrides, aOffset, bStrides, bOffset, zeros(shape.length), 0,
-      (i, pa, pb) => { o[i] = f(x[pa]!, y[pb]!); });
+    // one call per innermost row, a plain loop inside it
+    const inner = nd === 0 ? 1 : shape[nd - 1]!;
+    const sa = nd === 0 ? 0 : aStrides[nd - 1]!, sb = nd === 0 ? 0 : bStrides[nd - 1]!;
+    let i = 0;
+    forEachStrided3(nd === 0 ? shape : shape.slice(0, -1), aStrides, aOffset, bStrides, bOffset, zeros(nd), 0,
+      (_r, pa, pb) => {
+        for (let j = 0; j < inner; j++, pa += sa, pb += sb) o[i++] = f(x[pa]!, y[pb]!);
+      });
   }
 
   where(
