@@ -1,0 +1,78 @@
+// workerd through miniflare (loopback only). Three workers, each in its own runtime:
+//   core   worker-core.mjs:  dist/core.js + a .wasm import (CompiledWasm) -> init({ module }).
+//          Required to work.
+//   main   worker-main.mjs:  a static import of dist/index.js (compiles embedded bytes with
+//          top-level await). Expected to fail; the outcome is reported, not required.
+//   probe  worker-probe.mjs: dynamic import of dist/index.js and core.init(bytes) at request
+//          time. Reported, not required.
+// Prints one E2E-RESULT line.
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { resultLine } from "./program.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const STEP_TIMEOUT = 20_000;
+
+// Miniflare reports a failed start both through `ready` (handled below) and as an unhandled
+// rejection of its own init promise, which would end this process; the first is enough.
+process.on("unhandledRejection", () => {});
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Starts `script` in workerd, fetches "/", returns { status, body } or { error, log }. */
+async function runWorker(script) {
+  let log = "";
+  let mf;
+  try {
+    mf = new Miniflare({
+      rootPath: root,
+      modulesRoot: root,
+      scriptPath: fileURLToPath(new URL(script, import.meta.url)),
+      modules: true,
+      modulesRules: [
+        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+        { type: "CompiledWasm", include: ["**/*.wasm"] },
+      ],
+      compatibilityDate: "2026-04-01",
+      host: "127.0.0.1",
+      port: 0,
+      handleRuntimeStdio(stdout, stderr) {
+        stdout.on("data", (d) => { log += d; });
+        stderr.on("data", (d) => { log += d; });
+      },
+    });
+    await withTimeout(mf.ready, STEP_TIMEOUT, `${script}: workerd start`);
+    const res = await withTimeout(mf.dispatchFetch("http://127.0.0.1/"), STEP_TIMEOUT, `${script}: fetch`);
+    return { status: res.status, body: await res.text(), log: log.trim() };
+  } catch (e) {
+    return { error: String(e && e.message || e).split("\n")[0], log: log.trim() };
+  } finally {
+    if (mf) await withTimeout(mf.dispose(), 10_000, `${script}: dispose`).catch(() => {});
+  }
+}
+
+const result = {};
+const core = await runWorker("./worker-core.mjs");
+if (core.error || core.status !== 200) {
+  result.error = `core worker: ${core.error ?? `HTTP ${core.status} ${core.body}`}${core.log ? ` [workerd: ${core.log}]` : ""}`;
+} else {
+  const got = JSON.parse(core.body);
+  if (got.error) result.error = `core worker: ${got.error}`;
+  else Object.assign(result, { moduleKind: got.moduleKind, preInit: got.preInit, core: got.core });
+}
+
+const main = await runWorker("./worker-main.mjs");
+result.staticImportMain = main.error
+  ? `${main.error}${main.log ? ` [workerd: ${main.log.split("\n")[0]}]` : ""}`
+  : `HTTP ${main.status} ${main.body}`;
+
+const probe = await runWorker("./worker-probe.mjs");
+Object.assign(result, probe.error ? { probeError: probe.error } : JSON.parse(probe.body));
+
+console.log(resultLine(result));
