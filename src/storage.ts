@@ -84,60 +84,49 @@ export function closeScope(keep: Set<Disposable>): void {
   }
 }
 
-/** Safety net: a tensor object that was collected without dispose() drops its reference. */
-const registry = new FinalizationRegistry<Storage>((storage) => {
+/** Something the GC safety net can watch: `heldValue()` is what its finalizer releases,
+ *  or null when there is nothing left to release (already disposed or released). */
+export interface Watched<H> { _registered: boolean; _heldForCleanup(): H | null }
+
+/**
+ * A FinalizationRegistry whose registrations are deferred to the next microtask (or a
+ * batch of 1024). Finalizers only ever run between tasks, so nothing is lost, and the
+ * many objects disposed before then (temporaries, tidy scopes, nodes released by a
+ * backward pass) never pay for registering.
+ */
+class DeferredRegistry<H> {
+  private readonly registry: FinalizationRegistry<H>;
+  private pending: Watched<H>[] = [];
+  constructor(finalize: (held: H) => void) {
+    this.registry = new FinalizationRegistry(finalize);
+  }
+  private readonly flush = (): void => {
+    const list = this.pending;
+    this.pending = [];
+    for (const o of list) {
+      const held = o._heldForCleanup();
+      if (held === null) continue;
+      this.registry.register(o, held, o);
+      o._registered = true;
+    }
+  };
+  watch(o: Watched<H>): void {
+    if (this.pending.push(o) === 1) queueMicrotask(this.flush);
+    else if (this.pending.length >= 1024) this.flush();
+  }
+  unwatch(o: Watched<H>): void {
+    if (o._registered) { this.registry.unregister(o); o._registered = false; }
+  }
+}
+
+/** A tensor object collected without dispose() drops its storage reference. */
+export const tensorCleanup = new DeferredRegistry<Storage>((storage) => {
   stats.tensors--;
   storage.release();
 });
 
-/** What the GC safety net needs of a tensor. */
-export interface Registrable extends Disposable { _storage: Storage; _registered: boolean }
-
-/**
- * Registration with the FinalizationRegistry is deferred to the next microtask (or a
- * batch of 1024): finalizers only ever run between tasks, so nothing is lost, and the
- * many tensors disposed before then (temporaries, tidy scopes) never pay for it.
- */
-let pending: Registrable[] = [];
-function flushRegistrations(): void {
-  const list = pending;
-  pending = [];
-  for (const t of list) {
-    if (t.isDisposed) continue;
-    registry.register(t, t._storage, t);
-    t._registered = true;
-  }
-}
-export function registerForCleanup(t: Registrable): void {
-  if (pending.push(t) === 1) queueMicrotask(flushRegistrations);
-  else if (pending.length >= 1024) flushRegistrations();
-}
-export function unregisterForCleanup(t: Registrable): void {
-  if (t._registered) { registry.unregister(t); t._registered = false; }
-}
-
-/**
- * A graph node's saved tensors hold storage references of their own. When a node is
- * collected before a backward released them, this returns them: one registration per
- * node that saves anything, deferred like tensors' (most nodes are released first).
- */
-const nodeRegistry = new FinalizationRegistry<Storage[]>((storages) => { for (const s of storages) s.release(); });
-export interface SavingNode { _savedStorages(): Storage[] | null; _registered: boolean }
-let pendingNodes: SavingNode[] = [];
-function flushNodes(): void {
-  const list = pendingNodes;
-  pendingNodes = [];
-  for (const n of list) {
-    const storages = n._savedStorages();
-    if (storages === null) continue;
-    nodeRegistry.register(n, storages, n);
-    n._registered = true;
-  }
-}
-export function registerNodeForCleanup(n: SavingNode): void {
-  if (pendingNodes.push(n) === 1) queueMicrotask(flushNodes);
-  else if (pendingNodes.length >= 1024) flushNodes();
-}
-export function unregisterNodeForCleanup(n: SavingNode): void {
-  if (n._registered) { nodeRegistry.unregister(n); n._registered = false; }
-}
+/** A graph node collected before a backward released its saved tensors returns their
+ *  storage references (one registration per node that saves anything). */
+export const nodeCleanup = new DeferredRegistry<Storage[]>((storages) => {
+  for (const s of storages) s.release();
+});

@@ -8,7 +8,7 @@ import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
 import { runBackward } from "./autograd/engine.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
 import { isFloating, type DType, type TypedArray } from "./dtype.js";
-import { registerForCleanup, unregisterForCleanup, stats, noteTensorCreated, trackInScope, Storage } from "./storage.js";
+import { tensorCleanup, stats, noteTensorCreated, trackInScope, Storage } from "./storage.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, parseShapeArgs } from "./shape.js";
 import { formatTensor } from "./format.js";
 import * as E from "./ops/elementwise.js";
@@ -47,6 +47,7 @@ export class Tensor {
   _libGrad = false;
   /** Registered with the GC safety net (see storage.ts). */
   _registered = false;
+  _heldForCleanup(): Storage | null { return this._disposed ? null : this._storage; }
 
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false) {
     this._storage = storage;
@@ -57,7 +58,7 @@ export class Tensor {
       this._isAlias = true; // its storage reference is returned by its node (storage.ts)
     } else {
       noteTensorCreated();
-      registerForCleanup(this);
+      tensorCleanup.watch(this);
       trackInScope(this);
     }
   }
@@ -97,8 +98,8 @@ export class Tensor {
     (this as { shape: number[] }).shape = src.shape.slice();
     this._strides = src._strides.slice();
     this._offset = src._offset;
-    unregisterForCleanup(this);
-    registerForCleanup(this);
+    tensorCleanup.unwatch(this);
+    tensorCleanup.watch(this);
     old.release();
   }
 
@@ -168,7 +169,7 @@ export class Tensor {
     if (this._disposed) return;
     this._disposed = true;
     if (this._isAlias) { this._storage.release(); return; }
-    unregisterForCleanup(this);
+    tensorCleanup.unwatch(this);
     stats.tensors--;
     this._storage.release();
   }

@@ -4,7 +4,7 @@
  * inputs (`nextFunctions`), with an AccumulateGrad node standing for a leaf.
  */
 import type { Tensor } from "../tensor.js";
-import { registerNodeForCleanup, unregisterNodeForCleanup, type Storage } from "../storage.js";
+import { nodeCleanup, type Storage } from "../storage.js";
 
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 
@@ -70,11 +70,11 @@ export class FnNode extends Node {
   save(saved: Tensor[]): void {
     this._saved = saved;
     this._versions = saved.map((t) => t._storage.version);
-    registerNodeForCleanup(this);
+    nodeCleanup.watch(this);
   }
 
   _registered = false;
-  _savedStorages(): Storage[] | null { return this._saved === null ? null : this._saved.map((t) => t._storage); }
+  _heldForCleanup(): Storage[] | null { return this._saved === null ? null : this._saved.map((t) => t._storage); }
 
   name(): string { return this.rule.name; }
 
@@ -104,7 +104,7 @@ export class FnNode extends Node {
 
   override releaseSaved(): void {
     if (this._saved === null) return;
-    unregisterNodeForCleanup(this);
+    nodeCleanup.unwatch(this);
     for (const t of this._saved) t._releaseAlias();
     this._saved = null;
     this._released = true;
