@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const run = (code: string) => execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8", timeout: 30_000 });
+const run = (code: string, flags: string[] = []) =>
+  execFileSync(process.execPath, [...flags, "--input-type=module", "-e", code], { cwd: root, encoding: "utf8", timeout: 60_000 });
 
 describe("package exports", () => {
   test("every export target and its types exist after the build", () => {
@@ -46,4 +47,37 @@ describe("package exports", () => {
     `);
     expect(out.trim().split("\n")).toEqual(["wasmgrad is not initialised: call init() first", "tensor([2., 2.])"]);
   });
+
+  test("unreachable tensors are reclaimed by the GC safety net once the event loop turns", () => {
+    const out = run(`
+      import * as torch from "wasmgrad";
+      const tick = () => new Promise((r) => setTimeout(r, 0));
+      const base = torch.memory();
+      (() => { for (let i = 0; i < 2000; i++) torch.ones(256).mul(2); })();   // never disposed
+      const grown = torch.memory();
+      for (let i = 0; i < 20 && torch.memory().tensors > base.tensors; i++) { await tick(); globalThis.gc(); await tick(); }
+      const after = torch.memory();
+      console.log(grown.tensors - base.tensors, after.tensors - base.tensors, after.bytesInUse - base.bytesInUse);
+    `, ["--expose-gc"]);
+    const [made, left, bytesLeft] = out.trim().split(" ").map(Number);
+    expect(made).toBe(4000);
+    expect(left).toBe(0);
+    expect(bytesLeft).toBe(0);
+  });
+
+  test("past the soft limit of live tensors the library warns once, with the tidy advice", () => {
+    const out = run(`
+      import * as torch from "wasmgrad";
+      const warnings = [];
+      console.warn = (m) => warnings.push(String(m));
+      torch.setBackend("js");
+      const keep = [];
+      for (let i = 0; i < 120000; i++) keep.push(torch.zeros(1));
+      console.log(JSON.stringify(warnings));
+    `);
+    const warnings = JSON.parse(out.trim()) as string[];
+    expect(warnings.length).toBe(1);
+    expect(warnings[0]).toContain("tidy");
+  });
 });
+
