@@ -11,6 +11,9 @@ import { stats, openScope, closeScope, type Disposable } from "./storage.js";
 import * as E from "./ops/elementwise.js";
 import * as M from "./ops/movement.js";
 import * as autogradFns from "./autograd/functions.js";
+import { Function as AutogradFunction } from "./autograd/function.js";
+import * as gradcheckFns from "./autograd/gradcheck.js";
+import * as functionalFns from "./autograd/functional.js";
 
 export { Tensor };
 export type { DimArg, IndexArg, TensorOrScalar };
@@ -19,6 +22,7 @@ export { float32, float64, int32, bool } from "./dtype.js";
 export { setBackend, getBackend, type BackendName } from "./backend/registry.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, type GradModeGuard } from "./autograd/grad_mode.js";
 export { Node, AccumulateGrad } from "./autograd/node.js";
+export type { FunctionCtx, FunctionClass } from "./autograd/function.js";
 export {
   tensor, fromArray, zeros, ones, empty, full, rand, randn, arange, linspace, eye,
   zerosLike, onesLike, fullLike, randnLike, randLike, emptyLike, manualSeed, type CreateOptions,
@@ -158,7 +162,17 @@ export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 export const autograd = {
   grad: autogradFns.grad,
   backward: autogradFns.backward,
+  Function: AutogradFunction,
+  gradcheck: gradcheckFns.gradcheck,
+  gradgradcheck: gradcheckFns.gradgradcheck,
+  functional: {
+    jacobian: functionalFns.jacobian,
+    hessian: functionalFns.hessian,
+    vjp: functionalFns.vjp,
+    jvp: functionalFns.jvp,
+  },
 };
+export * as viz from "./viz.js";
 
 import * as nn from "./nn/index.js";
 import * as optim from "./optim/index.js";

@@ -116,6 +116,19 @@ for (const backend of ["wasm", "js"] as const) {
       expect(x.grad).toBe(null);
     });
 
+    test("autograd.grad frees saved tensors only of the nodes it ran", () => {
+      setup();
+      const x = torch.tensor([0.5], { requiresGrad: true });
+      const z = torch.tensor([1.5], { requiresGrad: true });
+      const a = x.exp(), b = z.exp();
+      const s = a.sum().add(b.sum());
+      const [gx] = torch.autograd.grad(s, [x]);
+      expect(gx!.item()).toBeCloseTo(Math.exp(0.5), 5);
+      b.sum().backward();                 // z's branch was pruned, so it still has its saved tensors
+      expect(z.grad!.item()).toBeCloseTo(Math.exp(1.5), 5);
+      expect(() => a.sum().backward()).toThrow("Trying to backward through the graph a second time");
+    });
+
     test("gradFn names and nextFunctions", () => {
       setup();
       const x = torch.ones(2, { requiresGrad: true });

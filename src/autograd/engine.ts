@@ -110,7 +110,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
           if (gi !== null && gi !== undefined) addGrad(m, gi);
           if (--m._deps === 0) ready.push(m);
         }
-        if (!opts.retainGraph) node.releaseSaved();
+        // PyTorch frees saved tensors only of nodes that ran (pruned branches keep theirs)
+        if (!opts.retainGraph && grads !== null) node.releaseSaved();
       }
     }
     if (inputs !== undefined && !opts.allowUnused) {

@@ -71,7 +71,11 @@ export class FnNode extends Node {
     this._saved = saved;
     this._versions = saved.map((t) => t._storage.version);
     nodeCleanup.watch(this);
+    if (savingObservers.length > 0) savingObservers[savingObservers.length - 1]!.push(this);
   }
+
+  /** The saved tensors without version checks or errors (empty once released); for tools like viz. */
+  peekSaved(): readonly Tensor[] { return this._saved ?? []; }
 
   _registered = false;
   _heldForCleanup(): Storage[] | null { return this._saved === null ? null : this._saved.map((t) => t._storage); }
@@ -115,4 +119,20 @@ export class FnNode extends Node {
 export class AccumulateGrad extends Node {
   constructor(readonly variable: Tensor) { super([]); }
   name(): string { return "AccumulateGrad"; }
+}
+
+const savingObservers: FnNode[][] = [];
+
+/** Run `fn` and list the nodes that saved tensors meanwhile, so a throw-away evaluation
+ *  (gradcheck, functional) can release what its graph saved at once. */
+export function collectSavingNodes<T>(fn: () => T): { result: T; nodes: FnNode[] } {
+  const nodes: FnNode[] = [];
+  savingObservers.push(nodes);
+  try {
+    return { result: fn(), nodes };
+  } finally {
+    savingObservers.pop();
+    const parent = savingObservers[savingObservers.length - 1];
+    if (parent !== undefined) parent.push(...nodes);
+  }
 }
