@@ -7,7 +7,7 @@ import { installWasmBackend, isInitialised } from "./backend/registry.js";
 import { instantiate } from "./backend/wasm/loader.js";
 import { WasmBackend } from "./backend/wasm/index.js";
 import { Tensor, type DimArg, type IndexArg, type TensorOrScalar } from "./tensor.js";
-import { stats, openScope, closeScope, type Disposable } from "./storage.js";
+import { stats } from "./storage.js";
 import * as E from "./ops/elementwise.js";
 import * as M from "./ops/movement.js";
 import * as autogradFns from "./autograd/functions.js";
@@ -61,36 +61,7 @@ export function memory(): MemoryInfo {
   };
 }
 
-/** Run `fn`; dispose every tensor it made that is not part of its result. */
-export function tidy<T>(fn: () => T): T {
-  openScope();
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    closeScope(new Set());
-    throw e;
-  }
-  const keep = new Set<Disposable>();
-  collectTensors(result, keep);
-  closeScope(keep);
-  return result;
-}
-
-function collectTensors(x: unknown, into: Set<Disposable>, depth = 0): void {
-  if (depth > 8 || x === null || typeof x !== "object") return;
-  if (x instanceof Tensor) { into.add(x); return; }
-  if (Array.isArray(x)) { for (const v of x) collectTensors(v, into, depth + 1); return; }
-  if (x instanceof Promise) throw new Error("tidy(fn): fn must be synchronous (it returned a Promise)");
-  for (const v of Object.values(x)) collectTensors(v, into, depth + 1);
-}
-
-/** Dispose tensors (or arrays/objects of tensors). */
-export function dispose(x: unknown): void {
-  const s = new Set<Disposable>();
-  collectTensors(x, s);
-  for (const t of s) t.dispose();
-}
+export { tidy, dispose } from "./scope.js";
 
 // ---- module functions (torch.X for every Tensor method PyTorch also offers as torch.X) -------------
 

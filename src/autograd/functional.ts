@@ -15,7 +15,8 @@ import { enableGrad } from "./grad_mode.js";
 import { grad } from "./functions.js";
 import { stack } from "../ops/movement.js";
 import { sameShape } from "../shape.js";
-import { releaseNodes, scoped } from "./gradcheck.js";
+import { releaseNodes } from "./gradcheck.js";
+import { tidy } from "../scope.js";
 import { collectSavingNodes } from "./node.js";
 
 export interface FunctionalOptions {
@@ -184,8 +185,8 @@ export function jvp(fn: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOption
 /** Run a functional computation: free its temporaries; without createGraph, also release the
  *  saved tensors of the graph it recorded (the results are detached from it). */
 function run<T>(createGraph: boolean, fn: () => T): T {
-  if (createGraph) return scoped(fn);
-  const { result, nodes } = collectSavingNodes(() => scoped(fn));
+  if (createGraph) return tidy(fn);
+  const { result, nodes } = collectSavingNodes(() => tidy(fn));
   releaseNodes(nodes);
   return result;
 }

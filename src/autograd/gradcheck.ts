@@ -14,7 +14,8 @@ import { grad } from "./functions.js";
 import { isFloating, typedArrayFor, type DType, type TypedArray } from "../dtype.js";
 import { sameShape } from "../shape.js";
 import { allocTensor, Tensor } from "../tensor.js";
-import { closeScope, openScope, type Disposable } from "../storage.js";
+import { tidy } from "../scope.js";
+import { closeScope, openScope } from "../storage.js";
 import { randn } from "../creation.js";
 import { currentBackend } from "../backend/registry.js";
 
@@ -143,7 +144,7 @@ function analyticalJacobian(out: Tensor, inputs: Tensor[]): Jac[] {
   const jacs = inputs.map((x): Jac => ({ rows: x.numel(), cols, data: new Float64Array(x.numel() * cols) }));
   const be = out._storage.backend;
   for (let c = 0; c < cols; c++) {
-    scoped(() => {
+    tidy(() => {
       const go = allocTensor(be, out.dtype, out.shape.slice());
       be.fill(go._storage.handle, out.dtype, 1, c, 1);
       const grads = grad([out], inputs, { gradOutputs: [go], retainGraph: true, allowUnused: true });
@@ -233,7 +234,7 @@ function allclose(a: Float64Array, n: Float64Array, rtol: number, atol: number):
 }
 
 function formatJac(j: Jac, dtype: DType): string {
-  return scoped(() => {
+  return tidy(() => {
     const arr = typedArrayFor(dtype, j.data.length) as TypedArray;
     arr.set(j.data);
     const t = allocTensor(currentBackend(), dtype, [j.rows, j.cols]);
@@ -274,30 +275,6 @@ function asTuple(x: unknown): unknown[] {
 
 function differentiableOutputs(x: unknown): Tensor[] {
   return asTuple(x).filter((o): o is Tensor => o instanceof Tensor && o.requiresGrad);
-}
-
-/** Run `fn` in a tidy scope: every tensor it makes is disposed, except tensors in its result. */
-export function scoped<T>(fn: () => T): T {
-  openScope();
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    closeScope(new Set());
-    throw e;
-  }
-  const keep = new Set<Disposable>();
-  collect(result, keep, 0);
-  closeScope(keep);
-  return result;
-}
-
-function collect(x: unknown, into: Set<Disposable>, depth: number): void {
-  if (depth > 8 || x === null || typeof x !== "object") return;
-  if (x instanceof Tensor) { into.add(x); return; }
-  if (Array.isArray(x)) { for (const v of x) collect(v, into, depth + 1); return; }
-  if (ArrayBuffer.isView(x)) return;
-  for (const v of Object.values(x)) collect(v, into, depth + 1);
 }
 
 /** Release what the graph nodes made while `fn` ran have saved. */
