@@ -1,23 +1,30 @@
 /** torch.tidy and torch.dispose: scoped freeing of tensors (see storage.ts for the scope stack). */
 import { closeScope, openScope, type Disposable } from "./storage.js";
 import { Tensor } from "./tensor.js";
+import { collectSavingNodes, releaseUnreachable } from "./autograd/node.js";
 
 /** Run `fn`; dispose every tensor it made that is not part of its result
  *  (a tensor, or tensors inside arrays and plain objects). Tidies nest. */
 export function tidy<T>(fn: () => T): T {
   openScope();
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    closeScope(new Set());
-    throw e;
-  }
-  const keep = new Set<Disposable>();
-  collectTensors(result, keep);
-  closeScope(keep);
+  let result!: T;
+  let keep = new Set<Disposable>();
+  const { nodes } = collectSavingNodes(() => {
+    try {
+      result = fn();
+    } catch (e) {
+      closeScope(keep);
+      throw e;
+    }
+    collectTensors(result, keep);
+    closeScope(keep);
+  });
+  // graphs recorded inside that nothing alive reaches let go of their saved tensors
+  // (a node whose output is still alive, e.g. a .grad made with createGraph, stays)
+  releaseUnreachable(nodes, [...keep].filter((t): t is Tensor => t instanceof Tensor));
   return result;
 }
+
 
 /** Dispose tensors (or arrays/objects of tensors). */
 export function dispose(x: unknown): void {

@@ -90,6 +90,22 @@ for (const backend of ["wasm", "js"] as const) {
       expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
     });
 
+    test("a graph recorded in tidy but never backpropagated frees its saved tensors at once", () => {
+      torch.setBackend(backend);
+      const w = torch.randn(256, { requiresGrad: true });
+      const x = torch.randn(256);
+      const before = torch.memory();
+      for (let i = 0; i < 50; i++) torch.tidy(() => x.mul(w).exp().sum().item());
+      expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+      // what tidy returns keeps its graph: backward still works afterwards
+      const loss = torch.tidy(() => x.mul(w).exp().sum());
+      loss.backward();
+      expect(w.grad!.shape).toEqual([256]);
+      loss.dispose();
+      w.grad = null;
+      expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+    });
+
     test("an allocation that cannot fit gives PyTorch's error and the library keeps working", () => {
       torch.setBackend(backend);
       expect(() => torch.zeros(2 ** 31)).toThrow(/not enough memory: you tried to allocate \d+ bytes/);

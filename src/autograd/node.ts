@@ -54,6 +54,8 @@ const SECOND_BACKWARD =
 
 export class FnNode extends Node {
   private _saved: Tensor[] | null = null;
+  /** The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
+  _out: Tensor | null = null;
   private _versions: number[] | null = null;
   private _released = false;
 
@@ -135,4 +137,22 @@ export function collectSavingNodes<T>(fn: () => T): { result: T; nodes: FnNode[]
     const parent = savingObservers[savingObservers.length - 1];
     if (parent !== undefined) parent.push(...nodes);
   }
+}
+
+/**
+ * After a tidy scope closed: release the saved tensors of the given nodes that no live
+ * tensor can reach any more (their output was disposed and no kept tensor's graph leads
+ * to them). PyTorch frees such a graph when its last tensor goes; a graph recorded but
+ * never backpropagated (inference without noGrad) would otherwise hold its saved
+ * tensors until the garbage collector finds the nodes.
+ */
+export function releaseUnreachable(nodes: readonly FnNode[], kept: Iterable<Tensor>): void {
+  if (nodes.length === 0) return;
+  const reachable = new Set<Node>();
+  const stack: Node[] = [];
+  const visit = (n: Node | null) => { if (n !== null && !reachable.has(n)) { reachable.add(n); stack.push(n); } };
+  for (const t of kept) visit(t.gradFn);
+  for (const n of nodes) if (n._out === null || !n._out.isDisposed) visit(n);
+  while (stack.length > 0) for (const m of stack.pop()!.next) visit(m);
+  for (const n of nodes) if (!reachable.has(n)) n.releaseSaved();
 }

@@ -4,6 +4,7 @@
  * counter is bumped, and this tensor takes the result's gradFn (PyTorch's rebase).
  */
 import { isGradEnabled } from "../autograd/grad_mode.js";
+import { FnNode } from "../autograd/node.js";
 import { isFloating, promoteTypes, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
@@ -53,7 +54,10 @@ export function inplace(x: Tensor, fn: (self: Tensor) => Tensor): Tensor {
     throw new Error(`result type ${DTYPE_NAME[r.dtype]} can't be cast to the desired output type ${DTYPE_NAME[x.dtype]}`);
   }
   writeInto(x, r);
-  if (r.gradFn !== null) x.gradFn = r.gradFn;
+  if (r.gradFn !== null) {
+    x.gradFn = r.gradFn;
+    if (r.gradFn instanceof FnNode) r.gradFn._out = x; // the node now belongs to x (PyTorch's rebase)
+  }
   r.dispose();
   if (self !== x) self.dispose();
   return x;
