@@ -128,6 +128,15 @@ function allocBig(bytes: usize): usize {
 
 /** `bytes` zero-filled bytes, 16-byte aligned; 0 when memory cannot grow enough. */
 export function alloc(bytes: usize): usize {
+  return allocate(bytes, true);
+}
+
+/** Like `alloc`, without zero-filling a reused TLSF block: for outputs a kernel overwrites whole. */
+export function allocUninit(bytes: usize): usize {
+  return allocate(bytes, false);
+}
+
+function allocate(bytes: usize, zeroFill: bool): usize {
   if (!ready) {
     heap.free(heap.alloc(16));                    // let TLSF set up its root
     ready = true;
@@ -139,7 +148,7 @@ export function alloc(bytes: usize): usize {
     if (!growFor(payload) || !tlsfHasBlock(payload)) return 0;
   }
   const p = heap.alloc(bytes);
-  memory.fill(p, 0, bytes);
+  if (zeroFill) memory.fill(p, 0, bytes);
   return p;
 }
 

@@ -415,9 +415,9 @@ export function backwardImpl(
   }
 }
 
-/** Make a contiguous zero-filled tensor on a backend. */
-export function allocTensor(backend: Storage["backend"], dtype: DType, shape: number[]): Tensor {
+/** Make a contiguous tensor on a backend: zero-filled, or (zero false) for a kernel to overwrite whole. */
+export function allocTensor(backend: Storage["backend"], dtype: DType, shape: number[], zero = true): Tensor {
   const n = numelOf(shape);
-  const storage = new Storage(backend, dtype, backend.alloc(dtype, n), n);
+  const storage = new Storage(backend, dtype, backend.alloc(dtype, n, zero), n);
   return new Tensor(storage, shape, contiguousStrides(shape), 0);
 }

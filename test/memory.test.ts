@@ -124,3 +124,32 @@ test("wasm heap: views over memory stay valid after the memory grows", () => {
   big.dispose();
   expect(torch.memory().wasmHeapBytes).toBeGreaterThan(128 * 1024 * 1024);
 });
+
+test("wasm outputs written without zero-filling never show stale memory", () => {
+  const ops: [string, (t: typeof torch, a: torch.Tensor, b: torch.Tensor) => torch.Tensor][] = [
+    ["exp", (_t, a) => a.exp()],
+    ["add broadcast", (_t, a, b) => a.add(b.index(0))],
+    ["where", (t, a, b) => t.where(a.gt(0), a, b)],
+    ["sum dim", (_t, a) => a.sum(1)],
+    ["mean", (_t, a) => a.mean(0, true)],
+    ["max dim", (_t, a) => a.max(1).values],
+    ["matmul", (_t, a, b) => a.matmul(b.t())],
+    ["cat", (t, a, b) => t.cat([a, b], 1)],
+    ["stack", (t, a, b) => t.stack([a, b], 0)],
+    ["transpose copy", (_t, a) => a.t().contiguous()],
+    ["cast", (_t, a) => a.double()],
+  ];
+  torch.manualSeed(3);
+  torch.setBackend("js");
+  const aj = torch.randn(6, 5), bj = torch.randn(6, 5);
+  for (const [name, op] of ops) {
+    const want = Array.from(op(torch, aj, bj).toArray());
+    torch.setBackend("wasm");
+    const a = torch.tensor(aj.toArray()).reshape(6, 5), b = torch.tensor(bj.toArray()).reshape(6, 5);
+    for (const n of [want.length, want.length * 2]) torch.full([n], Number.NaN).dispose(); // poison the free list
+    const got = Array.from(op(torch, a, b).toArray());
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!), `${name}[${i}]`).toBeLessThan(1e-5));
+    torch.setBackend("js");
+  }
+});
+

@@ -52,8 +52,9 @@ export interface Backend {
 
   /** A new zero-filled storage of `numel` elements of `dtype`. Throws PyTorch's
    *  "not enough memory: you tried to allocate N bytes" when it cannot, leaving
-   *  the backend usable. numel may be 0. */
-  alloc(dtype: DType, numel: number): Handle;
+   *  the backend usable. numel may be 0. With `zero` false the contents are
+   *  unspecified: for outputs a kernel overwrites whole (saves a pass over memory). */
+  alloc(dtype: DType, numel: number, zero?: boolean): Handle;
   /** Release storage made by `alloc`. */
   free(h: Handle, dtype: DType, numel: number): void;
   /** Copy `src` (of the typed-array kind of `dtype`) into the storage at element `offset`. */

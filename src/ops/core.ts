@@ -61,7 +61,7 @@ export function backendOf(...ts: TensorOrScalar[]): Backend {
 /** Raw strided copy with cast to a fresh contiguous tensor (no autograd). */
 export function castRaw(t: Tensor, dtype: DType): Tensor {
   const be = t._storage.backend;
-  const out = allocTensor(be, dtype, t.shape.slice());
+  const out = allocTensor(be, dtype, t.shape.slice(), false);
   be.copy(handleOf(t), t.dtype, t._offset, t._strides, out._storage.handle, dtype, 0, out._strides, t.shape);
   return out;
 }

@@ -23,7 +23,7 @@ export function unaryRaw(op: UnOp, x: Tensor): Tensor {
   } else {
     src = contiguousRaw(x);
   }
-  const out = allocTensor(be, dtype, x.shape.slice());
+  const out = allocTensor(be, dtype, x.shape.slice(), false);
   be.unary(op, dtype, handleOf(src), src._offset, out._storage.handle, out.numel());
   if (src !== x) src.dispose();
   return out;
@@ -52,7 +52,7 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
   const shape = broadcastShapes(a.shape, bt.shape);
   const a2 = a.dtype === dtype ? a : castRaw(a, dtype);
   const b2 = bt.dtype === dtype ? bt : castRaw(bt, dtype);
-  const out = allocTensor(be, COMPARISON(op) ? "bool" : dtype, shape.slice());
+  const out = allocTensor(be, COMPARISON(op) ? "bool" : dtype, shape.slice(), false);
   be.binary(
     op, dtype,
     handleOf(a2), a2._offset, broadcastStrides(a2.shape, a2._strides, shape),
@@ -305,7 +305,7 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   const a2 = at.dtype === dtype ? at : castRaw(at, dtype);
   const b2 = bt.dtype === dtype ? bt : castRaw(bt, dtype);
   const shape = broadcastShapes(broadcastShapes(c.shape, a2.shape), b2.shape);
-  const out = allocTensor(be, dtype, shape.slice());
+  const out = allocTensor(be, dtype, shape.slice(), false);
   be.where(
     dtype,
     handleOf(c), c._offset, broadcastStrides(c.shape, c._strides, shape),

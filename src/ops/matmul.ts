@@ -43,7 +43,7 @@ export function bmmRaw(a: Tensor, b0: Tensor): Tensor {
   };
   const [av, as] = prep(a1, m, k);
   const [bv, bs] = prep(b1, k, n);
-  const out = allocTensor(be, work, [...batchShape, m, n]);
+  const out = allocTensor(be, work, [...batchShape, m, n], false);
   be.matmul(work, handleOf(av), av._offset, as, handleOf(bv), bv._offset, bs, out._storage.handle, batch, m, k, n);
   av.dispose(); bv.dispose();
   if (a1 !== a) a1.dispose();

@@ -348,7 +348,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const be = ref._storage.backend;
   const shape = ref.shape.slice();
   shape[d] = parts.reduce((s, t) => s + t.shape[d]!, 0);
-  const out = allocTensor(be, dtype, shape);
+  const out = allocTensor(be, dtype, shape, false);
   let start = 0;
   for (const t0 of parts) {
     const t = moveTo(t0, be);
@@ -384,7 +384,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   const be = ref._storage.backend;
   const shape = ref.shape.slice();
   shape.splice(d, 0, tensors.length);
-  const out = allocTensor(be, dtype, shape);
+  const out = allocTensor(be, dtype, shape, false);
   const dstStrides = out._strides.filter((_, i) => i !== d);
   tensors.forEach((t0, i) => {
     const t = moveTo(t0, be);

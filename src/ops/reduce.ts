@@ -35,7 +35,7 @@ export function reduceRaw(op: RedOp, x: Tensor, dims: readonly number[], keepdim
   const be = x._storage.backend;
   const dtype = x.dtype;
   const outShape = keptShape(x.shape, dims, keepdim);
-  const out = allocTensor(be, outDtype ?? dtype, outShape);
+  const out = allocTensor(be, outDtype ?? dtype, outShape, false);
   const nd = x.ndim;
   const isRun = dims.length > 0 && dims[dims.length - 1]! - dims[0]! === dims.length - 1;
   let src: Tensor, outer: number, axis: number, inner: number;
@@ -103,7 +103,7 @@ export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   const count = numelOf(dims.map((d) => x.shape[d]!));
   const s = reduceRaw(Red.SUM, x, dims, keepdim);
   const be = s._storage.backend;
-  const out = allocTensor(be, s.dtype, s.shape.slice());
+  const out = allocTensor(be, s.dtype, s.shape.slice(), false);
   // out = s * (1/count), via the scalar-broadcast binary kernel
   const inv = allocTensor(be, s.dtype, []);
   be.fill(inv._storage.handle, s.dtype, 1 / count, 0, 1);

@@ -84,7 +84,7 @@ export class WasmBackend implements Backend {
 
   // ----------------------------------------------------------------------------- memory
 
-  alloc(dtype: DType, numel: number): Handle {
+  alloc(dtype: DType, numel: number, zero = true): Handle {
     if (!(numel >= 0) || !Number.isInteger(numel)) throw new RangeError(`alloc: invalid element count ${numel}`);
     if (numel === 0) return this.dummy;
     const bytes = numel * 2 ** SHIFT[dtype];
@@ -94,13 +94,14 @@ export class WasmBackend implements Backend {
     if (list !== undefined && list.length > 0) {
       const p = list.pop()!;
       this.cached -= key;
-      this.exports.zero(p, bytes);
+      if (zero) this.exports.zero(p, bytes);
       return p;
     }
-    let p = this.exports.alloc(bytes) >>> 0;
+    const allocate = zero ? this.exports.alloc : this.exports.allocUninit;
+    let p = allocate(bytes) >>> 0;
     if (p === 0) {
       this.trim();
-      p = this.exports.alloc(bytes) >>> 0;
+      p = allocate(bytes) >>> 0;
       if (p === 0) throw outOfMemory(bytes);
     }
     return p;

@@ -12,6 +12,8 @@ export interface WasmExports {
   readonly memory: WebAssembly.Memory;
   /** `bytes` zero-filled bytes, 16-byte aligned; 0 when memory cannot grow enough. */
   alloc(bytes: number): number;
+  /** Like alloc, but a reused block keeps its old bytes (for outputs a kernel overwrites). */
+  allocUninit(bytes: number): number;
   free(ptr: number): void;
   /** Usable bytes of a block from alloc. */
   capacity(ptr: number): number;
