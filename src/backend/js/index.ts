@@ -266,18 +266,21 @@ export class JsBackend implements Backend {
     const x = a as Arr, y = b as Arr, o = out as Arr;
     const [abs, ars, acs] = aStrides as [number, number, number];
     const [bbs, brs, bcs] = bStrides as [number, number, number];
+    // one row of out accumulated in float64 (one buffer per call), i-k-j order so the
+    // inner loop walks a row of b
+    const acc = new Float64Array(n);
     for (let bi = 0; bi < batch; bi++) {
-      const ob = bi * m * n;
       for (let i = 0; i < m; i++) {
-        const orow = ob + i * n;
-        for (let j = 0; j < n; j++) o[orow + j] = 0;
+        acc.fill(0);
         const arow = aOffset + bi * abs + i * ars;
-        // i-k-j order: the inner loop walks a row of b and of out
         for (let p = 0; p < k; p++) {
           const av = x[arow + p * acs]!;
+          if (av === 0) continue;
           const brow = bOffset + bi * bbs + p * brs;
-          for (let j = 0; j < n; j++) o[orow + j] += av * y[brow + j * bcs]!;
+          if (bcs === 1) for (let j = 0; j < n; j++) acc[j] += av * y[brow + j]!;
+          else for (let j = 0; j < n; j++) acc[j] += av * y[brow + j * bcs]!;
         }
+        o.set(acc, bi * m * n + i * n);
       }
     }
   }
