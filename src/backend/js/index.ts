@@ -275,7 +275,6 @@ export class JsBackend implements Backend {
         const arow = aOffset + bi * abs + i * ars;
         for (let p = 0; p < k; p++) {
           const av = x[arow + p * acs]!;
-          if (av === 0) continue;
           const brow = bOffset + bi * bbs + p * brs;
           if (bcs === 1) for (let j = 0; j < n; j++) acc[j] += av * y[brow + j]!;
           else for (let j = 0; j < n; j++) acc[j] += av * y[brow + j * bcs]!;
