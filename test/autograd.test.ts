@@ -59,6 +59,21 @@ for (const backend of ["wasm", "js"] as const) {
       expect(x.mul(2).gradFn?.name()).toBe("MulBackward0");
     });
 
+    test("the guards work with `using` and nest", () => {
+      setup();
+      const x = torch.ones(2, { requiresGrad: true });
+      {
+        using _off = torch.noGrad();
+        expect(x.mul(2).requiresGrad).toBe(false);
+        {
+          using _on = torch.enableGrad();
+          expect(x.mul(2).requiresGrad).toBe(true);
+        }
+        expect(torch.isGradEnabled()).toBe(false);
+      }
+      expect(torch.isGradEnabled()).toBe(true);
+    });
+
     test("noGrad restores the mode when fn throws", () => {
       setup();
       expect(() => torch.noGrad(() => { throw new Error("boom"); })).toThrow("boom");
