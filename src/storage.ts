@@ -10,8 +10,6 @@ import { itemSize, type DType } from "./dtype.js";
 
 export class Storage {
   refs = 1;
-  /** PyTorch's version counter, shared by every view of this storage. */
-  version = 0;
   constructor(
     readonly backend: Backend,
     readonly dtype: DType,

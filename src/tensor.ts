@@ -28,6 +28,8 @@ const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
 export class Tensor {
   _storage: Storage;
+  /** PyTorch's version counter: shared by views and detach(), new for `.data` and fresh storage. */
+  _version: { n: number } = { n: 0 };
   readonly shape: number[];
   _strides: number[];
   _offset: number;
@@ -89,7 +91,11 @@ export class Tensor {
   }
 
   /** A tensor sharing this storage, detached from the graph (PyTorch's `.data`). */
-  get data(): Tensor { return this.detach(); }
+  get data(): Tensor {
+    const t = this.detach();
+    t._version = { n: 0 }; // unlike detach(), in-place changes through .data are not seen by autograd
+    return t;
+  }
   set data(src: Tensor) {
     this._assertLive();
     src._assertLive();
@@ -182,6 +188,7 @@ export class Tensor {
   _view(shape: number[], strides: number[], offset: number): Tensor {
     this._assertLive();
     const t = new Tensor(this._storage.retain(), shape, strides, offset);
+    t._version = this._version;
     t._base = this._base ?? this;
     return t;
   }
@@ -190,6 +197,7 @@ export class Tensor {
   _alias(): Tensor {
     this._assertLive();
     const t = new Tensor(this._storage.retain(), this.shape, this._strides, this._offset, true);
+    t._version = this._version;
     t.gradFn = this.gradFn;
     t._requiresGrad = this._requiresGrad;
     t._leafOf = this.gradFn === null && this._requiresGrad ? (this._leafOf ?? this) : null;
@@ -389,6 +397,9 @@ export function backwardImpl(
     t._assertLive();
     if (!t.requiresGrad) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
     const g = grads[i] ?? null;
+    if (g !== null && !(g instanceof Tensor)) {
+      throw new TypeError(`gradient must be a Tensor or null, got ${typeof g === "object" ? "an object (did you mean backward(undefined, { ... })?)" : typeof g}`);
+    }
     if (g === null) {
       if (t.numel() !== 1) throw new Error("grad can be implicitly created only for scalar outputs");
       const ones = M.onesOf(t);

@@ -98,6 +98,19 @@ for (const backend of ["wasm", "js"] as const) {
       expect(() => y.sum().backward()).toThrow("one of the variables needed for gradient computation has been modified by an inplace operation");
     });
 
+    test("in-place through detach() is seen by autograd's version check, through .data it is not", () => {
+      setup();
+      const x = torch.tensor([1, 2], { requiresGrad: true });
+      const y = x.exp();
+      y.detach().mul_(2);
+      expect(() => y.sum().backward()).toThrow("modified by an inplace operation");
+      expect(() => y.sum().backward({ retainGraph: true } as never)).toThrow("gradient must be a Tensor");
+      const z = x.exp();
+      z.data.mul_(2);                       // PyTorch's escape hatch: no version bump
+      z.sum().backward();
+      expect(Array.from(x.grad!.toArray()).map((v) => +v.toFixed(4))).toEqual([2 * Math.E, 2 * Math.exp(2)].map((v) => +v.toFixed(4)));
+    });
+
     test("in-place on a leaf that requires grad throws; under noGrad it works", () => {
       setup();
       const x = torch.tensor([1, 2], { requiresGrad: true });

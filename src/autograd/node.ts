@@ -71,7 +71,7 @@ export class FnNode extends Node {
   /** Keep tensors for backward (set once, after the output already points at this node). */
   save(saved: Tensor[]): void {
     this._saved = saved;
-    this._versions = saved.map((t) => t._storage.version);
+    this._versions = saved.map((t) => t._version.n);
     nodeCleanup.watch(this);
     if (savingObservers.length > 0) savingObservers[savingObservers.length - 1]!.push(this);
   }
@@ -95,12 +95,12 @@ export class FnNode extends Node {
     }
     for (let i = 0; i < saved.length; i++) {
       const t = saved[i]!;
-      if (t._storage.version !== this._versions![i]) {
+      if (t._version.n !== this._versions![i]) {
         const typeName = t.dtype === "float64" ? "DoubleTensor" : t.dtype === "int32" ? "IntTensor" : t.dtype === "bool" ? "BoolTensor" : "FloatTensor";
         throw new Error(
           "one of the variables needed for gradient computation has been modified by an inplace operation: " +
           `[torch.${typeName} [${t.shape.join(", ")}]], which is output 0 of ${t.gradFn ? t.gradFn.name() : "a leaf"}, ` +
-          `is at version ${t._storage.version}; expected version ${this._versions![i]} instead. Hint: the backtrace ` +
+          `is at version ${t._version.n}; expected version ${this._versions![i]} instead. Hint: the backtrace ` +
           "further above can show the operation that failed to compute its gradient.",
         );
       }

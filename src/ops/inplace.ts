@@ -35,7 +35,7 @@ function writeInto(x: Tensor, src: Tensor): void {
   }
   be.copy(handleOf(s), s.dtype, s._offset, broadcastStrides(s.shape, s._strides, x.shape), handleOf(x), x.dtype, x._offset, x._strides, x.shape);
   if (s !== src) s.dispose();
-  x._storage.version++;
+  x._version.n++;
 }
 
 export function inplace(x: Tensor, fn: (self: Tensor) => Tensor): Tensor {
