@@ -177,6 +177,8 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
 
 export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
   const cols = typeof m === "number" ? m : n;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`n must be greater or equal to 0, got ${n}`);
+  if (!Number.isInteger(cols) || cols < 0) throw new Error(`m must be greater or equal to 0, got ${cols}`);
   const o = typeof m === "object" ? m : opts;
   const dtype = checkDtype(o?.dtype);
   const data = typedArrayFor(dtype, n * cols);

@@ -199,3 +199,24 @@ test("a tensor made under one backend works with one from the other (data moves)
   expect(a.backendName).toBe("js");
   expect(b.backendName).toBe("wasm");
 });
+
+describe("bad input gets PyTorch's errors, not garbage", () => {
+  test.each([
+    ["a string operand", () => torch.ones(2).add("a" as never), "must be Tensor or Number, not str"],
+    ["an undefined operand", () => torch.ones(2).mul(undefined as never), "must be Tensor or Number, not undefined"],
+    ["a list operand", () => torch.ones(2).sub([1, 2] as never), "must be Tensor or Number, not list"],
+    ["a non-bool condition", () => torch.where(torch.ones(2), torch.ones(2), 0), "where expected condition to be a boolean tensor"],
+    ["a negative eye size", () => torch.eye(-1), "n must be greater or equal to 0, got -1"],
+    ["norm of an int tensor", () => torch.tensor([1, 2], { dtype: "int32" }).norm(), "Expected a floating point or complex tensor"],
+    ["an int to a negative power", () => torch.tensor([2], { dtype: "int32" }).pow(-1), "Integers to negative integer powers are not allowed."],
+    ["a ragged nested array", () => torch.tensor([[1, 2], [3]]), "expected sequence of length 2 at dim 1 (got 1)"],
+    ["a negative size", () => torch.ones(-1), "Trying to create tensor with negative dimension -1"],
+    ["a huge size", () => torch.ones(1e6, 1e6), "not enough memory: you tried to allocate"],
+    ["an out-of-range index", () => torch.ones(3).index(5), "index 5 is out of bounds for dimension 0 with size 3"],
+    ["an out-of-range dim", () => torch.ones(3).sum(3), "Dimension out of range (expected to be in range of [-1, 0], but got 3)"],
+  ])("%s", (_name, fn, message) => {
+    torch.setBackend("wasm");
+    expect(fn).toThrow(message);
+    expect(Array.from(torch.ones(2).add(1).toArray())).toEqual([2, 2]); // still working
+  });
+});

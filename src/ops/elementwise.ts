@@ -30,9 +30,20 @@ export function unaryRaw(op: UnOp, x: Tensor): Tensor {
 }
 
 const COMPARISON = (op: BinOp) => op >= Bin.EQ;
+const DTYPE_NAMES: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" };
 
 /** Tensor-or-number operand → tensor on `a`'s backend, and the dtype both compute in. */
+const OP_NAMES = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"];
+
+/** PyTorch's argument-type error for an operand that is neither a tensor nor a number. */
+export function checkOperand(op: string, x: unknown, position = 1): void {
+  if (x instanceof Tensor || typeof x === "number" || typeof x === "boolean") return;
+  const kind = x === null ? "NoneType" : x === undefined ? "undefined" : Array.isArray(x) ? "list" : typeof x === "string" ? "str" : typeof x;
+  throw new TypeError(`${op}(): argument 'other' (position ${position}) must be Tensor or Number, not ${kind}`);
+}
+
 export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
+  checkOperand(OP_NAMES[op]!, b);
   const be = a._storage.backend;
   let bt: Tensor;
   let dtype: DType;
@@ -42,12 +53,14 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
   } else {
     dtype = promoteWithScalar(a.dtype, b);
     if (op === Bin.DIV && !isFloating(dtype)) dtype = "float32";
-    if (op === Bin.POW && !isFloating(dtype) && (b as number) < 0) dtype = "float32";
+    if (op === Bin.POW && !isFloating(dtype) && (b as number) < 0) throw new Error("Integers to negative integer powers are not allowed.");
     if (dtype === "bool" && !COMPARISON(op)) dtype = "int32";
     bt = scratchScalar(b, dtype, be);
   }
   if (op === Bin.DIV && !isFloating(dtype)) dtype = "float32"; // true division
-  if (op === Bin.POW && !isFloating(dtype) && !(b instanceof Tensor) && (b as number) < 0) dtype = "float32";
+  if (op === Bin.POW && !isFloating(dtype) && !(b instanceof Tensor) && (b as number) < 0) {
+    throw new Error("Integers to negative integer powers are not allowed.");
+  }
   if (dtype === "bool" && !COMPARISON(op)) dtype = "int32";
   const shape = broadcastShapes(a.shape, bt.shape);
   const a2 = a.dtype === dtype ? a : castRaw(a, dtype);
@@ -127,6 +140,7 @@ const AddBackward = rule("AddBackward0", (n, g) => {
   ];
 });
 export function add(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
+  checkOperand("add", b);
   const bb = alpha === 1 || !(b instanceof Tensor) ? (b instanceof Tensor ? b : (b as number) * alpha) : b;
   const out = alpha !== 1 && b instanceof Tensor ? addScaled(a, b, alpha) : binaryRaw(Bin.ADD, a, bb);
   const bt = b instanceof Tensor ? b : null;
@@ -150,6 +164,7 @@ const SubBackward = rule("SubBackward0", (n, g) => {
   ];
 });
 export function sub(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
+  checkOperand("sub", b);
   const out = alpha !== 1 && b instanceof Tensor ? addScaled(a, b, -alpha) : binaryRaw(Bin.SUB, a, b instanceof Tensor ? b : (b as number) * alpha);
   const bt = b instanceof Tensor ? b : null;
   if (wantsGrad(a, bt)) record(out, SubBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
@@ -293,6 +308,12 @@ const WhereBackward = rule("WhereBackward0", (n, g) => {
   ];
 });
 export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  if (!(cond instanceof Tensor)) throw new TypeError("where(): argument 'condition' (position 1) must be Tensor");
+  if (cond.dtype !== "bool") {
+    throw new Error(`where expected condition to be a boolean tensor, but got a tensor with dtype ${DTYPE_NAMES[cond.dtype]}`);
+  }
+  checkOperand("where", a, 2);
+  checkOperand("where", b, 3);
   const be = cond._storage.backend;
   const dtype: DType =
     a instanceof Tensor && b instanceof Tensor ? promoteTypes(a.dtype, b.dtype)

@@ -266,6 +266,9 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
 
 /** p-norm over all elements (or `dim`), composed of differentiable ops. */
 export function norm(x: Tensor, p: number, dim: DimArg, keepdim: boolean): Tensor {
+  if (!isFloating(x.dtype)) {
+    throw new Error(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${x.dtype === "int32" ? "Int" : "Bool"}`);
+  }
   const dims = dim === undefined ? undefined : reductionDims(x, dim);
   return composite(() => {
     if (p === 2) return x.mul(x).sum(dims, keepdim).sqrt();
