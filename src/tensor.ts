@@ -377,7 +377,6 @@ export class Tensor {
   zero_(): Tensor { return I.fill_(this, 0); }
   fill_(value: number | boolean): Tensor { return I.fill_(this, value); }
   copy_(src: Tensor): Tensor { return I.copy_(this, src); }
-  requiresGradFlag(): boolean { return this.requiresGrad; }
 }
 
 function sameShapeAs(a: Tensor, b: Tensor): boolean {

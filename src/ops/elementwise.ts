@@ -4,7 +4,7 @@
  */
 import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
 import { isFloating, promoteTypes, promoteWithScalar, type DType } from "../dtype.js";
-import { broadcastShapes, broadcastStrides, numelOf, sameShape } from "../shape.js";
+import { broadcastShapes, broadcastStrides } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad } from "./core.js";
 import { sumToShape } from "./reduce.js";
@@ -342,4 +342,3 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   return out;
 }
 
-export { numelOf, sameShape };

@@ -8,7 +8,7 @@ import { broadcastShapes, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { allocTensor, castRaw, composite, handleOf, moveTo, record, rule, wantsGrad } from "./core.js";
 import { sumToShape } from "./reduce.js";
-import { expand, reshape, squeeze, unsqueeze } from "./movement.js";
+import { squeeze, unsqueeze } from "./movement.js";
 
 /** Strides for batch dims collapsed into one, or null when they do not collapse. */
 function collapseBatch(shape: readonly number[], strides: readonly number[]): number | null {
@@ -156,4 +156,3 @@ function matmulGeneral(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-export { expand, reshape };
