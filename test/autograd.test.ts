@@ -132,6 +132,31 @@ for (const backend of ["wasm", "js"] as const) {
       expect(Array.from(x.toArray())).toEqual([2, 0, 0, 16, 14, 14]);
     });
 
+    test("in-place through a view of a non-leaf rebases the base (PyTorch's CopySlices)", () => {
+      // expected values printed by PyTorch 1.13.1 for the same program
+      setup();
+      const x = torch.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+      const y = x.mul(1);
+      const v = y.index(0);
+      v.mul_(2);
+      expect([y.gradFn!.name(), v.gradFn!.name()]).toEqual(["CopySlices", "AsStridedBackward0"]);
+      y.mul(torch.tensor([[1, 2, 3], [4, 5, 6]])).sum().backward(undefined, { retainGraph: true });
+      expect(Array.from(x.grad!.toArray())).toEqual([2, 4, 6, 4, 5, 6]);
+      x.grad = null;
+      v.sum().backward();
+      expect(Array.from(x.grad!.toArray())).toEqual([2, 2, 2, 0, 0, 0]);
+      const w = torch.tensor([7, 8, 9], { requiresGrad: true });
+      const z = torch.zeros(2, 3);
+      z.index(1).copy_(w);                 // a plain tensor starts requiring grad
+      expect([z.gradFn!.name(), z.requiresGrad]).toEqual(["CopySlices", true]);
+      z.mul(2).sum().backward();
+      expect(Array.from(w.grad!.toArray())).toEqual([2, 2, 2]);
+      const a = x.mul(1);
+      a.t().index(1).fill_(0);             // through a transposed view
+      a.sum().backward();
+      expect(Array.from(x.grad!.toArray())).toEqual([3, 2, 3, 1, 0, 1]);
+    });
+
     test("autograd.grad does not touch .grad and honours allowUnused", () => {
       setup();
       const x = torch.tensor([2], { requiresGrad: true });

@@ -4,11 +4,12 @@
  * counter is bumped, and this tensor takes the result's gradFn (PyTorch's rebase).
  */
 import { isGradEnabled } from "../autograd/grad_mode.js";
-import { FnNode } from "../autograd/node.js";
+import { FnNode, type Node } from "../autograd/node.js";
+import { gradEdge } from "../autograd/engine.js";
 import { isFloating, promoteTypes, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { castRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
+import { allocTensor, castRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
 import { binaryRaw } from "./elementwise.js";
 import { Bin } from "../backend/backend.js";
 import { sumToShape } from "./reduce.js";
@@ -55,8 +56,10 @@ export function inplace(x: Tensor, fn: (self: Tensor) => Tensor): Tensor {
   }
   writeInto(x, r);
   if (r.gradFn !== null) {
-    x.gradFn = r.gradFn;
-    if (r.gradFn instanceof FnNode) r.gradFn._out = x; // the node now belongs to x (PyTorch's rebase)
+    if (!rebaseView(x, r.gradFn)) {
+      x.gradFn = r.gradFn;
+      if (r.gradFn instanceof FnNode) r.gradFn._out = x; // the node now belongs to x (PyTorch's rebase)
+    }
   }
   r.dispose();
   if (self !== x) self.dispose();
@@ -76,6 +79,7 @@ export function fill_(x: Tensor, value: number | boolean): Tensor {
   const v = scalarTensor(value, x.dtype, x._storage.backend);
   writeInto(x, v);
   v.dispose();
+  if (rebaseView(x, null)) return x;
   if (isGradEnabled() && x.gradFn !== null) record(x, FillBackward, [x], null); // zero gradient to the old history
   return x;
 }
@@ -90,12 +94,91 @@ export function copy_(x: Tensor, src: TensorOrScalar): Tensor {
   checkInPlace(x);
   const s = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x._storage.backend);
   writeInto(x, s);
-  if (src instanceof Tensor && wantsGrad(src) && isFloating(x.dtype)) {
-    record(x, CopyBackwards, [null, src], null, [src.shape, src.dtype]);
+  if (s !== src) s.dispose();
+  const fromSrc = src instanceof Tensor && wantsGrad(src) && isFloating(x.dtype)
+    ? new FnNode(CopyBackwards, [null, gradEdge(src)], [src.shape, src.dtype]) : null;
+  if (rebaseView(x, fromSrc)) return x;
+  if (fromSrc !== null) {
+    x.gradFn = fromSrc;
+    fromSrc._out = x;
   } else if (isGradEnabled() && x.gradFn !== null) {
     x.gradFn = null;
   }
-  if (s !== src) s.dispose();
   return x;
 }
 
+
+// ---- in-place through a view: PyTorch's CopySlices --------------------------------------------
+
+/** Where a view and its base sit in their shared storage. */
+interface Geometry {
+  storageNumel: number;
+  base: { shape: number[]; strides: number[]; offset: number };
+  view: { shape: number[]; strides: number[]; offset: number };
+}
+
+/** A zero buffer over the whole storage, `g` scattered into it through `into`'s geometry. */
+function scatterToStorage(g: Tensor, geo: Geometry, into: Geometry["base"]): Tensor {
+  const be = g._storage.backend;
+  const buf = allocTensor(be, g.dtype, [geo.storageNumel]);
+  be.copy(handleOf(g), g.dtype, g._offset, g._strides, buf._storage.handle, g.dtype, into.offset, into.strides, into.shape);
+  return buf;
+}
+
+/** A contiguous copy of the part of `buf` (a whole-storage buffer) that `at` describes. */
+function gatherFromStorage(buf: Tensor, at: Geometry["base"]): Tensor {
+  const be = buf._storage.backend;
+  const out = allocTensor(be, buf.dtype, at.shape.slice(), false);
+  be.copy(buf._storage.handle, buf.dtype, at.offset, at.strides, out._storage.handle, buf.dtype, 0, out._strides, at.shape);
+  return out;
+}
+
+// d(new base) = g outside the view's region (to the old base), g inside it (to the new view values)
+const CopySlices = rule("CopySlices", (n, g) => {
+  const geo = n.attrs as Geometry;
+  const buf = scatterToStorage(g, geo, geo.base);
+  const gView = n.needsInputGrad(1) ? gatherFromStorage(buf, geo.view) : null;
+  let gBase: Tensor | null = null;
+  if (n.needsInputGrad(0)) {
+    const be = buf._storage.backend;
+    const zero = scalarTensor(0, buf.dtype, be);
+    be.copy(zero._storage.handle, buf.dtype, 0, geo.view.shape.map(() => 0), buf._storage.handle, buf.dtype, geo.view.offset, geo.view.strides, geo.view.shape);
+    zero.dispose();
+    gBase = gatherFromStorage(buf, geo.base);
+  }
+  buf.dispose();
+  return [gBase, gView];
+});
+
+// the view after the write reads its base: its gradient lands in the base's region
+const AsStridedBackward = rule("AsStridedBackward0", (n, g) => {
+  const geo = n.attrs as Geometry;
+  const buf = scatterToStorage(g, geo, geo.view);
+  const gBase = gatherFromStorage(buf, geo.base);
+  buf.dispose();
+  return [gBase];
+});
+
+/**
+ * After an in-place op wrote through view `x` of a base that takes part in autograd, make
+ * the base's history say so (PyTorch's CopySlices) and re-derive x from the new base.
+ * Returns false when x is not such a view (the caller rebases x itself). The gradients
+ * of these two nodes are computed with raw kernels: they carry no history for createGraph.
+ */
+function rebaseView(x: Tensor, newValueFn: Node | null): boolean {
+  const base = x._base;
+  if (base === null || base.isDisposed || !isGradEnabled()) return false;
+  if (!base.requiresGrad && newValueFn === null) return false;
+  const geo: Geometry = {
+    storageNumel: x._storage.numel,
+    base: { shape: base.shape.slice(), strides: base._strides.slice(), offset: base._offset },
+    view: { shape: x.shape.slice(), strides: x._strides.slice(), offset: x._offset },
+  };
+  const copySlices = new FnNode(CopySlices, [gradEdge(base), newValueFn], geo);
+  base.gradFn = copySlices;
+  copySlices._out = base;
+  const viewFn = new FnNode(AsStridedBackward, [copySlices], geo);
+  x.gradFn = viewFn;
+  viewFn._out = x;
+  return true;
+}
