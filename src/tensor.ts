@@ -47,6 +47,8 @@ export class Tensor {
   _isAlias = false;
   /** This tensor is a `.grad` the library created (freed eagerly when replaced). */
   _libGrad = false;
+  /** This tensor was returned by a `.grad` getter: someone may hold it. */
+  _handedOut = false;
   /** Registered with the GC safety net (see storage.ts). */
   _registered = false;
   _heldForCleanup(): Storage | null { return this._disposed ? null : this._storage; }
@@ -75,19 +77,23 @@ export class Tensor {
   get requiresGrad(): boolean { return this._requiresGrad || this.gradFn !== null; }
   set requiresGrad(flag: boolean) { this.requiresGrad_(flag); }
 
-  get grad(): Tensor | null { return this._grad; }
+  get grad(): Tensor | null {
+    const g = this._grad;
+    if (g !== null) g._handedOut = true;
+    return g;
+  }
   set grad(g: Tensor | null) {
     if (g !== null && g !== undefined) {
       if (!(g instanceof Tensor)) throw new TypeError("assigned grad expected to be a Tensor or None");
+      if (g.dtype !== this.dtype) throw new Error("assigned grad has data of a different type");
       if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
         throw new Error("assigned grad has data of a different size");
       }
       g._kept = true;
     }
-    // a grad the library made and nobody else was given is freed when replaced (API.md, Memory)
     const old = this._grad;
-    if (old !== null && old !== g && old._libGrad) old.dispose();
     this._grad = g ?? null;
+    if (old !== null && old !== g) releaseGrad(old);
   }
 
   /** A tensor sharing this storage, detached from the graph (PyTorch's `.data`). */
@@ -178,6 +184,8 @@ export class Tensor {
     tensorCleanup.unwatch(this);
     stats.tensors--;
     this._storage.release();
+    const g = this._grad;
+    if (g !== null) { this._grad = null; releaseGrad(g); }
   }
 
   _assertLive(): void {
@@ -220,27 +228,26 @@ export class Tensor {
   }
 
   /** Add `g` into `.grad` (called by the engine on leaves and on retained non-leaves). */
-  _accumulateGrad(g: Tensor, createGraph: boolean): void {
-    if (this._disposed) return;
-    if (this._grad === null) {
-      // Own the stored grad: never a view or a tensor someone else may hold.
-      let own = g;
-      if (!createGraph) {
-        own = g._base !== null || !g.isContiguous() || g._kept || !sameShapeAs(g, this) ? noGrad(() => M.contiguousCopy(g, this.shape)) : g.detach();
-      } else if (!sameShapeAs(g, this)) {
-        own = g.reshape(this.shape);
-      }
+  _accumulateGrad(g0: Tensor, createGraph: boolean): void {
+    if (this._disposed || !this.requiresGrad) return;
+    // the engine hands a tensor a gradient of its own dtype
+    const g = g0.dtype === this.dtype ? g0 : createGraph ? g0.to(this.dtype) : noGrad(() => g0.to(this.dtype));
+    const old = this._grad;
+    if (old === null) {
+      // always a copy of its own: one gradient tensor may feed several leaves, be the
+      // user's backward(gradient), or come back from a hook
+      const own = createGraph ? M.copyForGrad(g, this.shape) : noGrad(() => M.contiguousCopy(g, this.shape));
       own._kept = true;
-      own._libGrad = own !== g || !createGraph;
+      own._libGrad = true;
       this._grad = own;
-    } else if (!createGraph && !this._grad.requiresGrad) {
-      const old = this._grad;
-      noGrad(() => I.addInPlaceRaw(old, g));
+    } else if (!createGraph) {
+      noGrad(() => I.addInPlaceRaw(old, g)); // accumulate in place, as PyTorch
     } else {
-      const sum = this._grad.add(g);
+      const sum = old.add(g);
       sum._kept = true;
       sum._libGrad = true;
       this._grad = sum;
+      releaseGrad(old);
     }
   }
 
@@ -379,8 +386,17 @@ export class Tensor {
   copy_(src: Tensor): Tensor { return I.copy_(this, src); }
 }
 
-function sameShapeAs(a: Tensor, b: Tensor): boolean {
-  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+/**
+ * A `.grad` the library made and that was replaced or whose tensor went away: freed at
+ * once if nobody was ever given it (API.md, Memory); otherwise it becomes an ordinary
+ * tensor of the current tidy scope (or of the GC), since the caller may still use it.
+ */
+function releaseGrad(old: Tensor): void {
+  if (!old._libGrad || old._disposed) return;
+  if (!old._handedOut) { old.dispose(); return; }
+  old._kept = false;
+  old._libGrad = false;
+  trackInScope(old);
 }
 
 /** Shared by `tensor.backward` and `torch.autograd.backward`. */

@@ -100,9 +100,12 @@ for (const backend of ["wasm", "js"] as const) {
       // what tidy returns keeps its graph: backward still works afterwards
       const loss = torch.tidy(() => x.mul(w).exp().sum());
       loss.backward();
-      expect(w.grad!.shape).toEqual([256]);
+      const g = w.grad!;
+      expect(g.shape).toEqual([256]);
       loss.dispose();
-      w.grad = null;
+      w.grad = null;   // a grad someone was given is not freed behind their back...
+      expect(g.toArray().length).toBe(256);
+      g.dispose();     // ...they free it (or a tidy around them does)
       expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
     });
 

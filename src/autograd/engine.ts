@@ -97,7 +97,12 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         }
       }
       if (run && g !== null && capture !== null && capture.has(node)) {
-        for (const i of capture.get(node)!) { results[i] = g; keep.add(g); }
+        for (const i of capture.get(node)!) {
+          const want = inputs![i]!.dtype;
+          const gi = g.dtype === want ? g : g.to(want);
+          results[i] = gi;
+          keep.add(gi);
+        }
       }
       if (node instanceof AccumulateGrad) {
         if (run && g !== null && capture === null) node.variable._accumulateGrad(g, opts.createGraph);
@@ -106,7 +111,9 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         for (let i = 0; i < node.next.length; i++) {
           const m = node.next[i];
           if (m === null || m === undefined) continue;
-          const gi = grads === null ? null : grads[i];
+          let gi = grads === null ? null : grads[i];
+          const want = node.inputDtypes === null ? null : node.inputDtypes[i];
+          if (gi != null && want != null && gi.dtype !== want) gi = gi.to(want);
           if (gi !== null && gi !== undefined) addGrad(m, gi);
           if (--m._deps === 0) ready.push(m);
         }

@@ -4,6 +4,7 @@
  * inputs (`nextFunctions`), with an AccumulateGrad node standing for a leaf.
  */
 import type { Tensor } from "../tensor.js";
+import type { DType } from "../dtype.js";
 import { nodeCleanup, type Storage } from "../storage.js";
 
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
@@ -56,6 +57,8 @@ export class FnNode extends Node {
   private _saved: Tensor[] | null = null;
   /** The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
   _out: Tensor | null = null;
+  /** Inputs' dtypes, kept only when one differs from the output's (grads are cast back). */
+  inputDtypes: (DType | null)[] | null = null;
   private _versions: number[] | null = null;
   private _released = false;
 

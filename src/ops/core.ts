@@ -91,6 +91,11 @@ export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | n
   const node = new FnNode(rule, next, attrs);
   out.gradFn = node;
   node._out = out;
+  // the engine hands each input a gradient of its own dtype (PyTorch's validate_outputs)
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    if (t != null && t.dtype !== out.dtype) { node.inputDtypes = inputs.map((u) => (u == null ? null : u.dtype)); break; }
+  }
   // aliases are made after out.gradFn is set, so a saved output keeps its own history
   if (saved !== null) node.save(saved.map((t) => t._alias()));
   return out;

@@ -222,6 +222,14 @@ export function contiguousCopy(g: Tensor, shape: number[]): Tensor {
   return r;
 }
 
+// a leaf's first gradient under createGraph: a copy that keeps the history (PyTorch's CopyBackwards)
+const CopyBackwards = rule("CopyBackwards", (n, g) => [reshape(g, n.attrs as number[])]);
+export function copyForGrad(g: Tensor, shape: number[]): Tensor {
+  const out = contiguousCopy(g, shape);
+  if (wantsGrad(g)) record(out, CopyBackwards, [g], null, g.shape);
+  return out;
+}
+
 const ToCopyBackward = rule("ToCopyBackward0", (n, g) => [toDtype(g, n.attrs as DType)]);
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
