@@ -34,7 +34,9 @@ export class Tensor {
   _strides: number[];
   _offset: number;
   _requiresGrad = false;
-  gradFn: Node | null = null;
+  _gradFn: Node | null = null;
+  /** The version counter's value when this view's gradFn was set (see `gradFn`). */
+  _viewVersion = 0;
   _grad: Tensor | null = null;
   _acc: AccumulateGrad | null = null;
   /** For a saved alias of a leaf: the leaf whose accumulator receives gradients. */
@@ -71,6 +73,23 @@ export class Tensor {
   get dtype(): DType { return this._storage.dtype; }
   get ndim(): number { return this.shape.length; }
   get isLeaf(): boolean { return this.gradFn === null; }
+
+  /**
+   * The node that made this tensor. A view whose base (or a sibling view) was changed in
+   * place since its gradFn was set reads the base's new history instead (PyTorch's view
+   * replay: an AsStridedBackward0 over the base's current gradFn).
+   */
+  get gradFn(): Node | null {
+    const base = this._base;
+    if (base !== null && this._viewVersion !== this._version.n && !base._disposed && base.requiresGrad && isGradEnabled()) {
+      this.gradFn = I.viewOfBaseNode(base, this);
+    }
+    return this._gradFn;
+  }
+  set gradFn(node: Node | null) {
+    this._gradFn = node;
+    this._viewVersion = this._version.n;
+  }
   get isDisposed(): boolean { return this._disposed; }
   get backendName(): "js" | "wasm" { return this._storage.backend.name; }
 
@@ -197,6 +216,7 @@ export class Tensor {
     this._assertLive();
     const t = new Tensor(this._storage.retain(), shape, strides, offset);
     t._version = this._version;
+    t._viewVersion = this._version.n;
     t._base = this._base ?? this;
     return t;
   }
@@ -258,12 +278,19 @@ export class Tensor {
   /** A new tensor on the same storage, out of the graph. */
   detach(): Tensor {
     const t = this._view(this.shape, this._strides, this._offset);
-    t._base = this._base;
+    t._base = null; // shares storage and version counter, but is no view for autograd
     return t;
   }
 
   /** Detach in place: this tensor becomes a leaf that does not require grad. */
   detach_(): Tensor {
+    if (this._base !== null) {
+      throw new Error(
+        "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, " +
+        "and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called " +
+        "on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+      );
+    }
     this.gradFn = null;
     this._requiresGrad = false;
     return this;

@@ -169,11 +169,7 @@ function rebaseView(x: Tensor, newValueFn: Node | null): boolean {
   const base = x._base;
   if (base === null || base.isDisposed || !isGradEnabled()) return false;
   if (!base.requiresGrad && newValueFn === null) return false;
-  const geo: Geometry = {
-    storageNumel: x._storage.numel,
-    base: { shape: base.shape.slice(), strides: base._strides.slice(), offset: base._offset },
-    view: { shape: x.shape.slice(), strides: x._strides.slice(), offset: x._offset },
-  };
+  const geo = geometry(base, x);
   const copySlices = new FnNode(CopySlices, [gradEdge(base), newValueFn], geo);
   base.gradFn = copySlices;
   copySlices._out = base;
@@ -181,4 +177,19 @@ function rebaseView(x: Tensor, newValueFn: Node | null): boolean {
   x.gradFn = viewFn;
   viewFn._out = x;
   return true;
+}
+
+/** A view's gradFn re-derived from its base's current history (PyTorch's view replay). */
+export function viewOfBaseNode(base: Tensor, view: Tensor): FnNode {
+  const node = new FnNode(AsStridedBackward, [gradEdge(base)], geometry(base, view));
+  node._out = view;
+  return node;
+}
+
+function geometry(base: Tensor, x: Tensor): Geometry {
+  return {
+    storageNumel: x._storage.numel,
+    base: { shape: base.shape.slice(), strides: base._strides.slice(), offset: base._offset },
+    view: { shape: x.shape.slice(), strides: x._strides.slice(), offset: x._offset },
+  };
 }
