@@ -408,7 +408,7 @@ export class Tensor {
   mul_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.mul(x, other)); }
   div_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.div(x, other)); }
   clamp_(min?: number | null, max?: number | null): Tensor { return I.inplace(this, (x) => E.clamp(x, min, max)); }
-  zero_(): Tensor { return I.fill_(this, 0); }
+  zero_(): Tensor { return I.fill_(this, 0, true); }
   fill_(value: number | boolean): Tensor { return I.fill_(this, value); }
   copy_(src: Tensor): Tensor { return I.copy_(this, src); }
 }
@@ -426,6 +426,12 @@ function releaseGrad(old: Tensor): void {
   trackInScope(old);
 }
 
+/** PyTorch's error for a gradient whose shape is not its output's. */
+export function shapeMismatch(i: number, g: Tensor, t: Tensor): Error {
+  const size = (s: number[]) => `torch.Size([${s.join(", ")}])`;
+  return new Error(`Mismatch in shape: grad_output[${i}] has a shape of ${size(g.shape)} and output[${i}] has a shape of ${size(t.shape)}.`);
+}
+
 /** Shared by `tensor.backward` and `torch.autograd.backward`. */
 export function backwardImpl(
   tensors: Tensor[], grads: (Tensor | null)[],
@@ -433,6 +439,7 @@ export function backwardImpl(
 ): void {
   const createGraph = !!opts.createGraph;
   const retainGraph = opts.retainGraph ?? createGraph;
+  if (opts.inputs !== undefined && opts.inputs.length === 0) throw new Error("'inputs' argument to backward() cannot be empty.");
   const rootGrads: Tensor[] = [];
   const made: Tensor[] = [];
   tensors.forEach((t, i) => {
@@ -449,16 +456,14 @@ export function backwardImpl(
       rootGrads.push(ones);
     } else {
       if (g.shape.length !== t.shape.length || g.shape.some((d, k) => d !== t.shape[k])) {
-        throw new Error(
-          `Mismatch in shape: grad_output[${i}] has a shape of [${g.shape.join(", ")}] and output[${i}] has a shape of [${t.shape.join(", ")}].`,
-        );
+        throw shapeMismatch(i, g, t);
       }
       rootGrads.push(g);
     }
   });
   try {
     if (opts.inputs !== undefined) {
-      const got = runBackward(tensors, rootGrads, { retainGraph, createGraph, inputs: opts.inputs, allowUnused: true });
+      const got = runBackward(tensors, rootGrads, { retainGraph, createGraph, inputs: opts.inputs, allowUnused: true, captureAfterHooks: true });
       opts.inputs.forEach((inp, i) => { const g = got[i]; if (g) inp._accumulateGrad(g, createGraph); });
       return;
     }

@@ -15,6 +15,8 @@ export interface RunOptions {
   /** autograd.grad: return the gradients reaching these tensors instead of accumulating. */
   inputs?: readonly Tensor[];
   allowUnused?: boolean;
+  /** backward(inputs=...) accumulates what the inputs' hooks return; autograd.grad does not. */
+  captureAfterHooks?: boolean;
 }
 
 /** The node that receives a tensor's gradient: its gradFn, or its leaf accumulator. */
@@ -65,10 +67,11 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       const list = capture!.get(e);
       if (list) list.push(i); else capture!.set(e, [i]);
     });
-    // a node is needed when some capture node is reachable from it: walk consumers upward
+    // a node runs when some capture node lies strictly below it: walk consumers upward
+    // (a captured node itself runs only if another capture lies below it, as PyTorch)
     needed = new Set();
     const work: Node[] = [];
-    for (const n of capture.keys()) if (seen.has(n)) { needed.add(n); work.push(n); }
+    for (const n of capture.keys()) if (seen.has(n)) work.push(n);
     while (work.length > 0) {
       for (const p of consumers!.get(work.pop()!) ?? []) if (!needed.has(p)) { needed.add(p); work.push(p); }
     }
@@ -89,21 +92,29 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       let g = node._grad;
       node._grad = null;
       const run = needed === null || needed.has(node);
-      if (run && g !== null && node._preHooks !== null) {
-        for (const hook of node._preHooks.slice()) {
-          keep.add(g); // a user hook may hold on to the gradient it was given
-          const r = hook(g);
-          if (r !== undefined && r !== null) g = r;
-        }
-      }
-      if (run && g !== null && capture !== null && capture.has(node)) {
-        for (const i of capture.get(node)!) {
+      const captured = g !== null && capture !== null && capture.has(node);
+      const takeCapture = (grad: Tensor) => {
+        for (const i of capture!.get(node)!) {
           const want = inputs![i]!.dtype;
-          const gi = g.dtype === want ? g : g.to(want);
+          const gi = grad.dtype === want ? grad : grad.to(want);
           results[i] = gi;
           keep.add(gi);
         }
+      };
+      // autograd.grad takes an input's gradient before that tensor's hooks run (PyTorch 1.13)
+      if (captured && !opts.captureAfterHooks) takeCapture(g!);
+      if ((run || (captured && opts.captureAfterHooks)) && g !== null && node._preHooks !== null) {
+        for (const hook of node._preHooks.slice()) {
+          keep.add(g); // a user hook may hold on to the gradient it was given
+          const r = hook(g);
+          if (r === undefined || r === null) continue;
+          if (r.shape.length !== g.shape.length || r.shape.some((d, k) => d !== g!.shape[k])) {
+            throw new Error("hook 'hook' has changed the size of value");
+          }
+          g = r;
+        }
       }
+      if (captured && opts.captureAfterHooks) takeCapture(g!);
       if (node instanceof AccumulateGrad) {
         if (run && g !== null && capture === null) node.variable._accumulateGrad(g, opts.createGraph);
       } else if (node instanceof FnNode) {

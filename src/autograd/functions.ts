@@ -1,6 +1,6 @@
 /** torch.autograd: grad(), backward(). */
 import { runBackward } from "./engine.js";
-import { backwardImpl, Tensor } from "../tensor.js";
+import { backwardImpl, shapeMismatch, Tensor } from "../tensor.js";
 import { onesOf } from "../ops/movement.js";
 
 type OneOrMany = Tensor | Tensor[];
@@ -21,7 +21,11 @@ export function grad(outputs: OneOrMany, inputs: OneOrMany, opts: GradOptions = 
   const rootGrads = outs.map((o, i) => {
     if (!o.requiresGrad) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
     const g = gos[i] ?? null;
-    if (g !== null) return g;
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw new TypeError("gradOutputs must be Tensors or null");
+      if (g.shape.length !== o.shape.length || g.shape.some((d, k) => d !== o.shape[k])) throw shapeMismatch(i, g, o);
+      return g;
+    }
     if (o.numel() !== 1) throw new Error("grad can be implicitly created only for scalar outputs");
     return onesOf(o);
   });

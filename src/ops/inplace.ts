@@ -9,7 +9,7 @@ import { gradEdge } from "../autograd/engine.js";
 import { isFloating, promoteTypes, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { allocTensor, castRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
+import { allocTensor, castRaw, handleOf, moveTo, rule, scalarTensor } from "./core.js";
 import { binaryRaw } from "./elementwise.js";
 import { Bin } from "../backend/backend.js";
 import { sumToShape } from "./reduce.js";
@@ -73,40 +73,53 @@ export function addInPlaceRaw(x: Tensor, g: Tensor): void {
   r.dispose();
 }
 
-const FillBackward = rule("FillBackward0", (_n, g) => [g.mul(0)]);
-export function fill_(x: Tensor, value: number | boolean): Tensor {
+// fill_/zero_: the old values are gone, so the old history gets a zero gradient
+const zeroGrad = (_n: FnNode, g: Tensor) => [g.mul(0)];
+const FillBackward = rule("FillBackward2", zeroGrad);
+const ZeroBackward = rule("ZeroBackward0", zeroGrad);
+export function fill_(x: Tensor, value: number | boolean, isZero = false): Tensor {
   checkInPlace(x);
   const v = scalarTensor(value, x.dtype, x._storage.backend);
+  const before = gradEdge(x);
   writeInto(x, v);
   v.dispose();
   if (rebaseView(x, null)) return x;
-  if (isGradEnabled() && x.gradFn !== null) record(x, FillBackward, [x], null); // zero gradient to the old history
-  return x;
-}
-
-// copy_: the gradient goes to the source (summed over broadcast dims); none to the old self
-const CopyBackwards = rule("CopyBackwards", (n, g) => {
-  const [srcShape, srcDtype] = n.attrs as [number[], DType];
-  const gs = sumToShape(g, srcShape);
-  return [null, gs.dtype === srcDtype ? gs : gs.to(srcDtype)];
-});
-export function copy_(x: Tensor, src: TensorOrScalar): Tensor {
-  checkInPlace(x);
-  const s = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x._storage.backend);
-  writeInto(x, s);
-  if (s !== src) s.dispose();
-  const fromSrc = src instanceof Tensor && wantsGrad(src) && isFloating(x.dtype)
-    ? new FnNode(CopyBackwards, [null, gradEdge(src)], [src.shape, src.dtype]) : null;
-  if (rebaseView(x, fromSrc)) return x;
-  if (fromSrc !== null) {
-    x.gradFn = fromSrc;
-    fromSrc._out = x;
-  } else if (isGradEnabled() && x.gradFn !== null) {
-    x.gradFn = null;
+  if (isGradEnabled() && before !== null) {
+    const node = new FnNode(isZero ? ZeroBackward : FillBackward, [before], null);
+    x.gradFn = node;
+    node._out = x;
   }
   return x;
 }
 
+// copy_: the gradient goes to the source (summed over broadcast dims); zero to the old self
+const CopyBackwards = rule("CopyBackwards", (n, g) => {
+  const [srcShape, srcDtype] = n.attrs as [number[], DType | null];
+  let gs: Tensor | null = null;
+  if (n.needsInputGrad(1) && srcDtype !== null) {
+    gs = sumToShape(g, srcShape);
+    if (gs.dtype !== srcDtype) gs = gs.to(srcDtype);
+  }
+  return [n.needsInputGrad(0) ? g.mul(0) : null, gs];
+});
+export function copy_(x: Tensor, src: TensorOrScalar): Tensor {
+  checkInPlace(x);
+  const s = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x._storage.backend);
+  const before = gradEdge(x);
+  writeInto(x, s);
+  if (s !== src) s.dispose();
+  const srcT = src instanceof Tensor ? src : null;
+  const recording = isGradEnabled() && isFloating(x.dtype) && (before !== null || (srcT !== null && srcT.requiresGrad));
+  const node = recording
+    ? new FnNode(CopyBackwards, [before, srcT === null ? null : gradEdge(srcT)], [srcT?.shape ?? [], srcT?.dtype ?? null])
+    : null;
+  if (rebaseView(x, node === null || (srcT === null || !srcT.requiresGrad) ? null : node)) return x;
+  if (node !== null) {
+    x.gradFn = node;
+    node._out = x;
+  }
+  return x;
+}
 
 // ---- in-place through a view: PyTorch's CopySlices --------------------------------------------
 
