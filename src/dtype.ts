@@ -56,3 +56,39 @@ export function dtypeOfTypedArray(a: ArrayBufferView): DType | null {
   if (a instanceof Uint8Array) return "bool";
   return null;
 }
+
+/** PyTorch's category of a dtype: bool < integer < floating. */
+function category(d: DType): number { return d === "bool" ? 0 : d === "int32" ? 1 : 2; }
+
+/** Combine the dtype of higher-priority operands with a lower-priority one (c10's combine_categories). */
+function combineCategories(higher: DType | null, lower: DType | null): DType | null {
+  if (higher === null) return lower;
+  if (lower === null) return higher;
+  if (isFloating(higher)) return higher;
+  if (higher === "bool" || category(lower) > category(higher)) return promoteTypes(higher, lower);
+  return higher;
+}
+
+/**
+ * PyTorch's result_type: dimensioned tensors decide the dtype; 0-d tensors and plain
+ * numbers only raise its category (bool -> integer -> floating), never its width.
+ */
+export function resultType(operands: readonly ({ dtype: DType; ndim: number } | number | boolean)[]): DType {
+  let dim: DType | null = null, zero: DType | null = null, wrapped: DType | null = null;
+  for (const o of operands) {
+    if (typeof o === "number" || typeof o === "boolean") {
+      const d: DType = typeof o === "boolean" ? "bool" : Number.isInteger(o) ? "int32" : "float32";
+      wrapped = wrapped === null ? d : promoteTypes(wrapped, d);
+    } else if (o.ndim === 0) {
+      zero = zero === null ? o.dtype : promoteTypes(zero, o.dtype);
+    } else {
+      dim = dim === null ? o.dtype : promoteTypes(dim, o.dtype);
+    }
+  }
+  return combineCategories(dim, combineCategories(zero, wrapped)) ?? "float32";
+}
+
+/** Whether an in-place op may write a `from` result into a `to` tensor (PyTorch's canCast). */
+export function canCast(from: DType, to: DType): boolean {
+  return category(from) <= category(to);
+}

@@ -202,7 +202,8 @@ for (const backend of ["wasm", "js"] as const) {
       expect(i.div(2).dtype).toBe("float32");
       expect(i.add(torch.tensor([1, 1], { dtype: "float64" })).dtype).toBe("float64");
       expect(torch.tensor([1.5], { dtype: "float64" }).mul(2).dtype).toBe("float64");
-      expect(torch.tensor([true, false]).add(torch.tensor([true, true])).dtype).toBe("int32");
+      expect(torch.tensor([true, false]).add(torch.tensor([true, true])).dtype).toBe("bool");
+      expect(torch.ones(3).add(torch.tensor(2, { dtype: "float64" })).dtype).toBe("float32"); // a 0-d tensor does not widen
       expect(() => i.requiresGrad_()).toThrow("only Tensors of floating point dtype can require gradients");
     });
 

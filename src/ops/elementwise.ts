@@ -3,7 +3,7 @@
  * (PyTorch's derivatives.yaml formula, in Tensor ops) side by side.
  */
 import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
-import { isFloating, promoteTypes, promoteWithScalar, type DType } from "../dtype.js";
+import { isFloating, resultType, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad } from "./core.js";
@@ -17,8 +17,14 @@ export function unaryRaw(op: UnOp, x: Tensor): Tensor {
   const be = x._storage.backend;
   let src = x;
   let dtype = x.dtype;
-  if (!isFloating(dtype) && (FLOAT_ONLY_UNARY.has(op) || dtype === "bool")) {
-    dtype = FLOAT_ONLY_UNARY.has(op) ? "float32" : "int32";
+  if (dtype === "bool" && !FLOAT_ONLY_UNARY.has(op)) {
+    if (op === Un.NEG) throw new Error("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+    if (op === Un.ABS) throw new Error(`"abs_cpu" not implemented for 'Bool'`);
+    if (op === Un.RELU) throw new Error("Boolean inputs not supported for relu");
+    return castRaw(x, "bool"); // sign of a bool is itself
+  }
+  if (!isFloating(dtype) && FLOAT_ONLY_UNARY.has(op)) {
+    dtype = "float32";
     src = castRaw(x, dtype);
   } else {
     src = contiguousRaw(x);
@@ -45,29 +51,27 @@ export function checkOperand(op: string, x: unknown, position = 1): void {
 export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
   checkOperand(OP_NAMES[op]!, b);
   const be = a._storage.backend;
-  let bt: Tensor;
-  let dtype: DType;
-  if (b instanceof Tensor) {
-    bt = moveTo(b, be);
-    dtype = promoteTypes(a.dtype, b.dtype);
-  } else {
-    dtype = promoteWithScalar(a.dtype, b);
-    if (op === Bin.DIV && !isFloating(dtype)) dtype = "float32";
-    if (op === Bin.POW && !isFloating(dtype) && (b as number) < 0) throw new Error("Integers to negative integer powers are not allowed.");
-    if (dtype === "bool" && !COMPARISON(op)) dtype = "int32";
-    bt = scratchScalar(b, dtype, be);
+  let dtype = resultType([a, b]);
+  const compare = COMPARISON(op);
+  if (dtype === "bool" && !compare) {
+    if (op === Bin.SUB) {
+      throw new Error("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+    }
+    if (op === Bin.POW) throw new Error(`"pow" not implemented for 'Bool'`);
   }
   if (op === Bin.DIV && !isFloating(dtype)) dtype = "float32"; // true division
   if (op === Bin.POW && !isFloating(dtype) && !(b instanceof Tensor) && (b as number) < 0) {
     throw new Error("Integers to negative integer powers are not allowed.");
   }
-  if (dtype === "bool" && !COMPARISON(op)) dtype = "int32";
+  // bool arithmetic (add = or, mul = and, maximum, minimum) runs on 0/1 int32 and is cast back
+  const work: DType = dtype === "bool" && !compare ? "int32" : dtype;
+  const bt = b instanceof Tensor ? moveTo(b, be) : scratchScalar(b, work, be);
   const shape = broadcastShapes(a.shape, bt.shape);
-  const a2 = a.dtype === dtype ? a : castRaw(a, dtype);
-  const b2 = bt.dtype === dtype ? bt : castRaw(bt, dtype);
-  const out = allocTensor(be, COMPARISON(op) ? "bool" : dtype, shape.slice(), false);
+  const a2 = a.dtype === work ? a : castRaw(a, work);
+  const b2 = bt.dtype === work ? bt : castRaw(bt, work);
+  let out = allocTensor(be, compare ? "bool" : work, shape.slice(), false);
   be.binary(
-    op, dtype,
+    op, work,
     handleOf(a2), a2._offset, broadcastStrides(a2.shape, a2._strides, shape),
     handleOf(b2), b2._offset, broadcastStrides(b2.shape, b2._strides, shape),
     out._storage.handle, shape,
@@ -75,6 +79,7 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
   if (a2 !== a) a2.dispose();
   if (b2 !== bt) b2.dispose();
   if (bt !== b && b instanceof Tensor) bt.dispose();
+  if (work !== dtype && !compare) { const r = castRaw(out, dtype); out.dispose(); out = r; }
   return out;
 }
 
@@ -139,10 +144,17 @@ const AddBackward = rule("AddBackward0", (n, g) => {
     n.needsInputGrad(1) && b ? to(alpha === 1 ? g : g.mul(alpha), b) : null,
   ];
 });
+function checkAlpha(a: Tensor, b: TensorOrScalar, alpha: number): void {
+  if (!Number.isInteger(alpha) && !isFloating(resultType([a, b]))) {
+    throw new Error("For integral input tensors, argument alpha must not be a floating point number.");
+  }
+}
+
 export function add(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   checkOperand("add", b);
-  const bb = alpha === 1 || !(b instanceof Tensor) ? (b instanceof Tensor ? b : (b as number) * alpha) : b;
-  const out = alpha !== 1 && b instanceof Tensor ? addScaled(a, b, alpha) : binaryRaw(Bin.ADD, a, bb);
+  checkAlpha(a, b, alpha);
+  const out = alpha === 1 ? binaryRaw(Bin.ADD, a, b)
+    : b instanceof Tensor ? addScaled(a, b, alpha) : binaryRaw(Bin.ADD, a, (b as number) * alpha);
   const bt = b instanceof Tensor ? b : null;
   if (wantsGrad(a, bt)) record(out, AddBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
   return out;
@@ -165,7 +177,9 @@ const SubBackward = rule("SubBackward0", (n, g) => {
 });
 export function sub(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   checkOperand("sub", b);
-  const out = alpha !== 1 && b instanceof Tensor ? addScaled(a, b, -alpha) : binaryRaw(Bin.SUB, a, b instanceof Tensor ? b : (b as number) * alpha);
+  checkAlpha(a, b, alpha);
+  const out = alpha === 1 ? binaryRaw(Bin.SUB, a, b)
+    : b instanceof Tensor ? addScaled(a, b, -alpha) : binaryRaw(Bin.SUB, a, (b as number) * alpha);
   const bt = b instanceof Tensor ? b : null;
   if (wantsGrad(a, bt)) record(out, SubBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
   return out;
@@ -249,9 +263,13 @@ const ClampBackward = rule("ClampBackward1", (n, g) => {
   return [mask === null ? g : g.mul(mask)];
 });
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  const lo = min ?? null, hi = max ?? null;
-  if (lo === null && hi === null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
-  let out = x;
+  // a NaN bound is ignored, as PyTorch 1.13 does
+  const lo = min === undefined || min === null || Number.isNaN(min) ? null : min;
+  const hi = max === undefined || max === null || Number.isNaN(max) ? null : max;
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
+  }
+  let out = lo === null && hi === null ? castRaw(x, x.dtype) : x;
   if (lo !== null) out = binaryRaw(Bin.MAXIMUM, out, lo);
   if (hi !== null) { const prev = out; out = binaryRaw(Bin.MINIMUM, out, hi); if (prev !== x) prev.dispose(); }
   if (wantsGrad(x)) record(out, ClampBackward, [x], [x], [lo, hi]);
@@ -315,11 +333,7 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   checkOperand("where", a, 2);
   checkOperand("where", b, 3);
   const be = cond._storage.backend;
-  const dtype: DType =
-    a instanceof Tensor && b instanceof Tensor ? promoteTypes(a.dtype, b.dtype)
-    : a instanceof Tensor ? promoteWithScalar(a.dtype, b as number)
-    : b instanceof Tensor ? promoteWithScalar(b.dtype, a as number)
-    : "float32";
+  const dtype = resultType([a, b]);
   const at = a instanceof Tensor ? moveTo(a, be) : scalarTensor(a, dtype, be);
   const bt = b instanceof Tensor ? moveTo(b, be) : scalarTensor(b, dtype, be);
   const c = cond.dtype === "bool" ? cond : castRaw(cond, "bool");

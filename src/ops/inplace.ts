@@ -6,7 +6,7 @@
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { FnNode, type Node } from "../autograd/node.js";
 import { gradEdge } from "../autograd/engine.js";
-import { isFloating, promoteTypes, type DType } from "../dtype.js";
+import { canCast, isFloating, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { allocTensor, castRaw, handleOf, moveTo, rule, scalarTensor } from "./core.js";
@@ -49,7 +49,7 @@ export function inplace(x: Tensor, fn: (self: Tensor) => Tensor): Tensor {
     self.gradFn = x.gradFn;
   }
   const r = fn(self);
-  if (r.dtype !== x.dtype && promoteTypes(r.dtype, x.dtype) !== x.dtype) {
+  if (r.dtype !== x.dtype && !canCast(r.dtype, x.dtype)) {
     r.dispose();
     if (self !== x) self.dispose();
     throw new Error(`result type ${DTYPE_NAME[r.dtype]} can't be cast to the desired output type ${DTYPE_NAME[x.dtype]}`);
