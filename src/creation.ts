@@ -24,7 +24,7 @@ function fromFlat(data: ArrayLike<number>, shape: number[], dtype: DType): Tenso
   if (ArrayBuffer.isView(data) && dtypeOfTypedArray(data as unknown as ArrayBufferView) === dtype) arr = data as TypedArray;
   else {
     arr = typedArrayFor(dtype, data.length);
-    if (dtype === "bool") for (let i = 0; i < data.length; i++) arr[i] = data[i] ? 1 : 0;
+    if (dtype === "bool") for (let i = 0; i < data.length; i++) arr[i] = data[i] !== 0 ? 1 : 0; // NaN is true
     else if (dtype === "int32") for (let i = 0; i < data.length; i++) arr[i] = Math.trunc(data[i]!);
     else arr.set(data);
   }
@@ -53,6 +53,13 @@ export function tensor(data: unknown, opts?: CreateOptions): Tensor {
     if (d === shape.length) {
       if (typeof v === "boolean") { flat.push(v ? 1 : 0); sawValue = true; return; }
       if (typeof v === "number") { flat.push(v); allBool = false; sawValue = true; return; }
+      if (v instanceof Tensor && v.numel() === 1 && d > 0) {
+        const x = v.item();
+        flat.push(typeof x === "boolean" ? (x ? 1 : 0) : x);
+        if (typeof x !== "boolean") allBool = false;
+        sawValue = true;
+        return;
+      }
       if (Array.isArray(v)) throw new Error(`expected sequence of length ${shape[d - 1]} at dim ${d - 1} (got ${v.length})`);
       throw new TypeError(`Could not infer dtype of ${v === null ? "null" : typeof v}`);
     }
@@ -126,23 +133,23 @@ function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k)
 /** Uniform in [0, 1) with 53 random bits. */
 function uniform(): number { return (nextUint32() * 2 ** 21 + (nextUint32() >>> 11)) / 2 ** 53; }
 
-function random(args: unknown[], gen: () => number): Tensor {
+function random(args: unknown[], gen: () => number, kernel: string): Tensor {
   const { shape, opts } = parseShapeArgs(args);
   const dtype = checkDtype(opts.dtype);
-  if (!isFloating(dtype)) throw new Error(`"${args === undefined ? "rand" : "normal"}" not implemented for '${dtype}'`);
+  if (!isFloating(dtype)) throw new Error(`"${kernel}" not implemented for '${dtype === "int32" ? "Int" : "Bool"}'`);
   const n = numelOf(shape);
   const data = typedArrayFor(dtype, n);
   for (let i = 0; i < n; i++) data[i] = gen();
   return finish(fromFlat(data, shape, dtype), opts as CreateOptions);
 }
 
-export function rand(...args: (number | number[] | CreateOptions)[]): Tensor { return random(args, uniform); }
+export function rand(...args: (number | number[] | CreateOptions)[]): Tensor { return random(args, uniform, "check_uniform_bounds"); }
 export function randn(...args: (number | number[] | CreateOptions)[]): Tensor {
   return random(args, () => {
     // Box-Muller; 1 - u keeps log away from 0
     const u = 1 - uniform(), v = uniform();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  });
+  }, "normal_kernel_cpu");
 }
 
 // ---- ranges ---------------------------------------------------------------------------------
@@ -156,6 +163,7 @@ export function arange(start: number, end?: number | CreateOptions, step?: numbe
   }
   let [lo, hi, st] = nums.length === 1 ? [0, nums[0]!, 1] : nums.length === 2 ? [nums[0]!, nums[1]!, 1] : [nums[0]!, nums[1]!, nums[2]!];
   if (st === 0) throw new Error("step must be nonzero");
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error(`unsupported range: ${pyNum(lo)} -> ${pyNum(hi)}`);
   if ((st > 0 && hi < lo) || (st < 0 && hi > lo)) throw new Error("upper bound and larger bound inconsistent with step sign");
   const dtype = o?.dtype !== undefined ? checkDtype(o.dtype) : nums.every(Number.isInteger) ? "int32" : "float32";
   const n = Math.max(0, Math.ceil((hi - lo) / st));
@@ -164,14 +172,20 @@ export function arange(start: number, end?: number | CreateOptions, step?: numbe
   return finish(fromFlat(data, [n], dtype), o);
 }
 
+function pyNum(v: number): string { return Number.isNaN(v) ? "nan" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : String(v); }
+
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error("number of steps must be non-negative");
   const dtype = checkDtype(opts?.dtype);
   const data = typedArrayFor(dtype, steps);
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  // PyTorch fills the first half from start and the second half from end (symmetric rounding)
+  // PyTorch computes in the output dtype: step = (end - start) / (steps - 1), the first half
+  // from start and the second half from end (symmetric rounding)
+  const r = dtype === "float32" ? Math.fround : (v: number) => v;
+  const lo = r(start), hi = r(end);
+  const step = steps > 1 ? r(r(hi - lo) / (steps - 1)) : 0;
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  if (steps === 1) data[0] = lo;
+  else for (let i = 0; i < steps; i++) data[i] = i < half ? r(lo + r(step * i)) : r(hi - r(step * (steps - 1 - i)));
   return finish(fromFlat(data, [steps], dtype), opts);
 }
 

@@ -3,7 +3,7 @@
 // op switches inside the loops fold away. SIMD main loop (f32x4 / f64x2 / i32x4), scalar tail.
 import { Un, Bin } from "../abi";
 import { coalesce, advance, wShape, wStride, D0, D1, D2 } from "./strided";
-import { toInt32, jsPow } from "./scalar";
+import { toInt32, cPow } from "./scalar";
 import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
 
 // ----------------------------------------------------------------------------------------
@@ -36,7 +36,7 @@ import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
       if (isInteger<T>()) return v128.sub<T>(v128.lt<T>(x, z), v128.gt<T>(x, z));
       const one = v128.splat<T>(<T>1);
       const s = v128.sub<T>(v128.and(v128.gt<T>(x, z), one), v128.and(v128.lt<T>(x, z), one));
-      return v128.bitselect(x, s, v128.ne<T>(x, x)); // NaN stays NaN
+      return s; // sign(NaN) = 0, as PyTorch
     }
     case Un.EXP: return vexp(x);
     case Un.LOG: return vlog(x);
@@ -69,8 +69,8 @@ import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
       case Un.COS: return <T>Mathf.cos(f);
       case Un.TANH: return <T>Mathf.tanh(f);
       case Un.SIGMOID: return <T>(<f32>1 / (<f32>1 + Mathf.exp(-f)));
-      case Un.RELU: return <T>(f > 0 ? f : f == f ? <f32>0 : f);
-      case Un.SIGN: return <T>(f > 0 ? <f32>1 : f < 0 ? <f32>-1 : f == f ? <f32>0 : f);
+      case Un.RELU: return <T>(f < 0 ? <f32>0 : f); // keeps NaN and -0, like pmax
+      case Un.SIGN: return <T>(f > 0 ? <f32>1 : f < 0 ? <f32>-1 : <f32>0); // sign(NaN) = 0, as PyTorch
     }
     return x;
   }
@@ -85,8 +85,8 @@ import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
     case Un.COS: return <T>Math.cos(d);
     case Un.TANH: return <T>Math.tanh(d);
     case Un.SIGMOID: return <T>(1.0 / (1.0 + Math.exp(-d)));
-    case Un.RELU: return <T>(d > 0 ? d : d == d ? 0.0 : d);
-    case Un.SIGN: return <T>(d > 0 ? 1.0 : d < 0 ? -1.0 : d == d ? 0.0 : d);
+    case Un.RELU: return <T>(d < 0 ? 0.0 : d);
+    case Un.SIGN: return <T>(d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0);
   }
   return x;
 }
@@ -202,8 +202,8 @@ export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
       return x / y;
     }
     case Bin.POW: {
-      if (isInteger<T>()) return <T>toInt32(jsPow(<f64>x, <f64>y));
-      return <T>jsPow(<f64>x, <f64>y);
+      if (isInteger<T>()) return <T>toInt32(cPow(<f64>x, <f64>y));
+      return <T>cPow(<f64>x, <f64>y);
     }
     case Bin.MAXIMUM: return max<T>(x, y);
     case Bin.MINIMUM: return min<T>(x, y);

@@ -14,9 +14,11 @@ export function toInt32Slow(x: f64): i32 {
   return <i32><i64>r;
 }
 
-/** Math.pow as JavaScript defines it: pow(x, NaN) and pow(+-1, +-Infinity) are NaN. */
-export function jsPow(x: f64, y: f64): f64 {
+/** C's pow, as PyTorch computes it: pow(1, y) = 1 for any y (NaN too), pow(-1, +-inf) = 1,
+ *  pow(x, +-0) = 1; otherwise Math.pow. */
+export function cPow(x: f64, y: f64): f64 {
+  if (x == 1.0) return 1.0;
+  if (x == -1.0 && !isFinite<f64>(y) && !isNaN<f64>(y)) return 1.0;
   if (isNaN<f64>(y)) return NaN;
-  if (!isFinite<f64>(y) && abs<f64>(x) == 1.0) return NaN;
   return Math.pow(x, y);
 }

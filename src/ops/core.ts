@@ -24,7 +24,7 @@ export function handleOf(t: Tensor): unknown {
 export function scalarTensor(value: number | boolean, dtype: DType, backend: Backend): Tensor {
   const t = allocTensor(backend, dtype, []);
   const arr = typedArrayFor(dtype, 1);
-  arr[0] = typeof value === "boolean" ? (value ? 1 : 0) : value;
+  arr[0] = dtype === "bool" ? (value !== 0 && value !== false ? 1 : 0) : +value;
   backend.write(t._storage.handle, dtype, arr, 0);
   return t;
 }

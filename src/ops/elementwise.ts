@@ -234,7 +234,8 @@ const PowBackward0 = rule("PowBackward0", (n, g) => {
 // d(a^b) = b a^(b-1) for a, a^b ln a for b (0 where a == 0 and b >= 0, as PyTorch masks it)
 const PowBackward1 = rule("PowBackward1", (n, g) => {
   const [a, b, out] = n.saved as [Tensor, Tensor, Tensor];
-  const ga = n.needsInputGrad(0) ? to(g.mul(b.mul(a.pow(b.sub(1)))), a) : null;
+  // where b == 0 the gradient to a is 0 (PyTorch masks it: 0 * 0^-1 would be nan)
+  const ga = n.needsInputGrad(0) ? to(where(b.eq(0), 0, g.mul(b.mul(a.pow(b.sub(1))))), a) : null;
   let gb: Tensor | null = null;
   if (n.needsInputGrad(1)) {
     const term = g.mul(out.mul(a.log()));

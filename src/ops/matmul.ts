@@ -4,7 +4,7 @@
  * to a single stride). Backward: two matmuls, grad @ b^T and a^T @ grad.
  */
 import { isFloating, promoteTypes } from "../dtype.js";
-import { broadcastShapes, numelOf } from "../shape.js";
+import { broadcastShapes, contiguousStrides, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { allocTensor, castRaw, composite, handleOf, moveTo, record, rule, wantsGrad } from "./core.js";
 import { sumToShape } from "./reduce.js";
@@ -80,6 +80,7 @@ const MmBackward = rule("MmBackward0", (n, g) => {
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2) throw new Error("self must be a matrix");
   if (b.ndim !== 2) throw new Error("mat2 must be a matrix");
+  checkSameDtype(a, b);
   if (a.shape[1] !== b.shape[0]) throw mmShapeError(a.shape, b.shape);
   const out = bmmRaw(a, b);
   if (wantsGrad(a, b)) record(out, MmBackward, [a, b], [a, b]);
@@ -99,17 +100,21 @@ const MvBackward = rule("MvBackward0", (n, g) => {
     n.needsInputGrad(1) ? matmul(a.t(), g) : null,
   ];
 });
-// batched: grad @ b^T and a^T @ grad, summed over broadcast batch dims
-const BmmBackward = rule("BmmBackward0", (n, g) => {
-  const [a, b] = n.saved as [Tensor, Tensor];
-  return [
-    n.needsInputGrad(0) ? sumToShape(matmul(g, mT(b)), a.shape) : null,
-    n.needsInputGrad(1) ? sumToShape(matmul(mT(a), g), b.shape) : null,
-  ];
-});
+
+const TYPE_NAME = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" } as const;
+
+/** matmul/mm do not promote: PyTorch's error for mixed dtypes. */
+function checkSameDtype(a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) throw new Error(`expected scalar type ${TYPE_NAME[a.dtype]} but found ${TYPE_NAME[b.dtype]}`);
+}
+
+function mvError(rows: number, k: number, v: number): Error {
+  return new Error(`size mismatch, got ${rows}, ${rows}x${k},${v}`);
+}
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) throw new Error(`both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`);
+  checkSameDtype(a, b);
   if (a.ndim === 1 && b.ndim === 1) {
     if (a.shape[0] !== b.shape[0]) {
       throw new Error(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
@@ -123,7 +128,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   if (a.ndim === 2 && b.ndim === 2) return mm(a, b);
   if (a.ndim === 2 && b.ndim === 1) {
-    if (a.shape[1] !== b.shape[0]) throw new Error(`size mismatch, got input (${a.shape[0]}), mat (${a.shape[0]}x${a.shape[1]}), vec (${b.shape[0]})`);
+    if (a.shape[1] !== b.shape[0]) throw mvError(a.shape[0]!, a.shape[1]!, b.shape[0]!);
     const r = bmmRaw(a, b._viewNoGrad([b.shape[0]!, 1]));
     const out = r._view([a.shape[0]!], [1], 0);
     out._base = null;
@@ -131,28 +136,46 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (wantsGrad(a, b)) record(out, MvBackward, [a, b], [a, b]);
     return out;
   }
-  return composite(() => matmulGeneral(a, b));
+  if (a.ndim === 1 && b.ndim === 2) return composite(() => squeeze(mm(unsqueeze(a, 0), b), 0));
+  return matmulBatched(a, b);
 }
 
-/** Batched / broadcast matmul: promote 1-D operands, broadcast batch dims, drop the added dims. */
-function matmulGeneral(a: Tensor, b: Tensor): Tensor {
-  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
-  const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
-  const k1 = a2.shape[a2.ndim - 1]!, k2 = b2.shape[b2.ndim - 2]!;
+// batched / broadcast: grad @ b^T and a^T @ grad, summed over broadcast batch dims, with the
+// dims added for 1-D operands taken off again (PyTorch records this as UnsafeViewBackward0)
+const BatchedMatmulBackward = rule("UnsafeViewBackward0", (n, g) => {
+  const [a, b] = n.saved as [Tensor, Tensor];
+  const a2 = a.ndim === 1 ? a.unsqueeze(0) : a;
+  const b2 = b.ndim === 1 ? b.unsqueeze(1) : b;
+  let g2 = a.ndim === 1 ? g.unsqueeze(-2) : g;
+  if (b.ndim === 1) g2 = g2.unsqueeze(-1);
+  return [
+    n.needsInputGrad(0) ? sumToShape(matmul(g2, mT(b2)), a2.shape).reshape(a.shape) : null,
+    n.needsInputGrad(1) ? sumToShape(matmul(mT(a2), g2), b2.shape).reshape(b.shape) : null,
+  ];
+});
+
+/** Promote 1-D operands, broadcast batch dims, multiply, drop the added dims: one node. */
+function matmulBatched(a: Tensor, b: Tensor): Tensor {
+  const k1 = a.shape[a.ndim - 1]!, k2 = b.shape[b.ndim === 1 ? 0 : b.ndim - 2]!;
   if (k1 !== k2) {
-    if (a2.ndim === 2 && b2.ndim === 2) throw mmShapeError(a2.shape, b2.shape);
+    if (b.ndim === 1) throw mvError(numelOf(a.shape.slice(0, -1)), k1, k2);
+    if (a.ndim === 1) throw mvError(numelOf(b.shape.slice(0, -2)) * b.shape[b.ndim - 1]!, k2, k1);
+    if (b.ndim === 2) throw mmShapeError([numelOf(a.shape.slice(0, -1)), k1], b.shape);
     throw new Error(
-      `Expected size for first two dimensions of batch2 tensor to be: [${broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2)).join(", ")}, ${k1}] but got: [${b2.shape.slice(0, -2).join(", ")}, ${k2}].`,
+      `Expected size for first two dimensions of batch2 tensor to be: [${broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2)).join(", ")}, ${k1}] but got: [${b.shape.slice(0, -2).join(", ")}, ${k2}].`,
     );
   }
-  if (a2.ndim === 2 && b2.ndim === 2) {
-    const r = mm(a2, b2);
-    return a.ndim === 1 ? squeeze(r, 0) : squeeze(r, 1);
-  }
-  let out = bmmRaw(a2, b2);
-  if (wantsGrad(a2, b2)) record(out, BmmBackward, [a2, b2], [a2, b2]);
-  if (a.ndim === 1) out = squeeze(out, -2);
-  if (b.ndim === 1) out = squeeze(out, -1);
+  const a2 = a.ndim === 1 ? a._view([1, a.shape[0]!], [0, a._strides[0]!], a._offset) : a;
+  const b2 = b.ndim === 1 ? b._view([b.shape[0]!, 1], [b._strides[0]!, 0], b._offset) : b;
+  const full = bmmRaw(a2, b2);
+  if (a2 !== a) a2.dispose();
+  if (b2 !== b) b2.dispose();
+  let shape = full.shape.slice();
+  if (a.ndim === 1) shape.splice(shape.length - 2, 1);
+  if (b.ndim === 1) shape = shape.slice(0, -1);
+  const out = full._view(shape, contiguousStrides(shape), 0);
+  out._base = null;
+  full.dispose();
+  if (wantsGrad(a, b)) record(out, BatchedMatmulBackward, [a, b], [a, b]);
   return out;
 }
-

@@ -31,6 +31,9 @@ function inferShape(x: Tensor, shape: number[]): number[] {
   });
   const out = shape.slice();
   if (infer >= 0) {
+    if (known === 0 && n === 0) {
+      throw new Error(`cannot reshape tensor of 0 elements into shape [${shape.join(", ")}] because the unspecified dimension size -1 can be any value and is ambiguous`);
+    }
     if (known === 0 || n % known !== 0) throw new Error(`shape '[${shape.join(", ")}]' is invalid for input of size ${n}`);
     out[infer] = n / known;
   } else if (known !== n) throw new Error(`shape '[${shape.join(", ")}]' is invalid for input of size ${n}`);
@@ -319,8 +322,10 @@ export function index(x: Tensor, idx: IndexArg[]): Tensor {
   const p = planIndex(x, idx);
   const out = makeView(x, p.shape, p.strides, p.offset);
   if (wantsGrad(x)) {
-    const onlyNumber = idx.filter((a) => a !== null && a !== undefined).length === 1 && typeof idx.find((a) => a !== null && a !== undefined) === "number";
-    record(out, onlyNumber ? SelectBackward : SliceBackward, [x], null, { inShape: x.shape, idx });
+    // PyTorch names the node after the last index it applied: a number selects, a range slices
+    const applied = idx.filter((a) => a !== null && a !== undefined);
+    const last = applied[applied.length - 1];
+    record(out, typeof last === "number" ? SelectBackward : SliceBackward, [x], null, { inShape: x.shape, idx });
   }
   return out;
 }
@@ -341,6 +346,9 @@ const CatBackward = rule("CatBackward0", (n, g) => {
 });
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error("torch.cat(): expected a non-empty list of Tensors");
+  tensors.forEach((t, i) => {
+    if (t.ndim === 0) throw new Error(`zero-dimensional tensor (at position ${i}) cannot be concatenated`);
+  });
   const ref = tensors.find((t) => !(t.ndim === 1 && t.shape[0] === 0)) ?? tensors[0]!;
   const d = normDim(dim, ref.ndim);
   const dtype = tensors.map((t) => t.dtype).reduce((a, b) => promote(a, b));

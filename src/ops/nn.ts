@@ -2,11 +2,14 @@
 import { Red } from "../backend/backend.js";
 import { normDim } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { compute, record, rule, wantsGrad, castRaw } from "./core.js";
+import { compute, record, rule, wantsGrad } from "./core.js";
 import { reduceRaw } from "./reduce.js";
 import { isFloating } from "../dtype.js";
 
-function floatInput(x: Tensor): Tensor { return isFloating(x.dtype) ? x : castRaw(x, "float32"); }
+function floatInput(x: Tensor, kernel: string): Tensor {
+  if (!isFloating(x.dtype)) throw new Error(`"${kernel}_lastdim_kernel_impl" not implemented for '${x.dtype === "int32" ? "Int" : "Bool"}'`);
+  return x;
+}
 
 // d softmax: y * (g - sum(g * y))
 const SoftmaxBackward = rule("SoftmaxBackward0", (n, g) => {
@@ -15,7 +18,7 @@ const SoftmaxBackward = rule("SoftmaxBackward0", (n, g) => {
   return [y.mul(g.sub(g.mul(y).sum(d, true)))];
 });
 export function softmax(x0: Tensor, dim: number): Tensor {
-  const x = floatInput(x0);
+  const x = floatInput(x0, "softmax");
   const d = normDim(dim, x.ndim);
   const out = compute(() => {
     if (x.ndim === 0) return x.sub(x).exp();
@@ -34,7 +37,7 @@ const LogSoftmaxBackward = rule("LogSoftmaxBackward0", (n, g) => {
   return [g.sub(y.exp().mul(g.sum(d, true)))];
 });
 export function logSoftmax(x0: Tensor, dim: number): Tensor {
-  const x = floatInput(x0);
+  const x = floatInput(x0, "log_softmax");
   const d = normDim(dim, x.ndim);
   const out = compute(() => {
     if (x.ndim === 0) return x.sub(x);

@@ -7,7 +7,7 @@ import { Red, type RedOp } from "../backend/backend.js";
 import { isFloating, type DType } from "../dtype.js";
 import { normDim, numelOf, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type DimArg } from "../tensor.js";
-import { allocTensor, castRaw, composite, compute, contiguousRaw, handleOf, record, rule, wantsGrad } from "./core.js";
+import { allocTensor, castRaw, compute, contiguousRaw, handleOf, record, rule, wantsGrad } from "./core.js";
 import { arangeAlong, expand, reshape } from "./movement.js";
 import { where } from "./elementwise.js";
 
@@ -16,10 +16,9 @@ export function reductionDims(x: Tensor, dim: DimArg): number[] {
   if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) return x.shape.map((_, i) => i);
   const list = Array.isArray(dim) ? dim : [dim];
   const out = list.map((d) => normDim(d, x.ndim));
-  if (x.ndim === 0) return [];
   const uniq = [...new Set(out)].sort((a, b) => a - b);
   if (uniq.length !== out.length) throw new Error(`dim ${out.find((d, i) => out.indexOf(d) !== i)} appears multiple times in the list of dims`);
-  return uniq;
+  return x.ndim === 0 ? [] : uniq;
 }
 
 function keptShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
@@ -159,7 +158,8 @@ function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
 // full reduction: the gradient is shared evenly between the tied extremes
 const evenly = (n: import("../autograd/node.js").FnNode, g: Tensor) => {
   const [x, out] = n.saved as [Tensor, Tensor];
-  const mask = x.eq(out);
+  // the extremes, NaN included (a NaN result came from the NaN entries)
+  const mask = out.ne(out).item() ? x.ne(x) : x.eq(out);
   return [mask.mul(g.div(sum(mask)))];
 };
 const MaxBackward1 = rule("MaxBackward1", evenly);
@@ -204,6 +204,7 @@ function maxMinBool(kind: "max" | "min", xi: Tensor, dim: number | undefined, ke
 export function argMaxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim = false): Tensor {
   const op = kind === "max" ? Red.ARGMAX : Red.ARGMIN;
   if (dim === undefined || dim === null) {
+    if (x.numel() === 0) throw new Error(`arg${kind}(): Expected reduction dim to be specified for input.numel() == 0.`);
     const flat = contiguousRaw(x);
     const v = flat._view([x.numel()], [1], flat._offset);
     try {
@@ -214,7 +215,9 @@ export function argMaxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim 
       return k;
     } finally { v.dispose(); if (flat !== x) flat.dispose(); }
   }
-  return reduceRaw(op, x, reductionDims(x, dim), keepdim, "int32");
+  const dims = reductionDims(x, dim);
+  if (x.ndim > 0 && x.shape[dims[0]!] === 0) throw new Error(`arg${kind}(): Expected reduction dim ${dims[0]} to have non-zero size.`);
+  return reduceRaw(op, x, dims, keepdim, "int32");
 }
 
 // ---- var, std, logsumexp, norm ---------------------------------------------------------------
@@ -231,15 +234,17 @@ const StdBackward = rule("StdBackward0", (n, g) => {
   const [x, out] = n.saved as [Tensor, Tensor];
   const a = n.attrs as RedAttrs;
   const centered = x.sub(x.mean(a.dims, true));
-  const denom = expandBack(out, a.shape, a.dims, a.keepdim).mul(a.n - 1);
-  return [expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).div(denom)];
+  const std = expandBack(out, a.shape, a.dims, a.keepdim);
+  const grad = expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).div(std.mul(a.n - 1));
+  return [where(std.eq(0), 0, grad)]; // a constant input: 0, as PyTorch (not 0/0)
 });
 export function variance(x: Tensor, dim: DimArg, keepdim: boolean, takeSqrt: boolean): Tensor {
+  if (!isFloating(x.dtype)) throw new Error("std and var only support floating point and complex dtypes");
   const dims = reductionDims(x, dim);
   const count = numelOf(dims.map((d) => x.shape[d]!));
   const out = compute(() => {
     const c = x.sub(x.mean(dims, true));
-    const v = c.mul(c).sum(dims, keepdim).div(count - 1);
+    const v = c.mul(c).sum(dims, keepdim).div(Math.max(count - 1, 0)); // 0 or 1 element: nan
     return takeSqrt ? v.sqrt() : v;
   });
   if (wantsGrad(x)) record(out, takeSqrt ? StdBackward : VarBackward, [x], takeSqrt ? [x, out] : [x], { shape: x.shape, dims, keepdim, n: count });
@@ -255,6 +260,10 @@ const LogsumexpBackward = rule("LogsumexpBackward0", (n, g) => {
 export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
   const dims = reductionDims(x, dim);
   const out = compute(() => {
+    if (numelOf(dims.map((d) => x.shape[d]!)) === 0) {
+      const r = reduceRaw(Red.SUM, x, dims, keepdim); // empty: log(0) = -inf
+      return r.log();
+    }
     const m = reduceRaw(Red.MAX, x, dims, true);
     const finiteM = where(m.abs().eq(Infinity), 0, m);     // keep -inf/inf rows from making nan
     const s = x.sub(finiteM).exp().sum(dims, true).log().add(finiteM);
@@ -264,18 +273,43 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
   return out;
 }
 
-/** p-norm over all elements (or `dim`), composed of differentiable ops. */
+// d||x||_p = x |x|^(p-2) / ||x||^(p-1), taken as 0 where the norm (or, for p < 1, x) is 0;
+// p = 1: sign(x); p = +-inf: sign(x) shared evenly by the extreme entries; p = 0: 0
+const NormBackward = rule("NormBackward1", (n, g) => {
+  const [x, out] = n.saved as [Tensor, Tensor];
+  const a = n.attrs as RedAttrs & { p: number };
+  const gk = expandBack(g, a.shape, a.dims, a.keepdim);
+  const nk = expandBack(out, a.shape, a.dims, a.keepdim);
+  const p = a.p;
+  if (p === 0) return [x.mul(0)];
+  if (p === 1) return [gk.mul(x.sign())];
+  if (p === Infinity || p === -Infinity) {
+    const hit = x.abs().eq(nk);
+    const count = expandBack(sum(hit, a.dims, true), a.shape, a.dims, true);
+    return [gk.mul(x.sign()).mul(hit).div(count)];
+  }
+  const grad = p === 2 ? gk.mul(x).div(nk) : gk.mul(x).mul(x.abs().pow(p - 2)).div(nk.pow(p - 1));
+  return [where(nk.eq(0), 0, p < 1 ? where(x.eq(0), 0, grad) : grad)];
+});
+
+/** The p-norm over all elements (or `dim`): one recorded op with PyTorch's gradient at 0. */
 export function norm(x: Tensor, p: number, dim: DimArg, keepdim: boolean): Tensor {
   if (!isFloating(x.dtype)) {
-    throw new Error(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${x.dtype === "int32" ? "Int" : "Bool"}`);
+    throw new Error(`norm(): input dtype should be either floating point or complex. Got ${x.dtype === "int32" ? "Int" : "Bool"} instead.`);
   }
-  const dims = dim === undefined ? undefined : reductionDims(x, dim);
-  return composite(() => {
+  const dims = reductionDims(x, dim);
+  const out = compute(() => {
+    if (p === 0) return x.ne(0).to(x.dtype).sum(dims, keepdim);
+    if (p === Infinity || p === -Infinity) {
+      if (numelOf(dims.map((d) => x.shape[d]!)) === 0) return reduceRaw(Red.SUM, x.abs(), dims, keepdim); // empty: 0
+      return reduceRaw(p > 0 ? Red.MAX : Red.MIN, x.abs(), dims, keepdim);
+    }
     if (p === 2) return x.mul(x).sum(dims, keepdim).sqrt();
     if (p === 1) return x.abs().sum(dims, keepdim);
-    if (p === Infinity) return dims === undefined ? (maxMin("max", x.abs()) as Tensor) : (maxMin("max", x.abs(), dims[0], keepdim) as ValuesIndices).values;
     return x.abs().pow(p).sum(dims, keepdim).pow(1 / p);
   });
+  if (wantsGrad(x)) record(out, NormBackward, [x], [x, out], { shape: x.shape, dims, keepdim, n: 0, p });
+  return out;
 }
 
 // ---- all, any ------------------------------------------------------------------------------

@@ -23,15 +23,21 @@ unaryFns[Un.SIN] = Math.sin;
 unaryFns[Un.COS] = Math.cos;
 unaryFns[Un.TANH] = Math.tanh;
 unaryFns[Un.SIGMOID] = (x) => 1 / (1 + Math.exp(-x));
-unaryFns[Un.RELU] = (x) => (x > 0 ? x : x === x ? 0 : x);
-unaryFns[Un.SIGN] = (x) => (x > 0 ? 1 : x < 0 ? -1 : x === x ? 0 : x);
+unaryFns[Un.RELU] = (x) => (x < 0 ? 0 : x); // keeps NaN and -0
+unaryFns[Un.SIGN] = (x) => (x > 0 ? 1 : x < 0 ? -1 : 0); // sign(NaN) = 0, as PyTorch
+
+/** C's pow, as PyTorch computes it: pow(1, y) = 1 even for NaN, pow(-1, +-inf) = 1. */
+function cPow(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+  return Math.pow(a, b);
+}
 
 const binaryFns: ((a: number, b: number) => number)[] = [];
 binaryFns[Bin.ADD] = (a, b) => a + b;
 binaryFns[Bin.SUB] = (a, b) => a - b;
 binaryFns[Bin.MUL] = (a, b) => a * b;
 binaryFns[Bin.DIV] = (a, b) => a / b;
-binaryFns[Bin.POW] = Math.pow;
+binaryFns[Bin.POW] = cPow;
 binaryFns[Bin.MAXIMUM] = (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
 binaryFns[Bin.MINIMUM] = (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
 binaryFns[Bin.EQ] = (a, b) => (a === b ? 1 : 0);
