@@ -59,21 +59,29 @@ export interface Disposable {
   _kept: boolean;
 }
 
-/** Stack of open tidy scopes; each collects the tensors made while it is innermost. */
-const scopes: Disposable[][] = [];
+/** Stack of open scopes; each collects the tensors made while it is innermost. Internal
+ *  scopes (the backward engine's, an op's temporaries) are the library's own. */
+const scopes: { made: Disposable[]; internal: boolean }[] = [];
 
 export function trackInScope(t: Disposable): void {
   const top = scopes[scopes.length - 1];
-  if (top !== undefined) top.push(t);
+  if (top !== undefined) top.made.push(t);
 }
 
-export function openScope(): void { scopes.push([]); }
+/** Hand a tensor the library no longer owns to the innermost user scope (tidy), if any. */
+export function trackInUserScope(t: Disposable): void {
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    if (!scopes[i]!.internal) { scopes[i]!.made.push(t); return; }
+  }
+}
+
+export function openScope(internal = false): void { scopes.push({ made: [], internal }); }
 
 /** Close the innermost scope, disposing what it collected except `keep`;
  *  kept tensors move to the enclosing scope (tidies nest). */
 export function closeScope(keep: Set<Disposable>): void {
-  const made = scopes.pop()!;
-  const parent = scopes[scopes.length - 1];
+  const made = scopes.pop()!.made;
+  const parent = scopes[scopes.length - 1]?.made;
   for (const t of made) {
     if (t.isDisposed) continue;
     if (keep.has(t)) { if (parent) parent.push(t); continue; }

@@ -8,7 +8,7 @@ import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
 import { runBackward } from "./autograd/engine.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
 import { isFloating, type DType, type TypedArray } from "./dtype.js";
-import { tensorCleanup, stats, noteTensorCreated, trackInScope, Storage } from "./storage.js";
+import { tensorCleanup, stats, noteTensorCreated, trackInScope, trackInUserScope, Storage } from "./storage.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, parseShapeArgs } from "./shape.js";
 import { formatTensor } from "./format.js";
 import * as E from "./ops/elementwise.js";
@@ -41,6 +41,10 @@ export class Tensor {
   _acc: AccumulateGrad | null = null;
   /** For a saved alias of a leaf: the leaf whose accumulator receives gradients. */
   _leafOf: Tensor | null = null;
+  /** For a saved alias: the tensor it was saved from (its current gradFn names errors). */
+  _savedFrom: Tensor | null = null;
+  /** The retainGrad hook and the node it hangs on (moved when in-place ops rebase this tensor). */
+  _retainHook: { node: Node; remove(): void } | null = null;
   /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check). */
   _base: Tensor | null = null;
   _retainsGrad = false;
@@ -89,6 +93,18 @@ export class Tensor {
   set gradFn(node: Node | null) {
     this._gradFn = node;
     this._viewVersion = this._version.n;
+    const retain = this._retainHook;
+    if (retain !== null && retain.node !== node) {
+      // PyTorch moves retain_grad to the tensor's new grad_fn after an in-place op
+      retain.remove();
+      this._retainHook = null;
+      if (node !== null) this._attachRetainHook(node);
+    }
+  }
+
+  _attachRetainHook(node: Node): void {
+    const handle = node.addPreHook((g) => { this._accumulateGrad(g, isGradEnabled(), true); });
+    this._retainHook = { node, remove: handle.remove };
   }
   get isDisposed(): boolean { return this._disposed; }
   get backendName(): "js" | "wasm" { return this._storage.backend.name; }
@@ -229,6 +245,7 @@ export class Tensor {
     t.gradFn = this.gradFn;
     t._requiresGrad = this._requiresGrad;
     t._leafOf = this.gradFn === null && this._requiresGrad ? (this._leafOf ?? this) : null;
+    t._savedFrom = this._savedFrom ?? this;
     return t;
   }
 
@@ -248,7 +265,7 @@ export class Tensor {
   }
 
   /** Add `g` into `.grad` (called by the engine on leaves and on retained non-leaves). */
-  _accumulateGrad(g0: Tensor, createGraph: boolean): void {
+  _accumulateGrad(g0: Tensor, createGraph: boolean, retained = false): void {
     if (this._disposed || !this.requiresGrad) return;
     // the engine hands a tensor a gradient of its own dtype
     const g = g0.dtype === this.dtype ? g0 : createGraph ? g0.to(this.dtype) : noGrad(() => g0.to(this.dtype));
@@ -260,10 +277,10 @@ export class Tensor {
       own._kept = true;
       own._libGrad = true;
       this._grad = own;
-    } else if (!createGraph) {
-      noGrad(() => I.addInPlaceRaw(old, g)); // accumulate in place, as PyTorch
+    } else if (!createGraph && !retained) {
+      noGrad(() => I.addInPlaceRaw(old, g)); // accumulate in place, as PyTorch (leaves)
     } else {
-      const sum = old.add(g);
+      const sum = createGraph ? old.add(g) : noGrad(() => old.add(g)); // a retained grad: a new tensor each time
       sum._kept = true;
       sum._libGrad = true;
       this._grad = sum;
@@ -314,7 +331,7 @@ export class Tensor {
     if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
     if (this.gradFn === null || this._retainsGrad) return;
     this._retainsGrad = true;
-    this.gradFn.addPreHook((g) => { this._accumulateGrad(g, isGradEnabled()); });
+    this._attachRetainHook(this.gradFn);
   }
 
   get retainsGrad(): boolean { return this._retainsGrad; }
@@ -423,7 +440,7 @@ function releaseGrad(old: Tensor): void {
   if (!old._handedOut) { old.dispose(); return; }
   old._kept = false;
   old._libGrad = false;
-  trackInScope(old);
+  trackInUserScope(old);
 }
 
 /** PyTorch's error for a gradient whose shape is not its output's. */

@@ -58,7 +58,8 @@
   const e = vexp(f32x4.add(ax, ax));
   const big = f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(e, splat(1.0))));
   const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000))); // copysign(big, x)
-  return v128.bitselect(small, signed, f32x4.lt(ax, splat(0.625)));
+  const r = v128.bitselect(small, signed, f32x4.lt(ax, splat(0.625)));
+  return v128.bitselect(x, r, f32x4.eq(x, splat(0.0))); // tanh(-0) = -0
 }
 
 /** Natural log for four lanes (Cephes logf): x = m 2^e with m in [sqrt(1/2), sqrt(2)),

@@ -80,7 +80,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   const results: (Tensor | null)[] = inputs ? inputs.map(() => null) : [];
   const keep = new Set<Disposable>();
   const prevMode = isGradEnabled();
-  openScope();
+  openScope(true);
   try {
     setGradEnabled(opts.createGraph);
     for (let i = 0; i < rootNodes.length; i++) addGrad(rootNodes[i]!, rootGrads[i]!);

@@ -286,7 +286,7 @@ export function releaseNodes(nodes: readonly FnNode[]): void {
  *  its saved tensors. `fn` must return plain data (tensors it returns are disposed too). */
 function evaluate<T>(fn: () => T): T {
   const { result, nodes } = collectSavingNodes(() => {
-    openScope();
+    openScope(true);
     try {
       return fn();
     } finally {

@@ -114,7 +114,7 @@ export function compute(fn: () => Tensor): Tensor {
 /** Run a composite of differentiable ops (recorded as usual) and free the intermediate
  *  tensor objects at once; what the graph saved holds its own storage references. */
 export function composite(fn: () => Tensor): Tensor {
-  openScope();
+  openScope(true);
   let out: Tensor | undefined;
   try {
     out = fn();

@@ -84,7 +84,7 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     let loss: Tensor | undefined;
     if (closure !== undefined) loss = enableGrad(closure);
     noGrad(() => {
-      openScope();
+      openScope(true);
       try {
         for (const g of this.paramGroups) this.updateGroup(g);
       } finally {
