@@ -2,9 +2,10 @@
  * Review of the autograd and memory layer against PyTorch 1.13.1.
  *
  * Tests named "R<n>: ..." assert what PyTorch 1.13.1 does (the Python program and the
- * output it printed are in the comment above each) where wasmgrad differs: they fail
- * until the difference is fixed. Tests named "match: ..." are behaviours checked
- * against PyTorch that already agree and are not covered elsewhere.
+ * output it printed are in the comment above each) where wasmgrad differed when the
+ * review was written; they now guard the fixes, except the two kept as test.fails
+ * (known gaps). Tests named "match: ..." are behaviours checked against PyTorch that
+ * already agreed and are not covered elsewhere.
  */
 import { describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
