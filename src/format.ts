@@ -408,9 +408,9 @@ function addSuffixes(tensorStr: string, suffixes: readonly string[], indent: num
   return tensorStrs.join("");
 }
 
-/** `str(torch.<dtype>)` under wasmgrad's dtype names. */
+/** `str(torch.<dtype>)`; int32 prints as the int64 it stands in for (API.md, Printing). */
 function dtypeName(dtype: DType): string {
-  return "torch." + dtype;
+  return "torch." + (dtype === "int32" ? "int64" : dtype);
 }
 
 /** Python's `str(tuple(shape))`. */

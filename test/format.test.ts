@@ -333,8 +333,8 @@ describe("formatTensor: hand-derived from the _tensor_str.py logic", () => {
       "tensor([], size=(2, 0), dtype=torch.float64, requires_grad=True)",
     );
     // PyTorch prints the dtype of every empty non-default-dtype tensor (`dtype != get_default_dtype()`),
-    // so empty int / bool tensors carry one; wasmgrad's names are used (PyTorch would say torch.int64).
-    expect(formatTensor(i32([]), [0], "int32", [])).toBe("tensor([], dtype=torch.int32)");
+    // so empty int / bool tensors carry one; int32 prints as the int64 it stands in for (API.md).
+    expect(formatTensor(i32([]), [0], "int32", [])).toBe("tensor([], dtype=torch.int64)");
     expect(formatTensor(b8([]), [0], "bool", [])).toBe("tensor([], dtype=torch.bool)");
   });
 
