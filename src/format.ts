@@ -86,11 +86,15 @@ function isNegative(x: number): boolean {
   return x < 0 || Object.is(x, -0);
 }
 
+/** Python's text for NaN and the infinities (null for a finite number). */
+function nonFinite(x: number): string | null {
+  return Number.isNaN(x) ? "nan" : x === Infinity ? "inf" : x === -Infinity ? "-inf" : null;
+}
+
 /** Python's `'{:.<precision>f}'.format(x)`. */
 export function pyFormatFixed(x: number, precision: number): string {
-  if (Number.isNaN(x)) return "nan";
-  if (x === Infinity) return "inf";
-  if (x === -Infinity) return "-inf";
+  const special = nonFinite(x);
+  if (special !== null) return special;
   const sign = isNegative(x) ? "-" : "";
   const a = Math.abs(x);
   let digits: string;
@@ -106,9 +110,8 @@ export function pyFormatFixed(x: number, precision: number): string {
 
 /** Python's `'{:.<precision>e}'.format(x)` (exponent with sign and at least two digits). */
 export function pyFormatExp(x: number, precision: number): string {
-  if (Number.isNaN(x)) return "nan";
-  if (x === Infinity) return "inf";
-  if (x === -Infinity) return "-inf";
+  const special = nonFinite(x);
+  if (special !== null) return special;
   const sign = isNegative(x) ? "-" : "";
   const a = Math.abs(x);
   let digits: string;
