@@ -390,8 +390,7 @@ for (const backend of ["wasm", "js"] as const) {
     // g, = torch.autograd.grad((y*y).sum(), x, create_graph=True); print(g, g.requires_grad)
     //   -> tensor([ 8., 16.,  6.], grad_fn=<...>) True
     // print(torch.autograd.grad(g.sum(), x)[0])   -> tensor([8., 8., 2.])
-    // known difference: CopySlices/AsStridedBackward0 compute their gradients with raw kernels, so no second-order gradient flows through an in-place write into a view; test.fails turns red once it is fixed
-    test.fails("R12: second-order gradients flow through in-place-on-a-view (CopySlices)", () => {
+    test("R12: second-order gradients flow through in-place-on-a-view (CopySlices)", () => {
       setup();
       const x = leaf([1, 2, 3]);
       const y = x.mul(1);

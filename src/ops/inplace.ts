@@ -9,7 +9,7 @@ import { gradEdge } from "../autograd/engine.js";
 import { canCast, isFloating, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { allocTensor, castRaw, handleOf, moveTo, rule, scalarTensor } from "./core.js";
+import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
 import { binaryRaw } from "./elementwise.js";
 import { Bin } from "../backend/backend.js";
 import { sumToShape } from "./reduce.js";
@@ -130,46 +130,60 @@ interface Geometry {
   view: { shape: number[]; strides: number[]; offset: number };
 }
 
-/** A zero buffer over the whole storage, `g` scattered into it through `into`'s geometry. */
-function scatterToStorage(g: Tensor, geo: Geometry, into: Geometry["base"]): Tensor {
+type Region = Geometry["base"];
+
+// scatter and gather through a region are adjoint linear maps: each one's gradient is the
+// other, so the rules below stay differentiable (createGraph through in-place writes)
+const ScatterBackward = rule("AsStridedScatterBackward0", (n, g) => [gatherFromStorage(g, n.attrs as Region)]);
+const GatherBackward = rule("AsStridedBackward0", (n, g) => {
+  const { region, storageNumel } = n.attrs as { region: Region; storageNumel: number };
+  return [scatterToStorage(g, storageNumel, region)];
+});
+
+/** A zero buffer over the whole storage, `g` scattered into it through `into`'s region. */
+function scatterToStorage(g: Tensor, storageNumel: number, into: Region): Tensor {
   const be = g._storage.backend;
-  const buf = allocTensor(be, g.dtype, [geo.storageNumel]);
+  const buf = allocTensor(be, g.dtype, [storageNumel]);
   be.copy(handleOf(g), g.dtype, g._offset, g._strides, buf._storage.handle, g.dtype, into.offset, into.strides, into.shape);
+  if (wantsGrad(g)) record(buf, ScatterBackward, [g], null, into);
   return buf;
 }
 
 /** A contiguous copy of the part of `buf` (a whole-storage buffer) that `at` describes. */
-function gatherFromStorage(buf: Tensor, at: Geometry["base"]): Tensor {
+function gatherFromStorage(buf: Tensor, at: Region): Tensor {
   const be = buf._storage.backend;
+  const flat = contiguousRaw(buf); // a gradient handed in may be a broadcast view
   const out = allocTensor(be, buf.dtype, at.shape.slice(), false);
-  be.copy(buf._storage.handle, buf.dtype, at.offset, at.strides, out._storage.handle, buf.dtype, 0, out._strides, at.shape);
+  be.copy(handleOf(flat), buf.dtype, flat._offset + at.offset, at.strides, out._storage.handle, buf.dtype, 0, out._strides, at.shape);
+  if (flat !== buf) flat.dispose();
+  if (wantsGrad(buf)) record(out, GatherBackward, [buf], null, { region: at, storageNumel: buf.numel() });
   return out;
+}
+
+/** 1 over the whole storage except 0 inside `region`. */
+function maskOutside(like: Tensor, storageNumel: number, region: Region): Tensor {
+  const be = like._storage.backend;
+  const mask = allocTensor(be, like.dtype, [storageNumel]);
+  be.fill(mask._storage.handle, like.dtype, 1, 0, storageNumel);
+  const zero = scalarTensor(0, like.dtype, be);
+  be.copy(zero._storage.handle, like.dtype, 0, region.shape.map(() => 0), mask._storage.handle, like.dtype, region.offset, region.strides, region.shape);
+  zero.dispose();
+  return mask;
 }
 
 // d(new base) = g outside the view's region (to the old base), g inside it (to the new view values)
 const CopySlices = rule("CopySlices", (n, g) => {
   const geo = n.attrs as Geometry;
-  const buf = scatterToStorage(g, geo, geo.base);
+  const buf = scatterToStorage(g, geo.storageNumel, geo.base);
   const gView = n.needsInputGrad(1) ? gatherFromStorage(buf, geo.view) : null;
-  let gBase: Tensor | null = null;
-  if (n.needsInputGrad(0)) {
-    const be = buf._storage.backend;
-    const zero = scalarTensor(0, buf.dtype, be);
-    be.copy(zero._storage.handle, buf.dtype, 0, geo.view.shape.map(() => 0), buf._storage.handle, buf.dtype, geo.view.offset, geo.view.strides, geo.view.shape);
-    zero.dispose();
-    gBase = gatherFromStorage(buf, geo.base);
-  }
-  buf.dispose();
+  const gBase = n.needsInputGrad(0) ? gatherFromStorage(buf.mul(maskOutside(g, geo.storageNumel, geo.view)), geo.base) : null;
   return [gBase, gView];
 });
 
 // the view after the write reads its base: its gradient lands in the base's region
 const AsStridedBackward = rule("AsStridedBackward0", (n, g) => {
   const geo = n.attrs as Geometry;
-  const buf = scatterToStorage(g, geo, geo.view);
-  const gBase = gatherFromStorage(buf, geo.base);
-  buf.dispose();
-  return [gBase];
+  return [gatherFromStorage(scatterToStorage(g, geo.storageNumel, geo.view), geo.base)];
 });
 
 /**
