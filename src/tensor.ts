@@ -48,6 +48,8 @@ export class Tensor {
   /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check). */
   _base: Tensor | null = null;
   _retainsGrad = false;
+  /** A view made while grad mode was off (PyTorch forbids in-place on it with grad on). */
+  _madeInNoGrad = false;
   _disposed = false;
   _kept = false;
   _isAlias = false;
@@ -109,7 +111,12 @@ export class Tensor {
   get isDisposed(): boolean { return this._disposed; }
   get backendName(): "js" | "wasm" { return this._storage.backend.name; }
 
-  get requiresGrad(): boolean { return this._requiresGrad || this.gradFn !== null; }
+  get requiresGrad(): boolean {
+    if (this._requiresGrad || this.gradFn !== null) return true;
+    // a view made under noGrad still reports its base's requires_grad (PyTorch)
+    const base = this._base;
+    return base !== null && this._madeInNoGrad && base.requiresGrad;
+  }
   set requiresGrad(flag: boolean) { this.requiresGrad_(flag); }
 
   get grad(): Tensor | null {
@@ -233,6 +240,7 @@ export class Tensor {
     const t = new Tensor(this._storage.retain(), shape, strides, offset);
     t._version = this._version;
     t._viewVersion = this._version.n;
+    t._madeInNoGrad = !isGradEnabled();
     t._base = this._base ?? this;
     return t;
   }

@@ -462,8 +462,7 @@ for (const backend of ["wasm", "js"] as const) {
     //               with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. ...
     // with torch.no_grad(): v2 = x[0:2]
     // print(v2.is_leaf, v2.requires_grad)  -> True True
-    // known difference: views do not remember that they were made under noGrad; test.fails turns red once it is fixed
-    test.fails("R15: a view made under noGrad: in-place with grad on is PyTorch's error; it still requires grad", () => {
+    test("R15: a view made under noGrad: in-place with grad on is PyTorch's error; it still requires grad", () => {
       setup();
       const x = leaf([1, 2, 3]);
       const y = x.mul(1);

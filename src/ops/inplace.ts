@@ -21,6 +21,14 @@ function checkInPlace(x: Tensor): void {
   if (!isGradEnabled()) return;
   if (x.isLeaf && x._requiresGrad) throw new Error("a leaf Variable that requires grad is being used in an in-place operation.");
   const base = x._base;
+  if (base !== null && x._madeInNoGrad && base.requiresGrad) {
+    throw new Error(
+      "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case " +
+      "is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace " +
+      "either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want " +
+      "the inplace to be tracked).",
+    );
+  }
   if (base !== null && base.isLeaf && base._requiresGrad) {
     throw new Error("a view of a leaf Variable that requires grad is being used in an in-place operation.");
   }
