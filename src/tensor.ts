@@ -50,6 +50,8 @@ export class Tensor {
   _retainsGrad = false;
   /** A view made while grad mode was off (PyTorch forbids in-place on it with grad on). */
   _madeInNoGrad = false;
+  /** For a view output of a custom Function: PyTorch's error for changing it in place. */
+  _customFnView?: string;
   _disposed = false;
   _kept = false;
   _isAlias = false;

@@ -3,9 +3,10 @@
  *
  * - the tensor itself: a box with its shape (`(2, 2)`), darkolivegreen1; a view's base
  *   joins it with a dotted edge;
- * - one node per gradFn, labelled with its name (`MulBackward0`);
- * - a leaf (its AccumulateGrad node) as a lightblue box labelled with its parameter name,
- *   when `params` names it, and its shape;
+ * - one node per gradFn, labelled with its name (`MulBackward0`, `AccumulateGrad`);
+ * - for each AccumulateGrad node, its leaf tensor as a lightblue box labelled with its
+ *   parameter name, when `params` names it, and its shape, with an edge leaf -> AccumulateGrad
+ *   (so a leaf reads leaf -> AccumulateGrad -> consumer, as torchviz draws it);
  * - saved tensors (orange, `saved[i]` and their shape) tied to the node that saved them
  *   with an undirected edge, unless `showSaved: false` (nodes whose saved tensors were
  *   freed by a backward pass show none);
@@ -52,7 +53,6 @@ export function toDot(tensor: Tensor | Tensor[], opts: ToDotOptions = {}): strin
   const edge = (from: object, to: object, attrs = "") => body.push(`\t${id(from)} -> ${id(to)}${attrs}`);
   const varName = (t: Tensor, name?: string) => `${name ?? paramName.get(t) ?? ""}\n ${sizeToStr(t.shape)}`;
 
-  const key = (n: Node): object => (n instanceof AccumulateGrad ? n.variable : n);
   const seen = new Set<object>();
   type Item = { tensor: Tensor; color: string } | { fn: Node };
   const stack: Item[] = [];
@@ -80,12 +80,16 @@ export function toDot(tensor: Tensor | Tensor[], opts: ToDotOptions = {}): strin
     }
 
     const fn = item.fn;
-    if (seen.has(key(fn))) continue;
-    seen.add(key(fn));
+    if (seen.has(fn)) continue;
+    seen.add(fn);
     if (fn instanceof AccumulateGrad) {
-      // the leaf itself stands for its accumulator (one box, as torchviz draws a leaf)
-      node(fn.variable, varName(fn.variable), "lightblue");
-      continue;
+      // torchviz: the leaf's box (once, even when it is also a root), then leaf -> AccumulateGrad
+      const v = fn.variable;
+      if (!seen.has(v)) {
+        seen.add(v);
+        node(v, varName(v), "lightblue");
+      }
+      edge(v, fn);
     }
     node(fn, fn.name());
     if (showSaved && fn instanceof FnNode) {
@@ -98,7 +102,7 @@ export function toDot(tensor: Tensor | Tensor[], opts: ToDotOptions = {}): strin
     const children: Node[] = [];
     for (const u of fn.next) {
       if (u === null || u === undefined) continue;
-      edge(key(u), fn);
+      edge(u, fn);
       children.push(u);
     }
     for (let i = children.length - 1; i >= 0; i--) stack.push({ fn: children[i]! });

@@ -508,9 +508,18 @@ for (const backend of ["wasm", "js"] as const) {
       expect(dot.startsWith("digraph {\n")).toBe(true);
       expect(dot.trimEnd().endsWith("}")).toBe(true);
       for (const name of ["MeanBackward0", "TanhBackward0", "AddBackward0", "MmBackward0"]) expect(dot).toContain(`[label="${name}"]`);
-      expect(dot).not.toContain("AccumulateGrad");
+      // each leaf: its box -> its AccumulateGrad node -> the consumer (torchviz's make_dot)
+      expect(dot.match(/\[label="AccumulateGrad"\]/g)!.length).toBe(2);
       expect(dot).toContain('[label="\\n (2, 2)" fillcolor=lightblue]');
       expect(dot).toContain('[label="\\n (2)" fillcolor=lightblue]');
+      const idOf = (label: string) => new RegExp(`^\\t(n\\d+) \\[label="${label}"`, "m").exec(dot)![1]!;
+      const accs = [...dot.matchAll(/^\t(n\d+) \[label="AccumulateGrad"\]/gm)].map((m) => m[1]!);
+      for (const leaf of [idOf("\\\\n \\(2, 2\\)"), idOf("\\\\n \\(2\\)")]) {
+        const acc = new RegExp(`^\\t${leaf} -> (n\\d+)$`, "m").exec(dot)![1]!;
+        expect(accs).toContain(acc);
+      }
+      expect(dot).toMatch(new RegExp(`^\\t(${accs.join("|")}) -> ${idOf("MmBackward0")}$`, "m"));
+      expect(dot).toMatch(new RegExp(`^\\t(${accs.join("|")}) -> ${idOf("AddBackward0")}$`, "m"));
       expect(dot).toContain('n0 [label="\\n ()" fillcolor=darkolivegreen1]');
       expect(dot).toMatch(/\[label="saved(\[\d\])?\\n \(2, 2\)" fillcolor=orange\]/);
       expect(dot).toContain("[dir=none]");
@@ -560,7 +569,7 @@ for (const backend of ["wasm", "js"] as const) {
       for (let i = 0; i < 10_000; i++) y = y.mul(1.0);
       const dot = torch.viz.toDot(y, { showSaved: false });
       expect(dot.match(/MulBackward0/g)!.length).toBe(10_000);
-      expect(dot.match(/ -> /g)!.length).toBe(10_001);
+      expect(dot.match(/ -> /g)!.length).toBe(10_002); // leaf -> AccumulateGrad -> 10,000 muls -> root
       expect(dot).toContain('"\\n (1)" fillcolor=lightblue');
     });
   });

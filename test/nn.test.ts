@@ -138,6 +138,85 @@ for (const backend of ["wasm", "js"] as const) {
       });
     });
 
+    describe("ModuleList / ModuleDict", () => {
+      // PyTorch 1.13.1: Net with s.layers = nn.ModuleList([Linear(2,2), Tanh(), Tanh()]) and
+      // s.d = nn.ModuleDict({'b': Linear(2,1), 'a': Linear(2,1)}) prints as below; named_modules()
+      // -> ['', 'fc1', 'layers', 'layers.0', 'layers.1', 'layers.2', 'd', 'd.b', 'd.a'].
+      const NET_REPR =
+        "Net(\n  (fc1): Linear(in_features=2, out_features=2, bias=True)\n  (layers): ModuleList(\n" +
+        "    (0): Linear(in_features=2, out_features=2, bias=True)\n    (1): Tanh()\n    (2): Tanh()\n  )\n" +
+        "  (d): ModuleDict(\n    (b): Linear(in_features=2, out_features=1, bias=True)\n" +
+        "    (a): Linear(in_features=2, out_features=1, bias=True)\n  )\n)";
+      const MODULE_NAMES = ["", "fc1", "layers", "layers.0", "layers.1", "layers.2", "d", "d.b", "d.a"];
+      const PARAM_NAMES = ["fc1.weight", "fc1.bias", "layers.0.weight", "layers.0.bias", "d.b.weight", "d.b.bias", "d.a.weight", "d.a.bias"];
+
+      test("arrays and plain objects of modules register as ModuleList / ModuleDict", () => {
+        class Net extends nn.Module {
+          fc1 = new nn.Linear(2, 2);
+          layers = [new nn.Linear(2, 2), new nn.Tanh(), new nn.Tanh()];
+          d = { b: new nn.Linear(2, 1), a: new nn.Linear(2, 1) };
+          notModules = [1, 2];
+          config = { depth: 2 };
+        }
+        const n = new Net();
+        expect(String(n)).toBe(NET_REPR);
+        expect(n.namedModules().map(([k]) => k)).toEqual(MODULE_NAMES);
+        expect(n.namedChildren().map(([k]) => k)).toEqual(["fc1", "layers", "d"]);
+        expect(n.namedParameters().map(([k]) => k)).toEqual(PARAM_NAMES);
+        expect(Object.keys(n.stateDict())).toEqual(PARAM_NAMES);
+        // one container per array, reading it live
+        expect(n.children()[1]).toBe(n.children()[1]);
+        n.layers.push(new nn.Linear(2, 3));
+        expect(n.namedParameters().map(([k]) => k)).toContain("layers.3.weight");
+        n.eval();
+        expect(n.d.a.training).toBe(false);
+        expect(n.layers[3]!.training).toBe(false);
+        // an optimizer over parameters() trains the entries
+        const before = arr(n.d.a.weight);
+        const opt = new optim.SGD(n.parameters(), { lr: 0.5 });
+        n.d.a.call(torch.ones(1, 2)).sum().backward();
+        opt.step();
+        expect(arr(n.d.a.weight)).not.toEqual(before);
+      });
+
+      test("nn.ModuleList and nn.ModuleDict: names, printing, editing", () => {
+        class Net extends nn.Module {
+          fc1 = new nn.Linear(2, 2);
+          layers = new nn.ModuleList([new nn.Linear(2, 2), new nn.Tanh(), new nn.Tanh()]);
+          d = new nn.ModuleDict({ b: new nn.Linear(2, 1), a: new nn.Linear(2, 1) });
+        }
+        const n = new Net();
+        expect(String(n)).toBe(NET_REPR);
+        expect(n.namedModules().map(([k]) => k)).toEqual(MODULE_NAMES);
+        expect(n.namedParameters().map(([k]) => k)).toEqual(PARAM_NAMES);
+        expect(String(new nn.ModuleList())).toBe("ModuleList()");
+        expect(String(new nn.ModuleDict())).toBe("ModuleDict()");
+
+        const l = n.layers;
+        expect(l.length).toBe(3);
+        expect(l[0]).toBe(l.at(0));
+        expect(l.at(-1)).toBe(l[2]);
+        l.insert(0, new nn.Sigmoid()).append(new nn.ReLU());
+        expect([...l].map((m) => m.constructor.name)).toEqual(["Sigmoid", "Linear", "Tanh", "Tanh", "ReLU"]);
+        expect(n.namedParameters().map(([k]) => k).slice(2, 4)).toEqual(["layers.1.weight", "layers.1.bias"]);
+        expect(errorOf(() => l.call(torch.ones(1)))).toContain('Module [ModuleList] is missing the required "forward" function');
+
+        const d = n.d;
+        expect(d.keys()).toEqual(["b", "a"]);
+        expect(d.get("a")).toBe(d.values()[1]);
+        expect(d.get("zz")).toBeUndefined();
+        d.set("c", new nn.ReLU());
+        expect([...d]).toEqual(["b", "a", "c"]);
+        expect(d.pop("b")).toBeInstanceOf(nn.Linear);
+        expect(d.items().map(([k]) => k)).toEqual(["a", "c"]);
+        expect(n.namedParameters().map(([k]) => k).slice(-2)).toEqual(["d.a.weight", "d.a.bias"]);
+        // PyTorch's add_module errors
+        expect(errorOf(() => new nn.ModuleDict({ train: new nn.ReLU() }))).toBe("attribute 'train' already exists");
+        expect(errorOf(() => new nn.ModuleDict({ "a.b": new nn.ReLU() }))).toBe('module name can\'t contain ".", got: a.b');
+        expect(errorOf(() => d.pop("zz"))).toBe("KeyError: 'zz'");
+      });
+    });
+
     // ---- Linear ---------------------------------------------------------------------------------
 
     describe("Linear", () => {
@@ -177,6 +256,76 @@ for (const backend of ["wasm", "js"] as const) {
         expect(y1.shape).toEqual([2]);
         expectClose(arr(y1), expected.slice(0, 2));
         expect(errorOf(() => lin.call(torch.ones(2, 4)))).toContain("mat1 and mat2 shapes cannot be multiplied (2x4 and 3x2)");
+      });
+
+      test("F.linear records what PyTorch's at::linear records", () => {
+        const F = nn.functional;
+        const W = torch.ones([2, 3], { requiresGrad: true }), b = torch.ones([2], { requiresGrad: true });
+        const names = (n: torch.Node | null) => (n === null ? [] : n.nextFunctions.map(([m]) => (m === null ? null : m.name())));
+        // 2-D: addmm(bias, input, weight.t()); no bias: mm
+        expect(F.linear(torch.ones(4, 3), W, b).gradFn!.name()).toBe("AddmmBackward0");
+        expect(names(F.linear(torch.ones([4, 3], { requiresGrad: true }), W, b).gradFn)).toEqual(["AccumulateGrad", "AccumulateGrad", "TBackward0"]);
+        expect(names(F.linear(torch.ones(4, 3), W).gradFn)).toEqual([null, "TBackward0"]);
+        // contiguous 3-D with bias: view -> addmm -> view
+        const y3 = F.linear(torch.ones([2, 4, 3], { requiresGrad: true }), W, b);
+        expect(y3.shape).toEqual([2, 4, 2]);
+        expect(names(y3.gradFn)).toEqual(["AddmmBackward0"]);
+        expect(names(y3.gradFn!.nextFunctions[0]![0])).toEqual(["AccumulateGrad", "ViewBackward0", "TBackward0"]);
+        // 1-D: mm of the unsqueezed input, squeeze_ (SqueezeBackward3), then add_ of the bias
+        const y1 = F.linear(torch.ones([3], { requiresGrad: true }), W, b);
+        expect(names(y1.gradFn)).toEqual(["SqueezeBackward3", "AccumulateGrad"]);
+        expect(names(y1.gradFn!.nextFunctions[0]![0]!.nextFunctions[0]![0])).toEqual(["UnsqueezeBackward0", "TBackward0"]);
+        // 4-D (and non-contiguous 3-D): matmul, then add_
+        expect(F.linear(torch.ones(1, 2, 4, 3), W, b).gradFn!.name()).toBe("AddBackward0");
+        expect(F.linear(torch.ones(2, 4, 3).transpose(0, 1), W, b).shape).toEqual([4, 2, 2]);
+      });
+
+      test("F.linear: gradients (gradcheck, gradgradcheck) on every path", () => {
+        const F = nn.functional;
+        const f = (...a: Tensor[]) => F.linear(a[0]!, a[1]!, a[2] ?? null);
+        const o = { dtype: "float64" as const, requiresGrad: true };
+        for (const shape of [[4, 3], [2, 4, 3], [3], [2, 2, 4, 3]]) {
+          for (const bshape of [[2], [], null]) {
+            const args = [torch.randn(shape, o), torch.randn([2, 3], o)];
+            if (bshape !== null) args.push(torch.randn(bshape, o));
+            expect(torch.autograd.gradcheck(f, args)).toBe(true);
+            expect(torch.autograd.gradgradcheck(f, args)).toBe(true);
+          }
+        }
+        // input without grad: only the weight's and bias's gradients
+        const args = [torch.randn([5, 3], { dtype: "float64" }), torch.randn([2, 3], o), torch.randn([1, 2], o)];
+        expect(torch.autograd.gradcheck(f, args)).toBe(true);
+      });
+
+      test("F.linear: PyTorch's errors for each path", () => {
+        const F = nn.functional;
+        const W = torch.ones(2, 3), b = torch.ones(2);
+        const f64 = (...shape: number[]) => torch.ones(shape, { dtype: "float64" });
+        expect(errorOf(() => F.linear(torch.ones(4, 5), W, torch.ones(3)))).toBe("mat1 and mat2 shapes cannot be multiplied (4x5 and 3x2)");
+        expect(errorOf(() => F.linear(torch.ones(2, 4, 5), W, b))).toBe("mat1 and mat2 shapes cannot be multiplied (8x5 and 3x2)");
+        expect(errorOf(() => F.linear(torch.ones(5), W, b))).toBe("mat1 and mat2 shapes cannot be multiplied (1x5 and 3x2)");
+        expect(errorOf(() => F.linear(torch.ones(4, 3), W, torch.ones(3)))).toBe(
+          "The expanded size of the tensor (2) must match the existing size (3) at non-singleton dimension 1.  Target sizes: [4, 2].  Tensor sizes: [3]");
+        expect(errorOf(() => F.linear(torch.ones(2, 4, 3), W, torch.ones(4, 2)))).toBe(
+          "The expanded size of the tensor (8) must match the existing size (4) at non-singleton dimension 0.  Target sizes: [8, 2].  Tensor sizes: [4, 2]");
+        expect(errorOf(() => F.linear(torch.ones(4, 3), W, torch.ones(1, 4, 2)))).toBe(
+          "expand(torch.FloatTensor{[1, 4, 2]}, size=[4, 2]): the number of sizes provided (2) must be greater or equal to the number of dimensions in the tensor (3)");
+        expect(errorOf(() => F.linear(torch.ones(3), W, torch.ones(2, 2)))).toBe("output with shape [2] doesn't match the broadcast shape [2, 2]");
+        expect(errorOf(() => F.linear(torch.ones(5, 2, 4, 3), W, torch.ones(3)))).toBe(
+          "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 3");
+        expect(errorOf(() => F.linear(f64(4, 3), W, b))).toBe("mat1 and mat2 must have the same dtype");
+        expect(errorOf(() => F.linear(torch.ones(4, 3), W, f64(2)))).toBe("self and mat2 must have the same dtype");
+        expect(errorOf(() => F.linear(torch.ones(4, 3), f64(2, 3), b))).toBe("self and mat2 must have the same dtype");
+        expect(errorOf(() => F.linear(f64(3), W, b))).toBe("expected scalar type Double but found Float");
+        expect(errorOf(() => F.linear(torch.ones(4, 3), torch.ones(3), torch.ones([])))).toBe("mat2 must be a matrix, got 1-D tensor");
+        expect(errorOf(() => F.linear(torch.ones([]), W, b))).toBe("both arguments to matmul need to be at least 1D, but they are 0D and 2D");
+        // what PyTorch accepts: a bias expandable to [n, out], a 1-D weight without bias, a float64 bias on 1-D input
+        expect(F.linear(torch.ones(2, 4, 3), W, torch.ones(1, 2)).shape).toEqual([2, 4, 2]);
+        expect(F.linear(torch.ones(4, 3), W, torch.ones(4, 2)).shape).toEqual([4, 2]);
+        expect(F.linear(torch.ones(4, 3), torch.ones(3)).shape).toEqual([4]);
+        const y = F.linear(torch.ones(3), W, f64(2));
+        expect([y.shape, y.dtype]).toEqual([[2], "float32"]);
+        expect(F.linear(torch.ones(0, 3), W, b).shape).toEqual([0, 2]);
       });
     });
 
@@ -247,6 +396,25 @@ for (const backend of ["wasm", "js"] as const) {
         const res = net.loadStateDict(partial, { strict: false });
         expect(res).toEqual({ missingKeys: ["0.weight", "2.weight", "2.bias"], unexpectedKeys: ["extra"] });
         expect(arr((net[0] as InstanceType<typeof nn.Linear>).bias!)).toEqual([5, 5, 5, 5]);
+      });
+
+      test("unexpected keys are listed module by module (PyTorch's load order)", () => {
+        // PyTorch 1.13.1 with ModuleList / ModuleDict: unexpected_keys ['zz', 'layers.5.w', 'layers.1.q', 'd.zz']
+        class Net extends nn.Module {
+          fc1 = new nn.Linear(2, 2);
+          layers = [new nn.Linear(2, 2), new nn.Tanh(), new nn.Tanh()];
+          d = { b: new nn.Linear(2, 1), a: new nn.Linear(2, 1) };
+        }
+        const n = new Net();
+        const sd: Record<string, Tensor> = {
+          ...n.stateDict(), "d.zz": torch.ones(1), "layers.5.w": torch.ones(1), zz: torch.ones(1), "layers.1.q": torch.ones(1),
+        };
+        delete sd["d.a.bias"];
+        expect(n.loadStateDict(sd, false)).toEqual({ missingKeys: ["d.a.bias"], unexpectedKeys: ["zz", "layers.5.w", "layers.1.q", "d.zz"] });
+        expect(errorOf(() => n.loadStateDict(sd))).toBe(
+          'Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: "d.a.bias". \n\t' +
+          'Unexpected key(s) in state_dict: "zz", "layers.5.w", "layers.1.q", "d.zz". ',
+        );
       });
     });
 
@@ -458,6 +626,18 @@ for (const backend of ["wasm", "js"] as const) {
         expect(errorOf(() => new optim.Adam([w], { betas: [1.5, 0.9] }))).toContain("Invalid beta parameter at index 0: 1.5");
         expect(errorOf(() => new optim.Adam([w], { eps: -1 }))).toContain("Invalid epsilon value: -1");
         expect(errorOf(() => new optim.SGD([{ params: [w] }, { params: [w] }], { lr: 1 }))).toContain("some parameters appear in more than one parameter group");
+      });
+
+      test("options are checked on the constructor's defaults only, as PyTorch", () => {
+        const w = torch.ones([2], { requiresGrad: true });
+        expect(errorOf(() => new optim.SGD([w], { lr: -1e-5 }))).toBe("Invalid learning rate: -1e-05");
+        expect(errorOf(() => new optim.SGD([w], { lr: 0.1, weightDecay: -1e20 }))).toBe("Invalid weight_decay value: -1e+20");
+        expect(errorOf(() => new optim.Adam([w], { eps: NaN }))).toBe("Invalid epsilon value: nan");
+        expect(errorOf(() => new optim.SGD([], { lr: -1 }))).toBe("Invalid learning rate: -1"); // before the params
+        expect(new optim.SGD([w], { lr: NaN }).paramGroups[0]!.lr).toBeNaN(); // SGD tests lr < 0 only
+        // a group's own values are taken as given
+        expect(new optim.Adam([{ params: [w], betas: [2, 3] }]).paramGroups[0]!.betas).toEqual([2, 3]);
+        expect(new optim.SGD([{ params: [w], nesterov: true }], { lr: 0.1 }).paramGroups[0]!.nesterov).toBe(true);
       });
 
       test("step() allocates nothing that outlives it (state tensors aside)", () => {

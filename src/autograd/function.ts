@@ -15,7 +15,15 @@
  * differentiable outputs, each output gets its own small node (also named
  * `<ClassName>Backward`) that hands its gradient, packed into one flat vector, to
  * the shared node whose edges are the inputs; the shared node unpacks the vector
- * and calls `backward` once with one gradient per output.
+ * and calls `backward` once with one gradient per output (null for an output that
+ * received none, under `setMaterializeGrads(false)`). PyTorch has one node there,
+ * with numbered outputs; that needs multi-output nodes in the engine.
+ *
+ * Outputs follow PyTorch's `_wrap_outputs`: an input returned as-is comes back as a
+ * view carrying the node (a detached alias when it gets no node but requires grad, as
+ * under `noGrad`); a view made in `forward` stays a view of its base. Each output that
+ * is a view is marked with `_customFnView`, the error PyTorch throws when it is
+ * modified in place (see `markCustomFunctionViews`).
  */
 import { FnNode, type GradRule, type Node } from "./node.js";
 import { gradEdge } from "./engine.js";
@@ -125,8 +133,9 @@ interface FnAttrs {
   outputs: (OutputMeta | null)[];
   /** Indices of the differentiable outputs. */
   diff: number[];
-  /** With several differentiable outputs: where each sits in the packed gradient. */
-  pack: { offsets: number[]; total: number; dtype: DType } | null;
+  /** With several differentiable outputs: where each sits in the packed gradient, and which
+   *  of them received a gradient in the current backward pass (set by their own nodes). */
+  pack: { offsets: number[]; total: number; dtype: DType; received: boolean[] } | null;
 }
 
 const rules = new WeakMap<FunctionClass, { main: GradRule; output: GradRule }>();
@@ -156,19 +165,33 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
   const isTuple = Array.isArray(raw);
   const outs: unknown[] = isTuple ? (raw as unknown[]).slice() : [raw];
 
+  // PyTorch's _wrap_outputs: which outputs get this node, and what an input returned as-is
+  // (or a view made in forward) becomes.
   const isInput = (t: Tensor) => args.includes(t);
-  const seen = new Set<Tensor>();
+  const seen = new Map<Tensor, unknown>();
   const diff: number[] = [];
   for (let i = 0; i < outs.length; i++) {
     const o = outs[i];
     if (!(o instanceof Tensor)) continue;
     const differentiable = executable && !ctx._nonDifferentiable.has(o) && isFloating(o.dtype);
-    // An input returned as-is (or an output repeated) becomes a view of it, as PyTorch's
-    // view_as; a tensor that already has history (or requires grad) is never re-parented.
-    if (isInput(o) || seen.has(o)) outs[i] = o._view(o.shape.slice(), o._strides.slice(), o._offset);
-    else if (o.requiresGrad) outs[i] = o.detach();
-    seen.add(o);
-    if (differentiable) diff.push(i);
+    const repeated = seen.has(o);
+    if (differentiable) {
+      // An input returned as-is (or an output repeated) becomes a view of it, as PyTorch's
+      // view_as, to carry this node; a view made in forward carries it itself; a tensor
+      // that already has history (or requires grad) is never re-parented.
+      if (isInput(o) || repeated) outs[i] = o._view(o.shape.slice(), o._strides.slice(), o._offset);
+      else if (o.requiresGrad && (o._base === null || o.gradFn !== null)) outs[i] = o.detach();
+      diff.push(i);
+    } else if (repeated) {
+      outs[i] = seen.get(o); // the same object again, as PyTorch returns it
+    } else if (!o.requiresGrad) {
+      if (isInput(o)) outs[i] = o._view(o.shape.slice(), o._strides.slice(), o._offset);
+    } else if (isInput(o) || o._base === null) {
+      // an input that requires grad comes back as a detached alias (under noGrad too); another
+      // tensor that requires grad is detached (a view made in forward is left as it is)
+      outs[i] = o.detach();
+    }
+    if (!repeated) seen.set(o, outs[i]);
   }
 
   if (executable && diff.length > 0) {
@@ -187,7 +210,7 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
         total += (outs[i] as Tensor).numel();
         dtype = promoteTypes(dtype, (outs[i] as Tensor).dtype);
       }
-      pack = { offsets, total, dtype };
+      pack = { offsets, total, dtype, received: diff.map(() => false) };
     }
     const r = rulesFor(cls);
     const attrs: FnAttrs = {
@@ -201,9 +224,12 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     } else {
       diff.forEach((i, k) => {
         const o = outs[i] as Tensor;
-        o.gradFn = new FnNode(r.output, [node], { offset: pack!.offsets[k]!, total: pack!.total, dtype: pack!.dtype });
+        o.gradFn = new FnNode(r.output, [node], { offset: pack!.offsets[k]!, total: pack!.total, dtype: pack!.dtype, received: pack!.received, k });
       });
     }
+    // a view output now carries this node: PyTorch's CreationMeta::IN_CUSTOM_FUNCTION replaces
+    // NO_GRAD_MODE (see markCustomFunctionViews)
+    for (const i of diff) (outs[i] as Tensor)._madeInNoGrad = false;
     ctx._node = node;
     // aliases are made after the outputs point at their nodes, so a saved output keeps its history
     const toSave = ctx._toSave ?? [];
@@ -213,15 +239,48 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     if (kept.length > 0) node.save(kept.map((t) => t._alias()));
   }
 
+  markCustomFunctionViews(outs, executable && diff.length > 0 ? `${cls.name}Backward` : null, new Set(diff), diff.length > 1);
   return isTuple ? outs : outs[0];
 }
+
+const IN_CUSTOM_FUNCTION =
+  " This view was created inside a custom Function (or because an input was returned as-is) and the autograd logic " +
+  "to handle view+inplace would override the custom backward associated with the custom Function, leading to " +
+  "incorrect gradients. This behavior is forbidden. You can fix this by cloning the output of the custom Function.";
+const MULTI_OUTPUT_NODE =
+  " This view is the output of a function that returns multiple views. Such functions do not allow the output views " +
+  "to be modified inplace. You should replace the inplace operation by an out-of-place one.";
+
+/**
+ * PyTorch forbids modifying a custom Function's view output in place (its CreationMeta
+ * IN_CUSTOM_FUNCTION, or MULTI_OUTPUT_NODE with several differentiable outputs): each output
+ * that is a view gets `_customFnView`, the error an in-place op on it must throw while grad
+ * mode is on and it requires grad (checked in ops/inplace.ts's checkInPlace).
+ */
+function markCustomFunctionViews(outs: unknown[], nodeName: string | null, diff: Set<number>, multi: boolean): void {
+  outs.forEach((o, i) => {
+    if (!(o instanceof Tensor) || o._base === null) return;
+    const head = nodeName !== null && diff.has(i)
+      ? `Output ${i} of ${nodeName} is a view and is being modified inplace.`
+      : "A view was created in no_grad mode and is being modified inplace with grad mode enabled.";
+    (o as CustomFnView)._customFnView = head + (multi ? MULTI_OUTPUT_NODE : IN_CUSTOM_FUNCTION);
+  });
+}
+
+/**
+ * A custom Function's output that is a view: `_customFnView` is the message of the error an
+ * in-place op on it throws (when grad mode is on and it requires grad), as PyTorch's
+ * handle_view_on_rebase for CreationMeta::IN_CUSTOM_FUNCTION / MULTI_OUTPUT_NODE.
+ */
+export type CustomFnView = Tensor & { _customFnView?: string };
 
 // ---- backward --------------------------------------------------------------------------------
 
 /** A differentiable output's own node (several differentiable outputs): its gradient, flattened
  *  into its slot of a zero vector the size of all differentiable outputs together. */
 function packGrad(node: FnNode, g: Tensor): Tensor {
-  const { offset, total, dtype } = node.attrs as { offset: number; total: number; dtype: DType };
+  const { offset, total, dtype, received, k } = node.attrs as { offset: number; total: number; dtype: DType; received: boolean[]; k: number };
+  received[k] = true;
   const n = g.numel();
   const be = g._storage.backend;
   const parts: Tensor[] = [];
@@ -240,7 +299,11 @@ function runUserBackward(node: FnNode, g: Tensor): (Tensor | null)[] {
   if (a.pack === null) {
     gradOutputs[a.diff[0]!] = g;
   } else {
+    const received = a.pack.received.slice();
+    a.pack.received.fill(false);
     a.diff.forEach((i, k) => {
+      // an output that received no gradient is left out (null, or zeros when materialized)
+      if (!received[k]) return;
       const m = a.outputs[i]!;
       const off = a.pack!.offsets[k]!;
       const n = m.shape.reduce((x, y) => x * y, 1);
@@ -264,22 +327,22 @@ function runUserBackward(node: FnNode, g: Tensor): (Tensor | null)[] {
   if (list.length !== a.nArgs) {
     throw new Error(`function ${name} returned an incorrect number of gradients (expected ${a.nArgs}, got ${list.length})`);
   }
+  // PyTorch's PyNode::apply, position by position
   const isEdgeArg = new Set(a.argOfEdge);
   list.forEach((x, i) => {
-    if (x !== null && x !== undefined && !isEdgeArg.has(i)) {
+    if (x === null || x === undefined) return;
+    if (!isEdgeArg.has(i)) {
       throw new Error(
         `function ${name} returned a gradient different than None at position ${i + 1}, ` +
         "but the corresponding forward input was not a Variable",
       );
     }
+    if (!(x instanceof Tensor)) throw new Error(`expected Variable or None (got ${pyTypeName(x)})`);
   });
 
   return a.argOfEdge.map((argIdx, k) => {
-    const gi = list[argIdx];
+    const gi = list[argIdx] as Tensor | null | undefined;
     if (gi === null || gi === undefined) return null;
-    if (!(gi instanceof Tensor)) {
-      throw new TypeError(`function ${name} returned a gradient of type ${typeName(gi)} at position ${argIdx + 1}; expected a Tensor or null`);
-    }
     if (!node.needsInputGrad(k)) return null;
     const meta = a.inputMeta[k]!;
     let out = gi;
@@ -305,6 +368,21 @@ function expandableTo(shape: readonly number[], desired: readonly number[]): boo
     if (s !== d && s !== 1) return false;
   }
   return true;
+}
+
+/** What Python's type(x).__name__ would say for the JS value `x` (numbers are floats, as in the API). */
+function pyTypeName(x: unknown): string {
+  switch (typeof x) {
+    case "number": return "float";
+    case "bigint": return "int";
+    case "boolean": return "bool";
+    case "string": return "str";
+    case "function": return "function";
+    default:
+      if (Array.isArray(x)) return "list";
+      if (x !== null && typeof x === "object" && (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null)) return "dict";
+      return typeName(x);
+  }
 }
 
 function typeName(x: unknown): string {

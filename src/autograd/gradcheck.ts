@@ -101,16 +101,18 @@ function slowGradcheck(fn: Fn, args: unknown[], eps: number, atol: number, rtol:
     const outs = asTuple(fn(...args));
     const diffIdx: number[] = [];
     outs.forEach((o, i) => { if (o instanceof Tensor && o.requiresGrad) diffIdx.push(i); });
-    const tensorIdx: number[] = [];
-    outs.forEach((o, i) => { if (o instanceof Tensor) tensorIdx.push(i); });
+    // PyTorch allocates numerical Jacobians for floating outputs only
+    const floatIdx: number[] = [];
+    outs.forEach((o, i) => { if (o instanceof Tensor && isFloating(o.dtype)) floatIdx.push(i); });
     const meta = outs.map((o) => (o instanceof Tensor ? { shape: o.shape.slice(), dtype: o.dtype } : null));
     const analytical = diffIdx.map((i) => analyticalJacobian(outs[i] as Tensor, diffInputs));
-    return { diffIdx, tensorIdx, meta, analytical };
+    return { diffIdx, floatIdx, meta, analytical };
   });
 
   if (ref.diffIdx.length === 0) {
-    // No differentiable output: the numerical gradient must then be zero.
-    const numerical = numericalJacobian(fn, args, diffInputs, ref.tensorIdx, eps);
+    // No differentiable output: the numerical gradient of each floating output must then be
+    // zero (integer and bool outputs are not differentiated, as PyTorch).
+    const numerical = numericalJacobian(fn, args, diffInputs, ref.floatIdx, eps);
     for (const perInput of numerical) {
       for (const jac of perInput) {
         if (jac.data.some((v) => v !== 0)) throw new GradcheckError("Numerical gradient for function expected to be zero");

@@ -6,9 +6,10 @@
 import type { Backend } from "../backend/backend.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { isFloating, typedArrayFor, type DType, type TypedArray } from "../dtype.js";
-import { broadcastShapes, numelOf } from "../shape.js";
+import { broadcastShapes, isContiguous, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { allocTensor, record, rule, wantsGrad } from "../ops/core.js";
+import { allocTensor, composite, compute, record, rule, wantsGrad } from "../ops/core.js";
+import { bmmRaw } from "../ops/matmul.js";
 import { sumToShape } from "../ops/reduce.js";
 import { where } from "../ops/elementwise.js";
 
@@ -59,17 +60,88 @@ export function logSoftmax(input: Tensor, dim?: number): Tensor {
   return input.logSoftmax(dim ?? implicitDim(input.ndim));
 }
 
-/** `input @ weight.T + bias`. */
+// PyTorch 1.13's at::linear records one op per case:
+//   2-D input with bias          addmm(bias, input, weight.t())              AddmmBackward0
+//   contiguous 3-D input, bias   addmm over input.view(-1, in), then a view  ViewBackward0 <- AddmmBackward0
+//   1-D input                    mm(input.unsqueeze(0), weight.t()).squeeze_(0)  SqueezeBackward3 <- MmBackward0
+//   otherwise                    matmul(input, weight.t())
+// and, outside the addmm cases, the bias is added in place (`output.add_(bias)`: AddBackward0,
+// with add_'s broadcast errors).
+
+interface AddmmAttrs { biasShape: number[]; mat1At: number; mat2At: number }
+
+// d/dbias = g summed to bias's shape (it was expanded); d/dmat1 = g @ mat2^T; d/dmat2 = mat1^T @ g
+const AddmmBackward = rule("AddmmBackward0", (n, g) => {
+  const a = n.attrs as AddmmAttrs;
+  const saved = n.saved;
+  return [
+    n.needsInputGrad(0) ? sumToShape(g, a.biasShape) : null,
+    n.needsInputGrad(1) ? g.mm(saved[a.mat2At]!.t()) : null,
+    n.needsInputGrad(2) ? saved[a.mat1At]!.t().mm(g) : null,
+  ];
+});
+
+/** `bias + mat1 @ mat2` (bias expanded to the result's shape) as one recorded AddmmBackward0. */
+export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
+  // PyTorch's ADDMM_META checks, in its order, then addmm's expand of self
+  if (bias.dtype !== mat2.dtype) throw new Error("self and mat2 must have the same dtype");
+  if (mat1.dtype !== mat2.dtype) throw new Error("mat1 and mat2 must have the same dtype");
+  if (mat1.ndim !== 2) throw new Error(`mat1 must be a matrix, got ${mat1.ndim}-D tensor`);
+  if (mat2.ndim !== 2) throw new Error(`mat2 must be a matrix, got ${mat2.ndim}-D tensor`);
+  if (mat1.shape[1] !== mat2.shape[0]) {
+    throw new Error(`mat1 and mat2 shapes cannot be multiplied (${mat1.shape[0]}x${mat1.shape[1]} and ${mat2.shape[0]}x${mat2.shape[1]})`);
+  }
+  const outShape = [mat1.shape[0]!, mat2.shape[1]!];
+  const out = compute(() => {
+    const b = bias.expand(outShape);
+    return bmmRaw(mat1, mat2).add(b);
+  });
+  if (wantsGrad(bias, mat1, mat2)) {
+    // as PyTorch: mat1 is kept only for mat2's gradient, mat2 only for mat1's
+    const saved: Tensor[] = [];
+    const mat1At = mat2.requiresGrad ? saved.push(mat1) - 1 : -1;
+    const mat2At = mat1.requiresGrad ? saved.push(mat2) - 1 : -1;
+    record(out, AddmmBackward, [bias, mat1, mat2], saved, { biasShape: bias.shape.slice(), mat1At, mat2At } as AddmmAttrs);
+  }
+  return out;
+}
+
+// matmul's squeeze_(0) of a 1-D input's row: an in-place squeeze, PyTorch's SqueezeBackward3
+const SqueezeBackward3 = rule("SqueezeBackward3", (n, g) => [g.reshape(n.attrs as number[])]);
+
+/** `input @ weight.T + bias`, recorded as PyTorch 1.13's `linear` records it (see above). */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkTensor(input, "linear", "input");
   checkTensor(weight, "linear", "weight");
-  const wt = weight.ndim >= 2 ? weight.t() : weight;
-  const y = input.matmul(wt);
-  if (wt !== weight) wt.dispose();
-  if (bias === undefined || bias === null) return y;
-  const out = y.add(bias);
-  y.dispose();
-  return out;
+  const hasBias = bias !== undefined && bias !== null;
+  if (hasBias) checkTensor(bias, "linear", "bias");
+  if (hasBias && input.ndim === 2) return composite(() => addmm(bias, input, weight.t()));
+  if (hasBias && input.ndim === 3 && isContiguous(input.shape, input._strides)) {
+    const [b, m, k] = input.shape as [number, number, number];
+    return composite(() => {
+      const r = addmm(bias, input.view(b * m, k), weight.t());
+      return r.view(b, m, r.shape[1]!);
+    });
+  }
+  let out: Tensor;
+  if (input.ndim === 1 && weight.ndim === 2) {
+    out = composite(() => {
+      const row = input.unsqueeze(0).mm(weight.t());
+      const r = row._view([row.shape[1]!], [row._strides[1]!], row._offset);
+      r._base = null; // squeeze_ changes the mm result itself: no view
+      if (wantsGrad(row)) record(r, SqueezeBackward3, [row], null, row.shape.slice());
+      return r;
+    });
+  } else {
+    out = composite(() => input.matmul(weight.t()));
+  }
+  if (!hasBias) return out;
+  try {
+    return out.add_(bias);
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
 }
 
 // ---- mse loss -----------------------------------------------------------------------------

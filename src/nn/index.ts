@@ -3,7 +3,7 @@ import * as functional from "./functional.js";
 
 export { functional };
 export {
-  Module, Linear, ReLU, Tanh, Sigmoid, Sequential, MSELoss, CrossEntropyLoss,
+  Module, Linear, ReLU, Tanh, Sigmoid, Sequential, ModuleList, ModuleDict, MSELoss, CrossEntropyLoss,
   type StateDict, type StateDictInput, type TensorJSON,
 } from "./modules.js";
 export type { Reduction } from "./functional.js";

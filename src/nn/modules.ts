@@ -1,9 +1,14 @@
 /**
  * torch.nn modules. A Module's parameters and submodules are its own enumerable
  * properties, found in assignment order (PyTorch's `__setattr__` registration):
- * a leaf Tensor that requires grad is a parameter, a Module is a submodule, an
- * array of Modules is a list of submodules (`layers.0`, `layers.1`, ...). Names
- * follow PyTorch's: `fc1.weight`, `0.bias`.
+ * a leaf Tensor that requires grad is a parameter, a Module is a submodule. A
+ * (non-empty) array of Modules counts as a `ModuleList` and a (non-empty) plain
+ * object whose values are all Modules as a `ModuleDict`: each is a child module
+ * of that name (`layers`, `d`) whose children are the entries (`layers.0`, `d.b`),
+ * so parameter names, `stateDict` keys, `train`/`eval`, `namedModules` and printing
+ * are what PyTorch gives for `nn.ModuleList` / `nn.ModuleDict` (the container
+ * module is made once per array or object, and reads it live). Names follow
+ * PyTorch's: `fc1.weight`, `0.bias`, `d.b.weight`.
  */
 import { noGrad } from "../autograd/grad_mode.js";
 import { isDType, typedArrayFor, type DType } from "../dtype.js";
@@ -76,16 +81,21 @@ export class Module {
 
   addModule(name: string, module: Module | null): void {
     if (module !== null && !(module instanceof Module)) throw new TypeError(`${typeof module} is not a Module subclass`);
-    if (name.includes(".")) throw new Error(`module name can't contain ".", got: ${name}`);
+    checkModuleName(name);
     (this as Record<string, unknown>)[name] = module;
   }
 
-  /** This module's own parameters, buffers and children, in property order. */
-  private _own(): { params: [string, Tensor][]; buffers: [string, Tensor][]; children: [string, Module][] } {
+  /** @internal The `[name, value]` pairs registration looks at: own enumerable properties. */
+  _entries(): [string, unknown][] {
+    return Object.entries(this);
+  }
+
+  /** @internal This module's own parameters, buffers and children, in property order. */
+  _own(): { params: [string, Tensor][]; buffers: [string, Tensor][]; children: [string, Module][] } {
     const params: [string, Tensor][] = [];
     const buffers: [string, Tensor][] = [];
     const children: [string, Module][] = [];
-    for (const [key, v] of Object.entries(this)) {
+    for (const [key, v] of this._entries()) {
       if (v instanceof Module) children.push([key, v]);
       else if (v instanceof Tensor) {
         if (v.isDisposed) continue;
@@ -94,8 +104,9 @@ export class Module {
           this._paramKeys.add(key);
           params.push([key, v]);
         }
-      } else if (Array.isArray(v) && v.length > 0 && v.every((m) => m instanceof Module)) {
-        v.forEach((m: Module, i) => children.push([`${key}.${i}`, m]));
+      } else if (v !== null && typeof v === "object") {
+        const container = containerOf(v);
+        if (container !== null) children.push([key, container]);
       }
     }
     return { params, buffers, children };
@@ -210,17 +221,25 @@ export class Module {
       throw new TypeError(`Expected state_dict to be dict-like, got ${stateDict === null ? "null" : Array.isArray(stateDict) ? "array" : typeof stateDict}.`);
     }
     const strict = typeof strictOrOpts === "boolean" ? strictOrOpts : (strictOrOpts.strict ?? true);
+    // PyTorch's load(): module by module (no de-duplication, as stateDict), each taking its own
+    // parameters and buffers and listing the keys under its prefix whose next name is none of
+    // its parameters, buffers or children as unexpected
+    const keys = Object.keys(stateDict);
     const targets: [string, Tensor][] = [];
+    const unexpectedKeys: string[] = [];
     const walk = (m: Module, prefix: string) => {
       const own = m._own();
-      for (const [k, t] of own.params) targets.push([prefix + k, t]);
-      for (const [k, t] of own.buffers) targets.push([prefix + k, t]);
+      const local = new Set<string>();
+      for (const [k, t] of own.params) { targets.push([prefix + k, t]); local.add(k); }
+      for (const [k, t] of own.buffers) { targets.push([prefix + k, t]); local.add(k); }
+      for (const [k] of own.children) local.add(k);
+      for (const key of keys) {
+        if (key.startsWith(prefix) && !local.has(key.slice(prefix.length).split(".", 1)[0]!)) unexpectedKeys.push(key);
+      }
       for (const [k, c] of own.children) walk(c, `${prefix}${k}.`);
     };
     walk(this, "");
-    const expected = new Set(targets.map(([k]) => k));
     const missingKeys: string[] = [];
-    const unexpectedKeys = Object.keys(stateDict).filter((k) => !expected.has(k));
     const errors: string[] = [];
     const copies: [Tensor, Tensor | TensorJSON][] = [];
     for (const [key, t] of targets) {
@@ -301,6 +320,43 @@ export function zeroGrads(params: Iterable<Tensor>, setToNone: boolean): void {
     else if (g.requiresGrad) g.requiresGrad_(false);
     noGrad(() => g.zero_());
   }
+}
+
+/** PyTorch's add_module name checks. */
+function checkModuleName(name: string): void {
+  if (typeof name !== "string") throw new TypeError(`module name should be a string. Got ${typeof name}`);
+  if (name.includes(".")) throw new Error(`module name can't contain ".", got: ${name}`);
+  if (name === "") throw new Error('module name can\'t be empty string ""');
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The ModuleList / ModuleDict standing for an array / plain object of modules held in a
+ *  property (one per array or object, reading it live), or null when it is neither. */
+const containers = new WeakMap<object, Module>();
+function containerOf(v: object): Module | null {
+  let list: Module[] | null = null, dict: Record<string, Module> | null = null;
+  if (Array.isArray(v)) {
+    if (v.length === 0 || !v.every((m) => m instanceof Module)) return null;
+    list = v as Module[];
+  } else if (isPlainObject(v)) {
+    const values = Object.values(v);
+    if (values.length === 0 || !values.every((m) => m instanceof Module)) return null;
+    for (const k of Object.keys(v)) checkModuleName(k);
+    dict = v as Record<string, Module>;
+  } else {
+    return null;
+  }
+  let c = containers.get(v);
+  if (c === undefined) {
+    c = list !== null ? new ModuleList() : new ModuleDict();
+    Object.defineProperty(c, "_source", { value: list ?? dict, enumerable: false, configurable: true });
+    containers.set(v, c);
+  }
+  return c;
 }
 
 /** U(-bound, bound) of `shape`, made with torch's `rand` (so `manualSeed` fixes it), as a parameter. */
@@ -403,6 +459,156 @@ export class Sequential extends Module {
     let x = input;
     for (const m of this._modulesList()) x = m.call(x);
     return x;
+  }
+}
+
+/**
+ * PyTorch's nn.ModuleList: modules held in a list, named `0`, `1`, ... (no `forward`).
+ * An array of modules held in a property is registered as one of these (over that array).
+ */
+export class ModuleList extends Module {
+  readonly [index: number]: Module;
+  /** @internal The array this list reads (a property's array of modules), or none: own properties. */
+  declare readonly _source?: Module[];
+
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    this.extend(modules);
+  }
+
+  override _entries(): [string, unknown][] {
+    return this._source !== undefined ? this._source.map((m, i) => [String(i), m]) : super._entries();
+  }
+
+  get length(): number { return this._list().length; }
+
+  /** The module at `i` (negative counts from the end). */
+  at(i: number): Module {
+    const list = this._list();
+    const j = i < 0 ? i + list.length : i;
+    const m = list[j];
+    if (m === undefined) throw new Error(`index ${i} is out of range`);
+    return m;
+  }
+
+  [Symbol.iterator](): Iterator<Module> { return this._list()[Symbol.iterator](); }
+
+  append(module: Module): this {
+    if (this._source !== undefined) {
+      if (!(module instanceof Module)) throw new TypeError(`${typeof module} is not a Module subclass`);
+      this._source.push(module);
+    } else {
+      this.addModule(String(this.length), module);
+    }
+    return this;
+  }
+
+  extend(modules: Iterable<Module>): this {
+    if (modules === null || typeof (modules as Iterable<Module>)[Symbol.iterator] !== "function") {
+      throw new TypeError(`ModuleList.extend should be called with an iterable, but got ${modules === null ? "null" : typeof modules}`);
+    }
+    for (const m of Array.from(modules)) this.append(m);
+    return this;
+  }
+
+  /** Insert `module` before position `index` (PyTorch's `insert`). */
+  insert(index: number, module: Module): this {
+    const list = this._list();
+    const n = list.length;
+    const at = Math.max(0, Math.min(n, index < 0 ? index + n : index));
+    if (this._source !== undefined) {
+      if (!(module instanceof Module)) throw new TypeError(`${typeof module} is not a Module subclass`);
+      this._source.splice(at, 0, module);
+      return this;
+    }
+    for (let i = n; i > at; i--) this.addModule(String(i), list[i - 1]!);
+    this.addModule(String(at), module);
+    return this;
+  }
+
+  private _list(): Module[] {
+    return this._own().children.map(([, m]) => m);
+  }
+}
+
+/**
+ * PyTorch's nn.ModuleDict: modules held by name, in insertion order (no `forward`).
+ * A plain object whose values are all modules, held in a property, is registered as one
+ * of these (over that object).
+ */
+export class ModuleDict extends Module {
+  /** @internal Where the entries live: a Map (in insertion order, as PyTorch's dict), or the
+   *  plain object of modules a property holds. */
+  declare readonly _source: Map<string, Module> | Record<string, Module>;
+
+  constructor(modules?: Record<string, Module> | Iterable<readonly [string, Module]>) {
+    super();
+    Object.defineProperty(this, "_source", { value: new Map<string, Module>(), enumerable: false, configurable: true });
+    if (modules !== undefined && modules !== null) this.update(modules);
+  }
+
+  override _entries(): [string, unknown][] {
+    const src = this._source;
+    return src instanceof Map ? [...super._entries(), ...src] : Object.entries(src);
+  }
+
+  get length(): number { return this.keys().length; }
+
+  /** The module under `key` (undefined when there is none). */
+  get(key: string): Module | undefined {
+    return this.items().find(([k]) => k === key)?.[1];
+  }
+
+  has(key: string): boolean { return this.get(key) !== undefined; }
+
+  /** Add or replace the module under `key` (PyTorch's `d[key] = module`). */
+  set(key: string, module: Module): this {
+    if (!(module instanceof Module)) throw new TypeError(`${module === null ? "null" : typeof module} is not a Module subclass`);
+    checkModuleName(key);
+    const src = this._source;
+    if (src instanceof Map) {
+      if (key in this) throw new Error(`attribute '${key}' already exists`);
+      src.set(key, module);
+    } else {
+      src[key] = module;
+    }
+    return this;
+  }
+
+  /** Remove the module under `key` and return it (PyTorch's `pop`). */
+  pop(key: string): Module {
+    const m = this.get(key);
+    if (m === undefined) throw new Error(`KeyError: '${key}'`);
+    const src = this._source;
+    if (src instanceof Map) src.delete(key);
+    else delete src[key];
+    return m;
+  }
+
+  clear(): void {
+    for (const k of this.keys()) this.pop(k);
+  }
+
+  keys(): string[] { return this.items().map(([k]) => k); }
+  values(): Module[] { return this.items().map(([, m]) => m); }
+  items(): [string, Module][] { return this._own().children; }
+
+  [Symbol.iterator](): Iterator<string> { return this.keys()[Symbol.iterator](); }
+
+  /** Add entries from an object or from `[key, module]` pairs. */
+  update(modules: Record<string, Module> | Iterable<readonly [string, Module]>): this {
+    if (modules === null || typeof modules !== "object") {
+      throw new TypeError(`ModuleDict.update should be called with an iterable of key/value pairs, but got ${modules === null ? "null" : typeof modules}`);
+    }
+    const entries: (readonly [string, Module])[] = typeof (modules as Iterable<unknown>)[Symbol.iterator] === "function"
+      ? Array.from(modules as Iterable<readonly [string, Module]>)
+      : Object.entries(modules as Record<string, Module>);
+    entries.forEach((e, i) => {
+      if (!Array.isArray(e)) throw new TypeError(`ModuleDict update sequence element #${i} should be Iterable; is ${typeof e}`);
+      if (e.length !== 2) throw new Error(`ModuleDict update sequence element #${i} has length ${e.length}; 2 is required`);
+      this.set(e[0], e[1]);
+    });
+    return this;
   }
 }
 

@@ -19,6 +19,7 @@ const DTYPE_NAME: Record<DType, string> = { float32: "Float", float64: "Double",
 function checkInPlace(x: Tensor): void {
   x._assertLive();
   if (!isGradEnabled()) return;
+  if (x._customFnView !== undefined && x.requiresGrad) throw new Error(x._customFnView);
   if (x.isLeaf && x._requiresGrad) throw new Error("a leaf Variable that requires grad is being used in an in-place operation.");
   const base = x._base;
   if (base !== null && x._madeInNoGrad && base.requiresGrad) {

@@ -1,7 +1,7 @@
 /** Adam (and AMSGrad), as PyTorch 1.13's `_single_tensor_adam`. */
 import type { Tensor } from "../tensor.js";
 import { allocTensor } from "../ops/core.js";
-import { Optimizer, type ParamGroup, type ParamsInput } from "./optimizer.js";
+import { Optimizer, pyNum, type ParamGroup, type ParamsInput } from "./optimizer.js";
 
 export interface AdamOptions {
   lr: number;
@@ -18,6 +18,14 @@ function zerosOf(p: Tensor): Tensor {
 
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    // PyTorch checks the defaults only (a param group's own values are taken as given)
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = opts ?? {};
+    if (!(lr >= 0)) throw new Error(`Invalid learning rate: ${pyNum(lr)}`);
+    if (!(eps >= 0)) throw new Error(`Invalid epsilon value: ${pyNum(eps)}`);
+    if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`Invalid betas: expected two numbers, got ${String(betas)}`);
+    if (!(betas[0] >= 0 && betas[0] < 1)) throw new Error(`Invalid beta parameter at index 0: ${pyNum(betas[0])}`);
+    if (!(betas[1] >= 0 && betas[1] < 1)) throw new Error(`Invalid beta parameter at index 1: ${pyNum(betas[1])}`);
+    if (!(weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${pyNum(weightDecay)}`);
     super(params, {
       lr: opts.lr ?? 1e-3,
       betas: opts.betas ?? [0.9, 0.999],
@@ -26,15 +34,6 @@ export class Adam extends Optimizer<AdamOptions> {
       amsgrad: opts.amsgrad ?? false,
       maximize: opts.maximize ?? false,
     });
-  }
-
-  protected override validate(g: ParamGroup<AdamOptions>): void {
-    if (!(g.lr >= 0)) throw new Error(`Invalid learning rate: ${g.lr}`);
-    if (!(g.eps >= 0)) throw new Error(`Invalid epsilon value: ${g.eps}`);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new Error(`Invalid betas: expected two numbers, got ${String(g.betas)}`);
-    if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new Error(`Invalid beta parameter at index 0: ${g.betas[0]}`);
-    if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new Error(`Invalid beta parameter at index 1: ${g.betas[1]}`);
-    if (!(g.weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${g.weightDecay}`);
   }
 
   protected override updateGroup(g: ParamGroup<AdamOptions>): void {

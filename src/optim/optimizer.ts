@@ -1,5 +1,7 @@
 /**
  * torch.optim's Optimizer base: parameter groups, per-parameter state, zeroGrad.
+ * As in PyTorch, a subclass checks its constructor options (the defaults) before
+ * anything else; the options a param group sets itself are taken as given.
  * Updates run in place on the parameters without recording; temporaries made
  * during a step are freed when it ends, state tensors live with the optimizer
  * (they survive an enclosing `torch.tidy`).
@@ -8,6 +10,17 @@ import { enableGrad, noGrad } from "../autograd/grad_mode.js";
 import { closeScope, openScope } from "../storage.js";
 import { Tensor } from "../tensor.js";
 import { zeroGrads } from "../nn/modules.js";
+
+/** A number as Python's `str(float)` shows it in PyTorch's messages (`nan`, `inf`, `1e-05`). */
+export function pyNum(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0 || Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
+  const [mant, e] = x.toExponential().split("e") as [string, string];
+  const exp = Number(e);
+  if (exp >= -4 && exp < 16) return String(x);
+  return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+}
 
 /** Marks an option that has no default (SGD's `lr`). */
 export const required: unique symbol = Symbol("required");
@@ -63,15 +76,11 @@ export class Optimizer<O extends object = Record<string, unknown>> {
         full[k] = v;
       }
     }
-    this.validate(full as ParamGroup<O>);
     const seen = new Set<Tensor>();
     for (const g of this.paramGroups) for (const p of g.params) seen.add(p);
     if (params.some((p) => seen.has(p))) throw new Error("some parameters appear in more than one parameter group");
     this.paramGroups.push(full as ParamGroup<O>);
   }
-
-  /** Check a group's options (subclasses throw PyTorch's `Invalid ...` errors). */
-  protected validate(_group: ParamGroup<O>): void {}
 
   /** Grads to `null` (default), or with `{ setToNone: false }` filled with zeros in place. */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {

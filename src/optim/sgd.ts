@@ -1,6 +1,6 @@
 /** SGD with momentum, dampening, weight decay and Nesterov, as PyTorch 1.13's `_single_tensor_sgd`. */
 import type { Tensor } from "../tensor.js";
-import { Optimizer, required, type ParamGroup, type ParamsInput } from "./optimizer.js";
+import { Optimizer, pyNum, required, type ParamGroup, type ParamsInput } from "./optimizer.js";
 
 export interface SGDOptions {
   lr: number;
@@ -13,6 +13,12 @@ export interface SGDOptions {
 
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> = {}) {
+    // PyTorch checks the defaults only (a param group's own values are taken as given)
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = opts ?? {};
+    if (lr !== undefined && lr < 0) throw new Error(`Invalid learning rate: ${pyNum(lr)}`);
+    if (momentum < 0) throw new Error(`Invalid momentum value: ${pyNum(momentum)}`);
+    if (weightDecay < 0) throw new Error(`Invalid weight_decay value: ${pyNum(weightDecay)}`);
+    if (nesterov && (momentum <= 0 || dampening !== 0)) throw new Error("Nesterov momentum requires a momentum and zero dampening");
     super(params, {
       lr: opts.lr ?? required,
       momentum: opts.momentum ?? 0,
@@ -21,13 +27,6 @@ export class SGD extends Optimizer<SGDOptions> {
       nesterov: opts.nesterov ?? false,
       maximize: opts.maximize ?? false,
     });
-  }
-
-  protected override validate(g: ParamGroup<SGDOptions>): void {
-    if (!(g.lr >= 0)) throw new Error(`Invalid learning rate: ${g.lr}`);
-    if (!(g.momentum >= 0)) throw new Error(`Invalid momentum value: ${g.momentum}`);
-    if (!(g.weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${g.weightDecay}`);
-    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new Error("Nesterov momentum requires a momentum and zero dampening");
   }
 
   protected override updateGroup(g: ParamGroup<SGDOptions>): void {
