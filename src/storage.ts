@@ -84,8 +84,10 @@ export function closeScope(keep: Set<Disposable>): void {
   const parent = scopes[scopes.length - 1]?.made;
   for (const t of made) {
     if (t.isDisposed) continue;
-    if (keep.has(t)) { if (parent) parent.push(t); continue; }
-    if (t._kept) continue;
+    // kept tensors (a result, or a .grad that belongs to a tensor) stay tracked by the
+    // enclosing scope: a .grad let go later (its tensor disposed, or replaced after it was
+    // handed out) is then freed when that scope closes
+    if (keep.has(t) || t._kept) { if (parent) parent.push(t); continue; }
     t.dispose();
   }
 }

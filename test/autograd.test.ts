@@ -246,3 +246,12 @@ describe("bad input gets PyTorch's errors, not garbage", () => {
     expect(Array.from(torch.ones(2).add(1).toArray())).toEqual([2, 2]); // still working
   });
 });
+
+test("argmax/argmin find a NaN in the scalar tail of a long row (found by the backend fuzz)", () => {
+  for (const backend of ["wasm", "js"] as const) {
+    torch.setBackend(backend);
+    const data = Array.from({ length: 37 }, (_, i) => (i === 4 ? -Infinity : i === 7 ? Infinity : Math.sin(i)));
+    data[36] = Number.NaN;
+    expect([torch.tensor(data).argmin().item(), torch.tensor(data).argmax().item()]).toEqual([36, 36]);
+  }
+});

@@ -119,7 +119,7 @@ let suspect: bool = false;
     suspect = false;
     const m = rowVec<T>(op == Red.ARGMAX ? Red.MAX : Red.MIN, p, n, isFloat<T>());
     if (isFloat<T>()) {
-      if (suspect) {
+      if (suspect || m != m) { // a NaN in the scalar tail propagates into m without setting suspect
         const k = findFirst<T>(p, n, m, true);
         if (k >= 0) { store<i32>(out, k); return; }
       }

@@ -64,7 +64,8 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
     throw new Error("Integers to negative integer powers are not allowed.");
   }
   // bool arithmetic (add = or, mul = and, maximum, minimum) runs on 0/1 int32 and is cast back
-  const work: DType = dtype === "bool" && !compare ? "int32" : dtype;
+  // (kernels take float32/float64/int32: bool comparisons run on 0/1 int32 too)
+  const work: DType = dtype === "bool" ? "int32" : dtype;
   const bt = b instanceof Tensor ? moveTo(b, be) : scratchScalar(b, work, be);
   const shape = broadcastShapes(a.shape, bt.shape);
   const a2 = a.dtype === work ? a : castRaw(a, work);

@@ -31,6 +31,17 @@ function keptShape(shape: readonly number[], dims: readonly number[], keepdim: b
 
 /** Run a reduction kernel over `dims` (no autograd). */
 export function reduceRaw(op: RedOp, x: Tensor, dims: readonly number[], keepdim: boolean, outDtype?: DType): Tensor {
+  if (x.dtype === "bool") {
+    // kernels take float32/float64/int32: reduce bools as 0/1 int32, answer in bool
+    const xi = castRaw(x, "int32");
+    const ri = reduceRaw(op, xi, dims, keepdim, outDtype === undefined ? undefined : "int32");
+    xi.dispose();
+    const want = outDtype ?? "bool";
+    if (ri.dtype === want) return ri;
+    const r = castRaw(ri, want);
+    ri.dispose();
+    return r;
+  }
   const be = x._storage.backend;
   const dtype = x.dtype;
   const outShape = keptShape(x.shape, dims, keepdim);
