@@ -3,7 +3,7 @@
 // op switches inside the loops fold away. SIMD main loop (f32x4 / f64x2 / i32x4), scalar tail.
 import { Un, Bin } from "../abi";
 import { coalesce, advance, wShape, wStride, D0, D1, D2 } from "./strided";
-import { toInt32, cPow } from "./scalar";
+import { cPow, intPow } from "./scalar";
 import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
 
 // ----------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
       return x / y;
     }
     case Bin.POW: {
-      if (isInteger<T>()) return <T>toInt32(cPow(<f64>x, <f64>y));
+      if (isInteger<T>()) return <T>intPow(<i32>x, <i32>y);
       return <T>cPow(<f64>x, <f64>y);
     }
     case Bin.MAXIMUM: return max<T>(x, y);

@@ -136,10 +136,6 @@ let suspect: bool = false;
       }
     }
     store<i32>(out, bi);
-  } else if (op == Red.PROD && sizeof<T>() == 4 && isFloat<T>()) {
-    let acc: f64 = 1;                                   // like the reference: one rounding at the end
-    for (let k: usize = 0; k < n; k++) acc *= <f64>load<f32>(p + k * 4);
-    store<T>(out, <T>acc);
   } else if (op == Red.SUM && sizeof<T>() == 4 && isFloat<T>()) {
     // blocks of 1024 summed in f32 lanes, block sums added in f64
     let acc: f64 = 0;

@@ -22,3 +22,15 @@ export function cPow(x: f64, y: f64): f64 {
   if (isNaN<f64>(y)) return NaN;
   return Math.pow(x, y);
 }
+
+/** Integer power by repeated squaring with i32 wrap-around (exact, like PyTorch's integer pow). */
+export function intPow(a: i32, b: i32): i32 {
+  if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) != 0 ? -1 : 1) : 0;
+  let result: i32 = 1, base = a, e = b;
+  while (e > 0) {
+    if ((e & 1) != 0) result *= base;
+    base *= base;
+    e >>= 1;
+  }
+  return result;
+}

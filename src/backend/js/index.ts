@@ -26,6 +26,18 @@ unaryFns[Un.SIGMOID] = (x) => 1 / (1 + Math.exp(-x));
 unaryFns[Un.RELU] = (x) => (x < 0 ? 0 : x); // keeps NaN and -0
 unaryFns[Un.SIGN] = (x) => (x > 0 ? 1 : x < 0 ? -1 : 0); // sign(NaN) = 0, as PyTorch
 
+/** Integer power by repeated squaring with int32 wrap-around (exact, like PyTorch's integer pow). */
+export function intPow(a: number, b: number): number {
+  if (b < 0) return a === 1 ? 1 : a === -1 ? (b & 1 ? -1 : 1) : 0;
+  let result = 1, base = a | 0, e = b;
+  while (e > 0) {
+    if (e & 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+    e = Math.floor(e / 2);
+  }
+  return result;
+}
+
 /** C's pow, as PyTorch computes it: pow(1, y) = 1 even for NaN, pow(-1, +-inf) = 1. */
 function cPow(a: number, b: number): number {
   if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
@@ -54,7 +66,7 @@ function intBinary(op: BinOp): (a: number, b: number) => number {
     case Bin.SUB: return (a, b) => (a - b) | 0;
     case Bin.MUL: return (a, b) => Math.imul(a, b);
     case Bin.DIV: return (a, b) => (b === 0 ? 0 : (a / b) | 0);
-    case Bin.POW: return (a, b) => Math.pow(a, b) | 0;
+    case Bin.POW: return intPow;
     default: return binaryFns[op]!;
   }
 }
@@ -234,7 +246,7 @@ export class JsBackend implements Backend {
       (i, pc, pa, pb) => { o[i] = c[pc] ? x[pa]! : y[pb]!; });
   }
 
-  reduce(op: RedOp, _dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
     const a = x as Arr, o = out as Arr;
     for (let i = 0; i < outer; i++) {
       for (let j = 0; j < inner; j++) {
@@ -242,7 +254,13 @@ export class JsBackend implements Backend {
         let acc: number;
         switch (op) {
           case Red.SUM: acc = 0; for (let k = 0; k < axis; k++) acc += a[base + k * inner]!; break;
-          case Red.PROD: acc = 1; for (let k = 0; k < axis; k++) acc *= a[base + k * inner]!; break;
+          // products accumulate in the dtype, as PyTorch (float32 underflows and int32 wraps)
+          case Red.PROD:
+            acc = 1;
+            if (dtype === "int32") for (let k = 0; k < axis; k++) acc = Math.imul(acc, a[base + k * inner]!);
+            else if (dtype === "float32") for (let k = 0; k < axis; k++) acc = Math.fround(acc * a[base + k * inner]!);
+            else for (let k = 0; k < axis; k++) acc *= a[base + k * inner]!;
+            break;
           case Red.MAX: case Red.MIN: case Red.ARGMAX: case Red.ARGMIN: {
             const isMax = op === Red.MAX || op === Red.ARGMAX;
             let best = a[base]!, bi = 0;
