@@ -255,3 +255,13 @@ test("argmax/argmin find a NaN in the scalar tail of a long row (found by the ba
     expect([torch.tensor(data).argmin().item(), torch.tensor(data).argmax().item()]).toEqual([36, 36]);
   }
 });
+
+test("logsumexp of bool/int tensors is computed in float32; argmax of bool is PyTorch's error", () => {
+  // PyTorch 1.13.1: tensor([True, False]).logsumexp(0) -> tensor(1.3133); int32 [1, 2] -> tensor(2.3133)
+  for (const backend of ["wasm", "js"] as const) {
+    torch.setBackend(backend);
+    expect(String(torch.tensor([true, false]).logsumexp(0))).toBe("tensor(1.3133)");
+    expect(String(torch.tensor([1, 2], { dtype: "int32" }).logsumexp(0))).toBe("tensor(2.3133)");
+    expect(() => torch.tensor([true, false]).argmax()).toThrow(`"argmax_cpu" not implemented for 'Bool'`);
+  }
+});

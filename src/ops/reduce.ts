@@ -213,6 +213,7 @@ function maxMinBool(kind: "max" | "min", xi: Tensor, dim: number | undefined, ke
 }
 
 export function argMaxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim = false): Tensor {
+  if (x.dtype === "bool") throw new Error(`"arg${kind}_cpu" not implemented for 'Bool'`);
   const op = kind === "max" ? Red.ARGMAX : Red.ARGMIN;
   if (dim === undefined || dim === null) {
     if (x.numel() === 0) throw new Error(`arg${kind}(): Expected reduction dim to be specified for input.numel() == 0.`);
@@ -268,7 +269,13 @@ const LogsumexpBackward = rule("LogsumexpBackward0", (n, g) => {
   const a = n.attrs as RedAttrs;
   return [expandBack(g, a.shape, a.dims, a.keepdim).mul(x.sub(expandBack(out, a.shape, a.dims, a.keepdim)).exp())];
 });
-export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
+export function logsumexp(x0: Tensor, dim: DimArg, keepdim = false): Tensor {
+  if (!isFloating(x0.dtype)) {
+    // PyTorch computes an integer or bool logsumexp in the default float dtype
+    const xf = castRaw(x0, "float32");
+    try { return logsumexp(xf, dim, keepdim); } finally { xf.dispose(); }
+  }
+  const x = x0;
   const dims = reductionDims(x, dim);
   const out = compute(() => {
     if (numelOf(dims.map((d) => x.shape[d]!)) === 0) {
