@@ -3,8 +3,7 @@
  *
  * Tests named "R<n>: ..." assert what PyTorch 1.13.1 does (the Python program and the
  * output it printed are in the comment above each) where wasmgrad differed when the
- * review was written; they now guard the fixes, except the two kept as test.fails
- * (known gaps). Tests named "match: ..." are behaviours checked against PyTorch that
+ * review was written; they now all pass and guard the fixes. Tests named "match: ..." are behaviours checked against PyTorch that
  * already agreed and are not covered elsewhere.
  */
 import { describe, expect, test } from "vitest";
