@@ -691,3 +691,9 @@ for (const backend of ["wasm", "js"] as const) {
     });
   });
 }
+
+test("crossEntropy refuses labelSmoothing instead of ignoring it", () => {
+  torch.setBackend("wasm");
+  expect(() => torch.nn.functional.crossEntropy(torch.zeros(2, 3), torch.tensor([0, 1], { dtype: "int32" }), { labelSmoothing: 0.1 }))
+    .toThrow("labelSmoothing is not supported by wasmgrad yet");
+});

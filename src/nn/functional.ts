@@ -301,13 +301,19 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): T
   return out;
 }
 
-export interface CrossEntropyOptions extends NllOptions {}
+export interface CrossEntropyOptions extends NllOptions {
+  /** Not supported yet: a non-zero value throws rather than being ignored. */
+  labelSmoothing?: number;
+}
 
 /** Cross entropy with class-index targets: nllLoss(logSoftmax(logits, classDim), targets). */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   checkTensor(input, "cross_entropy", "input");
   checkTensor(target, "cross_entropy", "target");
   if (input.ndim < 1) throw new Error("Expected 1 or more dimensions (got 0)");
+  if (opts.labelSmoothing !== undefined && opts.labelSmoothing !== 0) {
+    throw new Error("crossEntropy: labelSmoothing is not supported by wasmgrad yet");
+  }
   const classDim = input.ndim === 1 ? 0 : 1;
   const logp = input.logSoftmax(classDim);
   try {
