@@ -89,7 +89,7 @@ export class Tensor {
    */
   get gradFn(): Node | null {
     const base = this._base;
-    if (base !== null && this._viewVersion !== this._version.n && !base._disposed && base.requiresGrad && isGradEnabled()) {
+    if (base !== null && this._viewVersion !== this._version.n && !base._disposed && base.requiresGrad) {
       this.gradFn = I.viewOfBaseNode(base, this);
     }
     return this._gradFn;
@@ -430,8 +430,9 @@ export class Tensor {
   logSoftmax(dim: number): Tensor { return N.logSoftmax(this, dim); }
 
   // ---- in place ---------------------------------------------------------------------------
-  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.add(x, other, opts?.alpha)); }
-  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.sub(x, other, opts?.alpha)); }
+  // add_/sub_ save nothing of self, so they need no copy of its old values (last argument)
+  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.add(x, other, opts?.alpha), false); }
+  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.sub(x, other, opts?.alpha), false); }
   mul_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.mul(x, other)); }
   div_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.div(x, other)); }
   clamp_(min?: number | null, max?: number | null): Tensor { return I.inplace(this, (x) => E.clamp(x, min, max)); }

@@ -48,12 +48,13 @@ function writeInto(x: Tensor, src: Tensor): void {
   x._version.n++;
 }
 
-export function inplace(x: Tensor, fn: (self: Tensor) => Tensor): Tensor {
+export function inplace(x: Tensor, fn: (self: Tensor) => Tensor, savesSelf = true): Tensor {
   checkInPlace(x);
   const recording = isGradEnabled() && x.requiresGrad;
-  // Saved tensors must see x's old values: give the out-of-place op a copy with x's identity.
+  // Saved tensors must see x's old values: give the out-of-place op a copy with x's identity
+  // (not needed when the op saves nothing of self, e.g. add_/sub_).
   let self = x;
-  if (recording) {
+  if (recording && savesSelf) {
     self = castRaw(x, x.dtype);
     self.gradFn = x.gradFn;
   }
