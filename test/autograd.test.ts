@@ -265,3 +265,16 @@ test("logsumexp of bool/int tensors is computed in float32; argmax of bool is Py
     expect(() => torch.tensor([true, false]).argmax()).toThrow(`"argmax_cpu" not implemented for 'Bool'`);
   }
 });
+
+test("version errors name the node as PyTorch does (saved output: its maker; saved input: its current node)", () => {
+  for (const backend of ["wasm", "js"] as const) {
+    torch.setBackend(backend);
+    // PyTorch 1.13.1: x = ones(2, requires_grad=True); y = x.exp(); y.add_(1); y.sum().backward()
+    const x = torch.ones(2, { requiresGrad: true });
+    const y = x.exp();
+    y.add_(1);
+    expect(() => y.sum().backward()).toThrow(
+      "[torch.FloatTensor [2]], which is output 0 of ExpBackward0, is at version 1; expected version 0 instead. Hint: enable anomaly detection",
+    );
+  }
+});

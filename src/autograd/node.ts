@@ -99,14 +99,15 @@ export class FnNode extends Node {
     for (let i = 0; i < saved.length; i++) {
       const t = saved[i]!;
       if (t._version.n !== this._versions![i]) {
-        const origin = t._savedFrom ?? t;
+        // a saved output names the node that made it; a saved input its tensor's current node
+        const origin = t.gradFn === this ? t : (t._savedFrom ?? t);
         const typeName = t.dtype === "float64" ? "DoubleTensor" : t.dtype === "int32" ? "IntTensor" : t.dtype === "bool" ? "BoolTensor" : "FloatTensor";
         throw new Error(
           "one of the variables needed for gradient computation has been modified by an inplace operation: " +
           `[torch.${typeName} [${t.shape.join(", ")}]]` +
           (origin.gradFn !== null ? `, which is output 0 of ${origin.gradFn.name()},` : "") + " " +
-          `is at version ${t._version.n}; expected version ${this._versions![i]} instead. Hint: the backtrace ` +
-          "further above can show the operation that failed to compute its gradient.",
+          `is at version ${t._version.n}; expected version ${this._versions![i]} instead. Hint: enable anomaly ` +
+          "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
         );
       }
     }
