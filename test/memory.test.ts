@@ -156,3 +156,18 @@ test("wasm outputs written without zero-filling never show stale memory", () => 
   }
 });
 
+
+test("a long loop inside one tidy that disposes as it goes keeps the scope's bookkeeping short", () => {
+  torch.setBackend("wasm");
+  const w = torch.randn(4, { requiresGrad: true });
+  const before = torch.memory();
+  torch.tidy(() => {
+    for (let i = 0; i < 5000; i++) {
+      torch.tidy(() => { w.mul(2).sum().backward(); });
+      w.grad = null;                                  // freed at once (never handed out)
+      torch.ones(3).dispose();
+    }
+    expect(torch.memory().tensors).toBe(before.tensors);
+    expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+  });
+});
