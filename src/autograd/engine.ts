@@ -29,6 +29,16 @@ function addGrad(node: Node, g: Tensor): void {
   node._grad = node._grad === null ? g : node._grad.add(g);
 }
 
+/** Record `grad` as the result for each input index in `at`, in that input's dtype. */
+function takeCapture(at: number[], grad: Tensor, inputs: readonly Tensor[], results: (Tensor | null)[], keep: Set<Disposable>): void {
+  for (const i of at) {
+    const want = inputs[i]!.dtype;
+    const gi = grad.dtype === want ? grad : grad.to(want);
+    results[i] = gi;
+    keep.add(gi);
+  }
+}
+
 export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions): (Tensor | null)[] {
   const rootNodes: Node[] = [];
   for (let i = 0; i < roots.length; i++) {
@@ -93,16 +103,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       node._grad = null;
       const run = needed === null || needed.has(node);
       const captured = g !== null && capture !== null && capture.has(node);
-      const takeCapture = (grad: Tensor) => {
-        for (const i of capture!.get(node)!) {
-          const want = inputs![i]!.dtype;
-          const gi = grad.dtype === want ? grad : grad.to(want);
-          results[i] = gi;
-          keep.add(gi);
-        }
-      };
       // autograd.grad takes an input's gradient before that tensor's hooks run (PyTorch 1.13)
-      if (captured && !opts.captureAfterHooks) takeCapture(g!);
+      if (captured && !opts.captureAfterHooks) takeCapture(capture!.get(node)!, g!, inputs!, results, keep);
       if ((run || (captured && opts.captureAfterHooks)) && g !== null && node._preHooks !== null) {
         for (const hook of node._preHooks.slice()) {
           keep.add(g); // a user hook may hold on to the gradient it was given
@@ -114,7 +116,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
           g = r;
         }
       }
-      if (captured && opts.captureAfterHooks) takeCapture(g!);
+      if (captured && opts.captureAfterHooks) takeCapture(capture!.get(node)!, g!, inputs!, results, keep);
       if (node instanceof AccumulateGrad) {
         if (run && g !== null && capture === null) node.variable._accumulateGrad(g, opts.createGraph);
       } else if (node instanceof FnNode) {
