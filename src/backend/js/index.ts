@@ -290,20 +290,37 @@ export class JsBackend implements Backend {
     const x = a as Arr, y = b as Arr, o = out as Arr;
     const [abs, ars, acs] = aStrides as [number, number, number];
     const [bbs, brs, bcs] = bStrides as [number, number, number];
-    // one row of out accumulated in float64 (one buffer per call), i-k-j order so the
-    // inner loop walks a row of b
-    const acc = new Float64Array(n);
+    // rows of out accumulated in float64 (one buffer per call), i-k-j order so the inner
+    // loop walks a row of b; four rows of a at a time share each load of b
+    const acc = new Float64Array(4 * n);
     for (let bi = 0; bi < batch; bi++) {
-      for (let i = 0; i < m; i++) {
+      const aBase = aOffset + bi * abs, bBase = bOffset + bi * bbs, oBase = bi * m * n;
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
         acc.fill(0);
-        const arow = aOffset + bi * abs + i * ars;
+        const r0 = aBase + i * ars, r1 = r0 + ars, r2 = r1 + ars, r3 = r2 + ars;
+        for (let p = 0; p < k; p++) {
+          const a0 = x[r0 + p * acs]!, a1 = x[r1 + p * acs]!, a2 = x[r2 + p * acs]!, a3 = x[r3 + p * acs]!;
+          const brow = bBase + p * brs;
+          for (let j = 0, q = brow; j < n; j++, q += bcs) {
+            const bv = y[q]!;
+            acc[j] += a0 * bv;
+            acc[n + j] += a1 * bv;
+            acc[2 * n + j] += a2 * bv;
+            acc[3 * n + j] += a3 * bv;
+          }
+        }
+        o.set(acc.subarray(0, 4 * n), oBase + i * n);
+      }
+      for (; i < m; i++) {
+        acc.fill(0, 0, n);
+        const arow = aBase + i * ars;
         for (let p = 0; p < k; p++) {
           const av = x[arow + p * acs]!;
-          const brow = bOffset + bi * bbs + p * brs;
-          if (bcs === 1) for (let j = 0; j < n; j++) acc[j] += av * y[brow + j]!;
-          else for (let j = 0; j < n; j++) acc[j] += av * y[brow + j * bcs]!;
+          const brow = bBase + p * brs;
+          for (let j = 0, q = brow; j < n; j++, q += bcs) acc[j] += av * y[q]!;
         }
-        o.set(acc, bi * m * n + i * n);
+        o.set(acc.subarray(0, n), oBase + i * n);
       }
     }
   }
