@@ -28,17 +28,6 @@ export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-/**
- * Promotion of a tensor with a JS number (PyTorch's "wrapped scalar" rule): a number
- * never raises a float tensor's dtype; a non-integer number makes an integer or bool
- * tensor float32; an integer number makes a bool tensor int32.
- */
-export function promoteWithScalar(t: DType, value: number | boolean): DType {
-  if (typeof value === "boolean") return t;
-  if (isFloating(t)) return t;
-  if (!Number.isInteger(value)) return "float32";
-  return t === "bool" ? "int32" : t;
-}
 
 export function typedArrayFor(dtype: DType, n: number): TypedArray {
   switch (dtype) {

@@ -66,9 +66,6 @@ export function normDim(dim: number, ndim: number): number {
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
 
-export function shapeStr(shape: readonly number[]): string {
-  return `[${shape.join(", ")}]`;
-}
 
 /** Accept `f(2, 3)`, `f([2, 3])`, and a trailing options object. */
 export function parseShapeArgs(args: readonly unknown[]): { shape: number[]; opts: Record<string, unknown> } {

@@ -3,15 +3,13 @@
  * the right backend, and recording a graph node when grad mode wants one.
  */
 import type { Backend } from "../backend/backend.js";
-import { currentBackend } from "../backend/registry.js";
 import { FnNode, type GradRule, type Node } from "../autograd/node.js";
-import { isGradEnabled } from "../autograd/grad_mode.js";
+import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { gradEdge } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
-import { allocTensor, Tensor, type TensorOrScalar } from "../tensor.js";
+import { allocTensor, Tensor } from "../tensor.js";
 import { isContiguous } from "../shape.js";
 import { closeScope, openScope, Storage } from "../storage.js";
-import { noGrad } from "../autograd/grad_mode.js";
 
 export { allocTensor };
 
@@ -53,10 +51,6 @@ export function moveTo(t: Tensor, backend: Backend): Tensor {
   return out;
 }
 
-export function backendOf(...ts: TensorOrScalar[]): Backend {
-  for (const t of ts) if (t instanceof Tensor) return t._storage.backend;
-  return currentBackend();
-}
 
 /** Raw strided copy with cast to a fresh contiguous tensor (no autograd). */
 export function castRaw(t: Tensor, dtype: DType): Tensor {

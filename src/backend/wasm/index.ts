@@ -272,7 +272,3 @@ export class WasmBackend implements Backend {
   }
 }
 
-/** Instantiate a compiled module or its bytes and return a ready backend. */
-export async function createWasmBackend(source: WasmSource): Promise<WasmBackend> {
-  return WasmBackend.create(source);
-}
