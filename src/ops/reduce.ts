@@ -96,9 +96,7 @@ const SumBackward0 = rule("SumBackward0", (n, g) => { const a = n.attrs as RedAt
 const SumBackward1 = rule("SumBackward1", SumBackward0.backward);
 export function sum(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   const dims = reductionDims(x, dim);
-  const src = isFloating(x.dtype) || x.dtype === "int32" ? x : castRaw(x, "int32");
-  const out = reduceRaw(Red.SUM, src, dims, keepdim);
-  if (src !== x) src.dispose();
+  const out = reduceRaw(Red.SUM, x, dims, keepdim, x.dtype === "bool" ? "int32" : undefined); // bools count
   if (wantsGrad(x)) record(out, dim === undefined ? SumBackward0 : SumBackward1, [x], null, { shape: x.shape, dims, keepdim, n: 0 });
   return out;
 }
@@ -147,9 +145,7 @@ function prodRawDiff(x: Tensor, dims: number[]): Tensor { return prod(x, dims.le
 
 export function prod(x: Tensor, dim?: number, keepdim = false, dimsOverride?: number[]): Tensor {
   const dims = dimsOverride ?? reductionDims(x, dim);
-  const src = isFloating(x.dtype) || x.dtype === "int32" ? x : castRaw(x, "int32");
-  const out = reduceRaw(Red.PROD, src, dims, keepdim);
-  if (src !== x) src.dispose();
+  const out = reduceRaw(Red.PROD, x, dims, keepdim, x.dtype === "bool" ? "int32" : undefined);
   if (wantsGrad(x)) record(out, dim === undefined && dimsOverride === undefined ? ProdBackward0 : ProdBackward1, [x, null], [x, out], { shape: x.shape, dims, keepdim, n: 0 });
   return out;
 }
@@ -190,7 +186,6 @@ const MaxBackward0 = rule("MaxBackward0", selectAt);
 const MinBackward0 = rule("MinBackward0", selectAt);
 
 export function maxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  if (x.dtype === "bool") { const xi = castRaw(x, "int32"); try { return maxMinBool(kind, xi, dim, keepdim); } finally { xi.dispose(); } }
   if (dim === undefined) {
     if (x.numel() === 0) throw new Error(`${kind}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
     const out = reduceRaw(kind === "max" ? Red.MAX : Red.MIN, x, reductionDims(x, undefined), false);
@@ -203,13 +198,6 @@ export function maxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim = f
   const indices = reduceRaw(kind === "max" ? Red.ARGMAX : Red.ARGMIN, x, dims, keepdim, "int32");
   if (wantsGrad(x)) record(values, kind === "max" ? MaxBackward0 : MinBackward0, [x], [indices], { shape: x.shape, dims, keepdim, n: 0 });
   return valuesIndices(values, indices);
-}
-
-function maxMinBool(kind: "max" | "min", xi: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices {
-  const r = maxMin(kind, xi, dim, keepdim);
-  if (r instanceof Tensor) { const b = castRaw(r, "bool"); r.dispose(); return b; }
-  const v = castRaw(r.values, "bool"); r.values.dispose();
-  return valuesIndices(v, r.indices);
 }
 
 export function argMaxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim = false): Tensor {
@@ -333,18 +321,16 @@ export function norm(x: Tensor, p: number, dim: DimArg, keepdim: boolean): Tenso
 // ---- all, any ------------------------------------------------------------------------------
 
 export function allAny(kind: "all" | "any", x: Tensor, dim?: number, keepdim = false): Tensor {
-  const nz = x.dtype === "bool" ? castRaw(x, "int32") : (() => { const b = castRaw(x, "bool"); const i = castRaw(b, "int32"); b.dispose(); return i; })();
-  const dims = reductionDims(nz, dim);
-  if (nz.numel() === 0) {
-    nz.dispose();
+  const dims = reductionDims(x, dim);
+  if (x.numel() === 0) {
     const out = allocTensor(x._storage.backend, "bool", keptShape(x.shape, dims, keepdim));
     if (kind === "all") out._storage.backend.fill(out._storage.handle, "bool", 1, 0, out.numel());
     return out;
   }
-  const r = reduceRaw(kind === "all" ? Red.MIN : Red.MAX, nz, dims, keepdim);
-  nz.dispose();
-  const out = castRaw(r, "bool");
-  r.dispose();
+  // all = min over x != 0, any = max (reduceRaw runs bools as 0/1 and answers in bool)
+  const nz = x.dtype === "bool" ? x : castRaw(x, "bool");
+  const out = reduceRaw(kind === "all" ? Red.MIN : Red.MAX, nz, dims, keepdim);
+  if (nz !== x) nz.dispose();
   return out;
 }
 
