@@ -419,6 +419,13 @@ export class Sigmoid extends Module {
 }
 
 /** Modules run in order, each on the previous one's output; named `0`, `1`, ... */
+/** The module at `i` of a Sequential or ModuleList (negative counts from the end). */
+function moduleAt(list: Module[], i: number): Module {
+  const m = list[i < 0 ? i + list.length : i];
+  if (m === undefined) throw new Error(`index ${i} is out of range`);
+  return m;
+}
+
 export class Sequential extends Module {
   readonly [index: number]: Module;
 
@@ -433,13 +440,7 @@ export class Sequential extends Module {
 
   get length(): number { return this._modulesList().length; }
 
-  at(i: number): Module {
-    const list = this._modulesList();
-    const j = i < 0 ? i + list.length : i;
-    const m = list[j];
-    if (m === undefined) throw new Error(`index ${i} is out of range`);
-    return m;
-  }
+  at(i: number): Module { return moduleAt(this._modulesList(), i); }
 
   [Symbol.iterator](): Iterator<Module> { return this._modulesList()[Symbol.iterator](); }
 
@@ -483,13 +484,7 @@ export class ModuleList extends Module {
   get length(): number { return this._list().length; }
 
   /** The module at `i` (negative counts from the end). */
-  at(i: number): Module {
-    const list = this._list();
-    const j = i < 0 ? i + list.length : i;
-    const m = list[j];
-    if (m === undefined) throw new Error(`index ${i} is out of range`);
-    return m;
-  }
+  at(i: number): Module { return moduleAt(this._list(), i); }
 
   [Symbol.iterator](): Iterator<Module> { return this._list()[Symbol.iterator](); }
 

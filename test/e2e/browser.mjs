@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve, sep, extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resultLine } from "./program.js";
+import { withTimeout } from "./util.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const chromiumPath = process.env.WASMGRAD_E2E_CHROMIUM || "/usr/bin/chromium";
@@ -66,13 +67,6 @@ const server = createServer(async (req, res) => {
 });
 server.requestTimeout = STEP_TIMEOUT;
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 let context;
 const profile = mkdtempSync(join(tmpdir(), "wasmgrad-e2e-chromium-"));

@@ -9,6 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { resultLine } from "./program.js";
+import { withTimeout } from "./util.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const STEP_TIMEOUT = 20_000;
@@ -17,13 +18,6 @@ const STEP_TIMEOUT = 20_000;
 // rejection of its own init promise, which would end this process; the first is enough.
 process.on("unhandledRejection", () => {});
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Starts `script` in workerd, fetches "/", returns { status, body } or { error, log }. */
 async function runWorker(script) {
