@@ -7,7 +7,7 @@ import { installWasmBackend, isInitialised } from "./backend/registry.js";
 import { instantiate } from "./backend/wasm/loader.js";
 import { WasmBackend } from "./backend/wasm/index.js";
 import { Tensor, type DimArg, type IndexArg, type TensorOrScalar } from "./tensor.js";
-import { stats } from "./storage.js";
+import { memoryCache, stats } from "./storage.js";
 import * as E from "./ops/elementwise.js";
 import * as M from "./ops/movement.js";
 import * as autogradFns from "./autograd/functions.js";
@@ -50,15 +50,48 @@ export function init(opts: { module?: WebAssembly.Module | BufferSource } = {}):
 
 import { backendByName } from "./backend/registry.js";
 
-export interface MemoryInfo { tensors: number; bytesInUse: number; peakBytes: number; wasmHeapBytes: number }
+export interface MemoryInfo {
+  /** Live tensor objects (views included). */
+  tensors: number;
+  /** Bytes of storage not disposed and not known to be garbage collected. */
+  bytesInUse: number;
+  /** The high-water mark of bytesInUse. */
+  peakBytes: number;
+  /** The size of the Wasm linear memory. */
+  wasmHeapBytes: number;
+  /** Of bytesInUse, the bytes of wasm storage moved out to the JS heap (see setMemoryBudget). */
+  spilledBytes: number;
+}
 
+/**
+ * Memory counts. Storage that is garbage collected without `dispose` leaves the counts
+ * when the collector reports it, between tasks, and in batches: inside a long synchronous
+ * loop they are an upper bound.
+ */
 export function memory(): MemoryInfo {
   return {
     tensors: stats.tensors,
     bytesInUse: stats.bytesInUse,
     peakBytes: stats.peakBytes,
     wasmHeapBytes: isInitialised() ? backendByName("wasm").heapBytes() : 0,
+    spilledBytes: stats.spilledBytes,
   };
+}
+
+/**
+ * Most bytes of tensor storage the wasm backend keeps in Wasm linear memory (default
+ * 256 MiB). Past it, the storage used least recently moves out to the JS heap (where the
+ * garbage collector reclaims it once unreachable) and moves back when an op reads it, so
+ * code that never calls `tidy` or `dispose` runs in bounded memory. Linear memory grows
+ * past the budget only for what the most recent ops use at once.
+ */
+export function setMemoryBudget(bytes: number): void {
+  if (typeof bytes !== "number" || !(bytes >= 0) || bytes === Infinity) {
+    throw new TypeError(`setMemoryBudget(): bytes must be a non-negative finite number, got ${String(bytes)}`);
+  }
+  const cache = memoryCache(backendByName("wasm"));
+  cache.budget = Math.floor(bytes);
+  cache.makeRoom(0);
 }
 
 export { tidy, dispose } from "./scope.js";

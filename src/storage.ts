@@ -1,53 +1,97 @@
 /**
- * Reference-counted storage and the memory bookkeeping behind `dispose`, `tidy`,
- * `memory()` and the FinalizationRegistry safety net.
+ * Reference-counted tensor storage, and the stack of scopes behind `tidy`.
  *
- * One Storage is shared by a tensor and all its views/aliases; each tensor object
- * holds one reference. The backend handle is freed when the last reference goes.
+ * One Storage is shared by a tensor and all its views and aliases; each tensor object
+ * holds one reference, and the bytes are freed when the last one goes (`dispose`,
+ * `tidy`). Storage nobody disposes is left to the garbage collector: js-backend arrays
+ * are JS objects already, and wasm storage lives in linear memory under a budget that
+ * moves it to the JS heap when it has not been used for a while (residency.ts).
  */
 import type { Backend, Handle } from "./backend/backend.js";
 import { itemSize, type DType } from "./dtype.js";
+import { accounting, stats, type Group, type Member } from "./accounting.js";
+import { Block, LinearMemoryCache } from "./residency.js";
 
-export class Storage {
+export { stats };
+
+const caches = new Map<Backend, LinearMemoryCache>();
+/** The linear-memory cache of a wasm backend (made on first use). */
+export function memoryCache(backend: Backend): LinearMemoryCache {
+  let c = caches.get(backend);
+  if (c === undefined) caches.set(backend, (c = new LinearMemoryCache(backend)));
+  return c;
+}
+
+export class Storage implements Member {
   refs = 1;
-  constructor(
+  /** Live tensor objects on this storage and its accounting group (js backend; a wasm
+   *  storage's block counts them, since the block can outlive the storage). */
+  tensors = 0;
+  group: Group | null = null;
+  readonly bytes: number;
+  /** js: the typed array; wasm: a fixed pointer for storage outside the cache. */
+  private _handle: Handle;
+  /** wasm: where the bytes are now. */
+  private readonly block: Block | null;
+  private readonly cache: LinearMemoryCache | null;
+
+  /** New storage of `numel` elements, zero-filled unless `zero` is false. */
+  static allocate(backend: Backend, dtype: DType, numel: number, zero = true): Storage {
+    if (backend.name === "wasm" && numel > 0) {
+      const cache = memoryCache(backend);
+      return new Storage(backend, dtype, numel, null, cache, cache.allocate(dtype, numel, zero));
+    }
+    return new Storage(backend, dtype, numel, backend.alloc(dtype, numel, zero), null, null);
+  }
+
+  /** Storage of the library's own (never counted, never moved): a scratch scalar. */
+  static scratch(backend: Backend, dtype: DType, numel: number): Storage {
+    const s = new Storage(backend, dtype, numel, backend.alloc(dtype, numel), null, null, false);
+    return s;
+  }
+
+  private constructor(
     readonly backend: Backend,
     readonly dtype: DType,
-    public handle: Handle,
     readonly numel: number,
-    /** Counted in `memory().bytesInUse` (the library's own scratch storage is not). */
+    handle: Handle,
+    cache: LinearMemoryCache | null,
+    block: Block | null,
+    /** Counted in `memory()` (the library's scratch storage is not). */
     readonly counted = true,
   ) {
+    this._handle = handle;
+    this.cache = cache;
+    this.block = block;
+    this.bytes = numel * itemSize(dtype);
     if (!counted) return;
-    const bytes = numel * itemSize(dtype);
-    stats.bytesInUse += bytes;
-    if (stats.bytesInUse > stats.peakBytes) stats.peakBytes = stats.bytesInUse;
+    accounting.countBytes(this.bytes);
+    if (cache !== null) cache.watch(this, block!);
+    else if (this.bytes > 0) accounting.joinJsGroup(this);
+  }
+
+  /** The backend handle for a kernel: for wasm, moves the bytes back into linear memory
+   *  if they were moved out, and marks them used. */
+  get handle(): Handle {
+    const b = this.block;
+    return b === null ? this._handle : this.cache!.use(b, this);
+  }
+
+  /** Count one more (+1) or one fewer (-1) tensor object on this storage. */
+  countTensor(delta: 1 | -1): void {
+    if (this.counted) accounting.countTensor(this.block ?? this, delta);
   }
 
   retain(): this { this.refs++; return this; }
 
   release(): void {
-    if (--this.refs === 0) {
-      if (this.counted) stats.bytesInUse -= this.numel * itemSize(this.dtype);
-      this.backend.free(this.handle, this.dtype, this.numel);
-      this.handle = null;
-    }
-  }
-}
-
-export const stats = { tensors: 0, bytesInUse: 0, peakBytes: 0 };
-
-/** A soft limit on live tensor objects past which we warn once about GC-only reclamation. */
-const SOFT_LIMIT_TENSORS = 100_000;
-let warned = false;
-export function noteTensorCreated(): void {
-  if (++stats.tensors > SOFT_LIMIT_TENSORS && !warned && scopes.length === 0) {
-    warned = true;
-    console.warn(
-      `wasmgrad: more than ${SOFT_LIMIT_TENSORS} tensors are alive. Unreachable tensors are only ` +
-      "reclaimed between event-loop tasks; in a long synchronous loop wrap each step in " +
-      "torch.tidy(() => ...) or call dispose(), or await now and then.",
-    );
+    if (--this.refs !== 0) return;
+    if (this.counted) accounting.countBytes(-this.bytes);
+    const b = this.block;
+    if (b !== null) { this.cache!.free(b); return; }
+    accounting.leaveGroup(this);
+    this.backend.free(this._handle, this.dtype, this.numel);
+    this._handle = null;
   }
 }
 
@@ -102,50 +146,3 @@ export function closeScope(keep: Set<Disposable>): void {
   // disposed later (replaced grads): drop those now and then so the list stays short
   if (outer !== undefined && outer.made.length > outer.compactAt) compact(outer);
 }
-
-/** Something the GC safety net can watch: `heldValue()` is what its finalizer releases,
- *  or null when there is nothing left to release (already disposed or released). */
-export interface Watched<H> { _registered: boolean; _heldForCleanup(): H | null }
-
-/**
- * A FinalizationRegistry whose registrations are deferred to the next microtask (or a
- * batch of 1024). Finalizers only ever run between tasks, so nothing is lost, and the
- * many objects disposed before then (temporaries, tidy scopes, nodes released by a
- * backward pass) never pay for registering.
- */
-class DeferredRegistry<H> {
-  private readonly registry: FinalizationRegistry<H>;
-  private pending: Watched<H>[] = [];
-  constructor(finalize: (held: H) => void) {
-    this.registry = new FinalizationRegistry(finalize);
-  }
-  private readonly flush = (): void => {
-    const list = this.pending;
-    this.pending = [];
-    for (const o of list) {
-      const held = o._heldForCleanup();
-      if (held === null) continue;
-      this.registry.register(o, held, o);
-      o._registered = true;
-    }
-  };
-  watch(o: Watched<H>): void {
-    if (this.pending.push(o) === 1) queueMicrotask(this.flush);
-    else if (this.pending.length >= 1024) this.flush();
-  }
-  unwatch(o: Watched<H>): void {
-    if (o._registered) { this.registry.unregister(o); o._registered = false; }
-  }
-}
-
-/** A tensor object collected without dispose() drops its storage reference. */
-export const tensorCleanup = new DeferredRegistry<Storage>((storage) => {
-  stats.tensors--;
-  storage.release();
-});
-
-/** A graph node collected before a backward released its saved tensors returns their
- *  storage references (one registration per node that saves anything). */
-export const nodeCleanup = new DeferredRegistry<Storage[]>((storages) => {
-  for (const s of storages) s.release();
-});

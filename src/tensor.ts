@@ -8,7 +8,7 @@ import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
 import { runBackward } from "./autograd/engine.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
 import { isFloating, type DType, type TypedArray } from "./dtype.js";
-import { tensorCleanup, stats, noteTensorCreated, trackInScope, trackInUserScope, Storage } from "./storage.js";
+import { trackInScope, trackInUserScope, Storage } from "./storage.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, parseShapeArgs } from "./shape.js";
 import { formatTensor } from "./format.js";
 import * as E from "./ops/elementwise.js";
@@ -59,9 +59,6 @@ export class Tensor {
   _libGrad = false;
   /** This tensor was returned by a `.grad` getter: someone may hold it. */
   _handedOut = false;
-  /** Registered with the GC safety net (see storage.ts). */
-  _registered = false;
-  _heldForCleanup(): Storage | null { return this._disposed ? null : this._storage; }
 
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false) {
     this._storage = storage;
@@ -71,8 +68,7 @@ export class Tensor {
     if (alias) {
       this._isAlias = true; // its storage reference is returned by its node (storage.ts)
     } else {
-      noteTensorCreated();
-      tensorCleanup.watch(this);
+      storage.countTensor(1);
       trackInScope(this);
     }
   }
@@ -154,8 +150,8 @@ export class Tensor {
     (this as { shape: number[] }).shape = src.shape.slice();
     this._strides = src._strides.slice();
     this._offset = src._offset;
-    tensorCleanup.unwatch(this);
-    tensorCleanup.watch(this);
+    old.countTensor(-1);
+    this._storage.countTensor(1);
     old.release();
   }
 
@@ -225,8 +221,7 @@ export class Tensor {
     if (this._disposed) return;
     this._disposed = true;
     if (this._isAlias) { this._storage.release(); return; }
-    tensorCleanup.unwatch(this);
-    stats.tensors--;
+    this._storage.countTensor(-1);
     this._storage.release();
     const g = this._grad;
     if (g !== null) { this._grad = null; releaseGrad(g); }
@@ -504,6 +499,6 @@ export function backwardImpl(
 /** Make a contiguous tensor on a backend: zero-filled, or (zero false) for a kernel to overwrite whole. */
 export function allocTensor(backend: Storage["backend"], dtype: DType, shape: number[], zero = true): Tensor {
   const n = numelOf(shape);
-  const storage = new Storage(backend, dtype, backend.alloc(dtype, n, zero), n);
+  const storage = Storage.allocate(backend, dtype, n, zero);
   return new Tensor(storage, shape, contiguousStrides(shape), 0);
 }

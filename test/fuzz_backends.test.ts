@@ -28,6 +28,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
+import { memoryCache } from "../src/storage.js";
+import { backendByName } from "../src/backend/registry.js";
+
+const linearMemory = () => memoryCache(backendByName("wasm"));
 
 type T = torch.Tensor;
 type DType = "float32" | "float64" | "int32" | "bool";
@@ -1073,42 +1077,62 @@ function runProgram(index: number): Outcome {
 
 describe("differential fuzz: wasm and js backends agree", () => {
   test(`${ONLY ? `programs ${ONLY.join(",")}` : `${N} random programs`} (seed ${SEED})`, () => {
-    const indices = ONLY ?? [...Array(N).keys()];
-    const failures: { sig: string; text: string; len: number }[] = [];
-    let steps = 0, errors = 0, backwards = 0;
-    const t0 = performance.now();
-    for (const i of indices) {
-      const o = runProgram(i);
-      steps += o.prog.length;
-      errors += o.prog.filter((s) => s.err !== undefined).length;
-      backwards += o.prog.filter((s) => s.kind === "backward" && s.err === undefined).length;
-      if (process.env.WASMGRAD_FUZZ_SLOW && o.ms > Number(process.env.WASMGRAD_FUZZ_SLOW)) console.log(`slow program ${i} (${o.ms.toFixed(0)} ms)\n${renderProgram(o.prog)}\n`);
-      if (VERBOSE) console.log(`program ${i} (${o.ms.toFixed(1)} ms)\n${renderProgram(o.prog)}\n`);
-      if (o.failure !== null) {
-        failures.push({ sig: o.sig!, text: o.failure, len: o.prog.length });
-        if (DUMP) {
-          fullData = true;
-          const body = renderScript(o.prog, o.failure);
-          fullData = false;
-          mkdirSync(DUMP, { recursive: true });
-          writeFileSync(join(DUMP, `fuzz-${SEED}-${i}.ts`), body);
-        }
-      }
-    }
-    const ms = performance.now() - t0;
-    // one example per kind of failure: the shortest program
-    const kinds = new Map<string, { text: string; count: number; len: number }>();
-    for (const f of failures) {
-      const k = kinds.get(f.sig);
-      if (!k) kinds.set(f.sig, { text: f.text, count: 1, len: f.len });
-      else { k.count++; if (f.len < k.len) { k.text = f.text; k.len = f.len; } }
-    }
-    console.log(`fuzz: ${indices.length} programs, ${steps} steps (${errors} threw on both, ${backwards} backward passes) in ${(ms / 1000).toFixed(1)} s; ${failures.length} failing, ${kinds.size} kinds`);
-    if (failures.length > 0) {
-      const list = [...kinds.values()];
-      const shown = list.slice(0, MAX_REPORTED).map((k) => `[${k.count} program(s) fail like this] ${k.text}`).join("\n\n");
-      const more = list.length > MAX_REPORTED ? `\n\n... and ${list.length - MAX_REPORTED} more kinds of failure` : "";
-      expect.fail(`${failures.length} of ${indices.length} fuzz programs disagree between backends (${kinds.size} kinds):\n\n${shown}${more}`);
+    fuzz("fuzz");
+  });
+
+  // the same programs with no room in linear memory: every storage an op is not using
+  // right now moves to the JS heap, and back in when an op reads it
+  test(`the same programs under a zero memory budget (seed ${SEED})`, () => {
+    torch.setBackend("wasm");
+    torch.setMemoryBudget(0);
+    try {
+      const before = linearMemory().spills;
+      fuzz("fuzz, zero budget");
+      // not vacuous: storage moved out (and so back in for every later read) many times per program
+      expect(linearMemory().spills - before).toBeGreaterThan(3 * N);
+    } finally {
+      torch.setMemoryBudget(256 * 1024 * 1024);
     }
   });
 });
+
+function fuzz(label: string): void {
+  const indices = ONLY ?? [...Array(N).keys()];
+  const failures: { sig: string; text: string; len: number }[] = [];
+  let steps = 0, errors = 0, backwards = 0;
+  const t0 = performance.now();
+  const spilled0 = linearMemory().spills;
+  for (const i of indices) {
+    const o = runProgram(i);
+    steps += o.prog.length;
+    errors += o.prog.filter((s) => s.err !== undefined).length;
+    backwards += o.prog.filter((s) => s.kind === "backward" && s.err === undefined).length;
+    if (process.env.WASMGRAD_FUZZ_SLOW && o.ms > Number(process.env.WASMGRAD_FUZZ_SLOW)) console.log(`slow program ${i} (${o.ms.toFixed(0)} ms)\n${renderProgram(o.prog)}\n`);
+    if (VERBOSE) console.log(`program ${i} (${o.ms.toFixed(1)} ms)\n${renderProgram(o.prog)}\n`);
+    if (o.failure !== null) {
+      failures.push({ sig: o.sig!, text: o.failure, len: o.prog.length });
+      if (DUMP) {
+        fullData = true;
+        const body = renderScript(o.prog, o.failure);
+        fullData = false;
+        mkdirSync(DUMP, { recursive: true });
+        writeFileSync(join(DUMP, `fuzz-${SEED}-${i}.ts`), body);
+      }
+    }
+  }
+  const ms = performance.now() - t0;
+  // one example per kind of failure: the shortest program
+  const kinds = new Map<string, { text: string; count: number; len: number }>();
+  for (const f of failures) {
+    const k = kinds.get(f.sig);
+    if (!k) kinds.set(f.sig, { text: f.text, count: 1, len: f.len });
+    else { k.count++; if (f.len < k.len) { k.text = f.text; k.len = f.len; } }
+  }
+  console.log(`${label}: ${indices.length} programs, ${linearMemory().spills - spilled0} storages moved out of linear memory, ${steps} steps (${errors} threw on both, ${backwards} backward passes) in ${(ms / 1000).toFixed(1)} s; ${failures.length} failing, ${kinds.size} kinds`);
+  if (failures.length > 0) {
+    const list = [...kinds.values()];
+    const shown = list.slice(0, MAX_REPORTED).map((k) => `[${k.count} program(s) fail like this] ${k.text}`).join("\n\n");
+    const more = list.length > MAX_REPORTED ? `\n\n... and ${list.length - MAX_REPORTED} more kinds of failure` : "";
+    expect.fail(`${label}: ${failures.length} of ${indices.length} fuzz programs disagree between backends (${kinds.size} kinds):\n\n${shown}${more}`);
+  }
+}

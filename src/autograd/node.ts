@@ -5,7 +5,6 @@
  */
 import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
-import { nodeCleanup, type Storage } from "../storage.js";
 
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 
@@ -75,15 +74,11 @@ export class FnNode extends Node {
   save(saved: Tensor[]): void {
     this._saved = saved;
     this._versions = saved.map((t) => t._version.n);
-    nodeCleanup.watch(this);
     if (savingObservers.length > 0) savingObservers[savingObservers.length - 1]!.push(this);
   }
 
   /** The saved tensors without version checks or errors (empty once released); for tools like viz. */
   peekSaved(): readonly Tensor[] { return this._saved ?? []; }
-
-  _registered = false;
-  _heldForCleanup(): Storage[] | null { return this._saved === null ? null : this._saved.map((t) => t._storage); }
 
   name(): string { return this.rule.name; }
 
@@ -116,7 +111,6 @@ export class FnNode extends Node {
 
   override releaseSaved(): void {
     if (this._saved === null) return;
-    nodeCleanup.unwatch(this);
     for (const t of this._saved) t._releaseAlias();
     this._saved = null;
     this._released = true;

@@ -35,7 +35,7 @@ export function scratchScalar(value: number | boolean, dtype: DType, backend: Ba
   if (perDtype === undefined) scratchScalars.set(backend, (perDtype = new Map()));
   let t = perDtype.get(dtype);
   if (t === undefined) {
-    t = new Tensor(new Storage(backend, dtype, backend.alloc(dtype, 1), 1, false), [], [], 0, true);
+    t = new Tensor(Storage.scratch(backend, dtype, 1), [], [], 0, true);
     perDtype.set(dtype, t);
   }
   backend.fill(t._storage.handle, dtype, +value, 0, 1);

@@ -194,8 +194,10 @@ const checks = [
       if (r.moduleKind !== "[object WebAssembly.Module]") fail(`the .wasm import gave ${r.moduleKind}, not a WebAssembly.Module`);
       expectText("dist/core.js before init", r.preInit, NOT_INITIALISED);
       expectText("dist/core.js + .wasm import", r.core, EXPECTED);
+      expectText("dist/core.js + .wasm import, compatibility date 2024-06-01", r.coreOldDate, EXPECTED);
       return [
         `miniflare ${version}: dist/core.js with init({ module }) from a .wasm import (CompiledWasm)`,
+        `the same with compatibility date 2024-06-01 (${r.oldDateGlobals})`,
         `dist/index.js, static import (expected to fail, not required): ${r.staticImportMain}`,
         `dist/index.js, dynamic import in fetch (expected to fail, not required): ${r.dynamicImportMain}`,
         `core.init({ module: bytes }) in fetch (expected to fail, not required): ${r.coreInitFromBytes}`,

@@ -6,7 +6,10 @@ import { compute, thrownMessage } from "./program.js";
 
 export default {
   async fetch() {
-    const result = { moduleKind: Object.prototype.toString.call(wasm) };
+    const result = {
+      moduleKind: Object.prototype.toString.call(wasm),
+      globals: `FinalizationRegistry ${typeof FinalizationRegistry}, WeakRef ${typeof WeakRef}`,
+    };
     try {
       result.preInit = thrownMessage(() => torch.ones(1));
       await torch.init({ module: wasm });

@@ -20,7 +20,7 @@ process.on("unhandledRejection", () => {});
 
 
 /** Starts `script` in workerd, fetches "/", returns { status, body } or { error, log }. */
-async function runWorker(script) {
+async function runWorker(script, compatibilityDate = "2026-04-01") {
   let log = "";
   let mf;
   try {
@@ -33,7 +33,7 @@ async function runWorker(script) {
         { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
         { type: "CompiledWasm", include: ["**/*.wasm"] },
       ],
-      compatibilityDate: "2026-04-01",
+      compatibilityDate,
       host: "127.0.0.1",
       port: 0,
       handleRuntimeStdio(stdout, stderr) {
@@ -59,6 +59,17 @@ if (core.error || core.status !== 200) {
   const got = JSON.parse(core.body);
   if (got.error) result.error = `core worker: ${got.error}`;
   else Object.assign(result, { moduleKind: got.moduleKind, preInit: got.preInit, core: got.core });
+}
+
+// before 2025-05-05, workerd has no FinalizationRegistry (nor WeakRef): the package must
+// still import and work there
+const old = await runWorker("./worker-core.mjs", "2024-06-01");
+if (old.error || old.status !== 200) {
+  result.error ??= `core worker, compatibility date 2024-06-01: ${old.error ?? `HTTP ${old.status} ${old.body}`}${old.log ? ` [workerd: ${old.log}]` : ""}`;
+} else {
+  const got = JSON.parse(old.body);
+  if (got.error) result.error ??= `core worker, compatibility date 2024-06-01: ${got.error}`;
+  else Object.assign(result, { coreOldDate: got.core, oldDateGlobals: got.globals });
 }
 
 const main = await runWorker("./worker-main.mjs");

@@ -1,0 +1,222 @@
+/**
+ * Wasm linear memory as a cache of tensor storage.
+ *
+ * No JS engine tells a synchronous loop that an object died (WeakRef targets live to the
+ * end of the job, finalizers run between tasks), so code written without `tidy` leaves
+ * unreachable storage in linear memory that the library cannot free in time. Instead,
+ * linear memory holds at most `budget` bytes of storage: when an allocation would pass
+ * it, the blocks used least recently move out to the JS heap (a typed-array copy), where
+ * the garbage collector reclaims them like any JS object once unreachable, and a block
+ * moves back in when a kernel next reads it. Garbage is never read again, so it costs one
+ * copy; live weights are used every step and stay in.
+ *
+ * The cache holds `Block`s, never the `Storage` that owns one, so a storage can be
+ * collected while its block is resident. Where `FinalizationRegistry` exists, storages
+ * that outlive the job that made them are registered (once the job ends, at the cost of
+ * one registration each) so that the block of a collected storage is freed without the
+ * copy; a synchronous loop never gets there and relies on the budget alone.
+ *
+ * A block touched by one of the last `PROTECT` uses is never moved out, so the operands
+ * an op has just looked up stay where the op found them.
+ */
+import type { Backend } from "./backend/backend.js";
+import type { DType, TypedArray } from "./dtype.js";
+import { itemSize } from "./dtype.js";
+import { accounting, stats, type Group, type Member } from "./accounting.js";
+
+/** Uses (allocations and handle look-ups) during which a block cannot be moved out. */
+const PROTECT = 8;
+const DEFAULT_BUDGET = 256 * 1024 * 1024;
+/** Most storages of one job waiting for the finalization net. */
+const MAX_PENDING = 4096;
+
+/** Where one wasm storage's bytes are: in linear memory (`ptr`) or on the JS heap (`spilled`). */
+export class Block implements Member {
+  /** Byte pointer into linear memory; 0 while spilled. */
+  ptr: number;
+  /** The bytes on the JS heap while not resident. */
+  spilled: TypedArray | null = null;
+  /** Least-recently-used list links (resident blocks only). */
+  prev: Block | null = null;
+  next: Block | null = null;
+  /** The cache's use counter at this block's last use. */
+  lastUse = 0;
+  /** Live tensor objects on the owning storage (for `memory().tensors`). */
+  tensors = 0;
+  /** Accounting group while spilled (see accounting.ts). */
+  group: Group | null = null;
+  /** Registered with the finalization net (see `LinearMemoryCache.watch`). */
+  watched = false;
+  /** Index in the cache's list of storages waiting to be registered, or -1. */
+  pending = -1;
+  constructor(readonly dtype: DType, readonly numel: number, readonly bytes: number, ptr: number) {
+    this.ptr = ptr;
+  }
+}
+
+export class LinearMemoryCache {
+  budget = DEFAULT_BUDGET;
+  /** Bytes of blocks now in linear memory. */
+  residentBytes = 0;
+  /** Blocks moved out to the JS heap, and moved back in, since start-up. */
+  spills = 0;
+  restores = 0;
+  private head: Block | null = null; // least recently used
+  private tail: Block | null = null; // most recently used
+  private uses = 0;
+  /** Storages made in this job, registered with the finalization net when the job ends. */
+  private pending: ({ storage: object; block: Block } | null)[] = [];
+  private readonly registry: FinalizationRegistry<Block> | null;
+
+  constructor(readonly backend: Backend) {
+    this.registry = typeof FinalizationRegistry === "function"
+      ? new FinalizationRegistry((block) => this.collected(block))
+      : null;
+  }
+
+  /** A resident block of `numel` elements, making room under the budget first. */
+  allocate(dtype: DType, numel: number, zero: boolean): Block {
+    const bytes = numel * itemSize(dtype);
+    const ptr = this.allocPtr(dtype, numel, bytes, zero);
+    const b = new Block(dtype, numel, bytes, ptr);
+    this.link(b);
+    return b;
+  }
+
+  /** The block's pointer, moving it back into linear memory if it was spilled; marks it used. */
+  use(b: Block, storage: object): number {
+    if (b.ptr === 0) { this.restore(b); this.watch(storage, b); }
+    else if (b !== this.tail) { this.unlink(b); this.linkTail(b); }
+    b.lastUse = ++this.uses;
+    return b.ptr;
+  }
+
+  /** Free a block whose storage was released (dispose, tidy, refcount zero). */
+  free(b: Block): void {
+    if (b.watched) { this.registry!.unregister(b); b.watched = false; }
+    this.unpend(b);
+    if (b.ptr !== 0) {
+      this.evict(b);
+    } else if (b.spilled !== null) {
+      b.spilled = null;
+      accounting.leaveGroup(b);
+      stats.spilledBytes -= b.bytes;
+    }
+  }
+
+  /** Ask for the finalization net once the current job ends (see the file comment). */
+  watch(storage: object, b: Block): void {
+    if (this.registry === null) return;
+    const list = this.pending;
+    if (list.length === 0) queueMicrotask(this.flush);
+    // a long synchronous job: registering everything would cost more than the copies it
+    // saves; the budget handles those
+    else if (list.length >= MAX_PENDING) { for (const p of list) if (p !== null) p.block.pending = -1; list.length = 0; }
+    b.pending = list.length;
+    list.push({ storage, block: b });
+  }
+
+  /** Forget a pending registration (the block leaves linear memory: nothing to free later,
+   *  and the list must not keep its storage, now owning JS-heap bytes, alive). */
+  private unpend(b: Block): void {
+    if (b.pending >= 0) { this.pending[b.pending] = null; b.pending = -1; }
+  }
+
+  private readonly flush = (): void => {
+    const list = this.pending;
+    this.pending = [];
+    for (const p of list) {
+      if (p === null) continue;
+      const { storage, block } = p;
+      block.pending = -1;
+      if (block.ptr === 0 || block.watched || block.tensors === 0) continue;
+      this.registry!.register(storage, block, block);
+      block.watched = true;
+    }
+  };
+
+  /** The storage owning `b` was garbage collected. */
+  private collected(b: Block): void {
+    b.watched = false;
+    if (b.ptr === 0) return;
+    this.evict(b);
+    stats.bytesInUse -= b.bytes;
+    stats.tensors -= b.tensors;
+    b.tensors = 0;
+  }
+
+  /** Move blocks out (least recently used first) until `bytes` more fit under the budget. */
+  makeRoom(bytes: number, all = false): void {
+    const limit = all ? 0 : this.budget - bytes;
+    if (this.residentBytes <= limit) return;
+    const recent = this.uses - PROTECT;
+    let group: Group | null = null;
+    while (this.residentBytes > limit) {
+      const b = this.head;
+      if (b === null || b.lastUse > recent) break;
+      this.spill(b, (group ??= accounting.openGroup(true)));
+    }
+  }
+
+  private spill(b: Block, group: Group): void {
+    if (b.watched) { this.registry!.unregister(b); b.watched = false; }
+    this.unpend(b);
+    b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
+    this.evict(b);
+    stats.spilledBytes += b.bytes;
+    this.spills++;
+    accounting.joinGroup(b, group);
+  }
+
+  private restore(b: Block): void {
+    const data = b.spilled!;
+    b.ptr = this.allocPtr(b.dtype, b.numel, b.bytes, false);
+    this.backend.write(b.ptr, b.dtype, data, 0);
+    b.spilled = null;
+    accounting.leaveGroup(b);
+    stats.spilledBytes -= b.bytes;
+    this.restores++;
+    this.link(b);
+  }
+
+  /** A pointer from the backend after making room; on out-of-memory, moves out everything
+   *  not protected and tries once more (the backend's error stands if that fails too). */
+  private allocPtr(dtype: DType, numel: number, bytes: number, zero: boolean): number {
+    this.makeRoom(bytes);
+    try {
+      return this.backend.alloc(dtype, numel, zero) as number;
+    } catch (e) {
+      const before = this.residentBytes;
+      this.makeRoom(bytes, true);
+      if (this.residentBytes === before) throw e;
+      return this.backend.alloc(dtype, numel, zero) as number;
+    }
+  }
+
+  /** Take a resident block out of linear memory (its bytes are elsewhere or not needed). */
+  private evict(b: Block): void {
+    this.unlink(b);
+    this.residentBytes -= b.bytes;
+    this.backend.free(b.ptr, b.dtype, b.numel);
+    b.ptr = 0;
+  }
+
+  private link(b: Block): void {
+    this.linkTail(b);
+    b.lastUse = ++this.uses;
+    this.residentBytes += b.bytes;
+  }
+
+  private linkTail(b: Block): void {
+    b.prev = this.tail;
+    b.next = null;
+    if (this.tail !== null) this.tail.next = b; else this.head = b;
+    this.tail = b;
+  }
+
+  private unlink(b: Block): void {
+    if (b.prev !== null) b.prev.next = b.next; else this.head = b.next;
+    if (b.next !== null) b.next.prev = b.prev; else this.tail = b.prev;
+    b.prev = b.next = null;
+  }
+}
