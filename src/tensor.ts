@@ -122,8 +122,16 @@ export class Tensor {
   set requiresGrad(flag: boolean) { this.requiresGrad_(flag); }
 
   get grad(): Tensor | null {
-    const g = this._grad;
+    const g = this._liveGrad();
     if (g !== null) g._handedOut = true;
+    return g;
+  }
+
+  /** The installed grad, or null; a grad disposed by its holder is dropped (it reads as
+   *  null and the next backward starts a fresh one, as after `del` in PyTorch). */
+  _liveGrad(): Tensor | null {
+    const g = this._grad;
+    if (g !== null && g._disposed) { this._grad = null; return null; }
     return g;
   }
   set grad(g: Tensor | null) {
@@ -279,7 +287,7 @@ export class Tensor {
     if (this._disposed || !this.requiresGrad) return;
     // the engine hands a tensor a gradient of its own dtype
     const g = g0.dtype === this.dtype ? g0 : createGraph ? g0.to(this.dtype) : noGrad(() => g0.to(this.dtype));
-    const old = this._grad;
+    const old = this._liveGrad();
     if (old === null) {
       // always a copy of its own: one gradient tensor may feed several leaves, be the
       // user's backward(gradient), or come back from a hook

@@ -90,5 +90,69 @@ for (const backend of ["wasm", "js"] as const) {
       await collectUntil(() => torch.memory().tensors <= before.tensors);
       expect(torch.memory().tensors).toBe(before.tensors);
     });
+
+    // ---- 2. a disposed .grad -----------------------------------------------------------------
+
+    test("a disposed .grad reads as null and the next backward starts a fresh grad", () => {
+      torch.setBackend(backend);
+      const a = torch.tensor([1, 2, 3], { requiresGrad: true });
+      const b = torch.tensor([4, 5, 6], { requiresGrad: true });
+      const loss = () => a.mul(b).sum().add(a.mul(a).sum());
+      loss().backward();
+      const fresh = Array.from(a.grad!.toArray());
+      torch.dispose(a.grad);
+      expect(a.grad).toBeNull();
+      loss().backward();
+      expect(Array.from(a.grad!.toArray())).toEqual(fresh);
+      // b's grad accumulated twice
+      expect(Array.from(b.grad!.toArray())).toEqual([2, 4, 6]);
+      a.grad!.dispose();
+      expect(a.grad).toBeNull();
+      loss().backward();
+      expect(Array.from(a.grad!.toArray())).toEqual(fresh);
+      // a disposed retained grad of a non-leaf also reads as null
+      const y = a.mul(2);
+      y.retainGrad();
+      y.sum().backward();
+      y.grad!.dispose();
+      expect(y.grad).toBeNull();
+      a.grad = null;
+      b.grad = null;
+    });
+
+    test("optimizers skip a param whose grad was disposed and update the rest", () => {
+      torch.setBackend(backend);
+      const makers = [
+        (ps: torch.Tensor[]) => new torch.optim.SGD(ps, { lr: 0.1 }),
+        (ps: torch.Tensor[]) => new torch.optim.SGD(ps, { lr: 0.1, momentum: 0.9 }),
+        (ps: torch.Tensor[]) => new torch.optim.Adam(ps, { lr: 0.1 }),
+      ];
+      // drop a grad by disposing it, or (the reference) by setting it to null
+      const run = (make: (typeof makers)[number], dispose: boolean) => {
+        const p1 = torch.tensor([1, 2], { requiresGrad: true });
+        const p2 = torch.tensor([3, 4], { requiresGrad: true });
+        const p3 = torch.tensor([5, 6], { requiresGrad: true });
+        const opt = make([p1, p2, p3]);
+        const drop = (p: torch.Tensor) => { if (dispose) torch.dispose(p.grad); else p.grad = null; };
+        p1.mul(p2).mul(p3).sum().backward();
+        drop(p2);
+        expect(() => opt.step()).not.toThrow();
+        const first = [p1, p2, p3].map((p) => Array.from(p.toArray()));
+        expect(first[1]).toEqual([3, 4]); // p2 skipped
+        expect(first[0]).not.toEqual([1, 2]);
+        expect(first[2]).not.toEqual([5, 6]);
+        expect(() => opt.zeroGrad({ setToNone: false })).not.toThrow();
+        drop(p1);
+        expect(() => opt.zeroGrad({ setToNone: false })).not.toThrow();
+        p1.mul(p2).mul(p3).sum().backward();
+        drop(p3);
+        expect(() => opt.step()).not.toThrow();
+        const second = [p1, p2, p3].map((p) => Array.from(p.toArray()));
+        opt.zeroGrad();
+        expect(p1.grad).toBeNull();
+        return [first, second];
+      };
+      for (const make of makers) expect(run(make, true)).toEqual(run(make, false));
+    });
   });
 }
