@@ -19,6 +19,14 @@ async function collectUntil(done: () => boolean): Promise<void> {
   for (let i = 0; i < 20 && !done(); i++) { await tick(); gc(); await tick(); }
 }
 
+/** A number of float32 elements such that `k` tensors of it, alive together, push
+ *  bytesInUse past the high-water mark left by earlier tests (at least 4 MB each). */
+function elementsForNewPeak(k: number): number {
+  const { bytesInUse, peakBytes } = torch.memory();
+  const n = Math.max(1 << 20, Math.ceil((peakBytes - bytesInUse) / (4 * k)) + (1 << 18));
+  return Math.ceil(n / 1024) * 1024;
+}
+
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-6): void {
   expect(a.length).toBe(b.length);
   for (let i = 0; i < a.length; i++) {
@@ -89,6 +97,157 @@ for (const backend of ["wasm", "js"] as const) {
       (() => { for (let i = 0; i < 500; i++) torch.ones(64).mul(2); })();
       await collectUntil(() => torch.memory().tensors <= before.tensors);
       expect(torch.memory().tensors).toBe(before.tensors);
+    });
+
+    // ---- 3. in-place ops allocate no full-size temporary ------------------------------------
+
+    test("in-place ops under noGrad write straight into a large contiguous x (no temporary)", () => {
+      torch.setBackend(backend);
+      const n = elementsForNewPeak(2); // x and y set a new high-water mark of bytesInUse
+      const xBytes = n * 4;
+      const x = torch.rand(n);
+      const y = torch.rand(n);
+      const x0 = x.toArray() as Float32Array, y0 = y.toArray() as Float32Array;
+      // allocating x and y set a new high-water mark, so any temporary of x's size shows
+      expect(torch.memory().peakBytes).toBe(torch.memory().bytesInUse);
+      const before = torch.memory().bytesInUse;
+      const expected = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let v = Math.fround(x0[i]! + 1);
+        v = Math.fround(v * 2);
+        v = Math.fround(v - y0[i]!);
+        v = Math.min(Math.max(v, 0), 1);
+        v = Math.fround(v / 2);
+        v = Math.fround(v + Math.fround(y0[i]! * 3)); // add_ with alpha: a temporary of y's size only
+        expected[i] = v;
+      }
+      torch.noGrad(() => {
+        x.add_(1);
+        x.mul_(2);
+        x.sub_(y);
+        x.clamp_(0, 1);
+        x.div_(2);
+      });
+      expect(torch.memory().peakBytes - before).toBeLessThan(xBytes / 4);
+      expect(torch.memory().bytesInUse).toBe(before);
+      torch.noGrad(() => x.add_(y, { alpha: 3 }));
+      close(x.toArray(), expected);
+      expect(torch.memory().bytesInUse).toBe(before);
+      // a transpose of x is written in place too
+      const t = x.view(1024, -1).t();
+      torch.noGrad(() => t.mul_(2).add_(1));
+      close(x.toArray(), expected.map((v) => Math.fround(Math.fround(v * 2) + 1)));
+      expect(torch.memory().bytesInUse).toBe(before);
+      t.dispose();
+      torch.dispose([x, y]);
+    });
+
+    test("in-place ops give the out-of-place values on strided, broadcast and aliased operands", () => {
+      torch.setBackend(backend);
+      const ref = (t: torch.Tensor) => Array.from(t.toArray());
+      const cases: [string, (x: torch.Tensor, o: torch.Tensor) => torch.Tensor, (x: torch.Tensor, o: torch.Tensor) => torch.Tensor][] = [
+        ["add_", (x, o) => x.add_(o), (x, o) => x.add(o)],
+        ["add_ alpha", (x, o) => x.add_(o, { alpha: -0.5 }), (x, o) => x.add(o, { alpha: -0.5 })],
+        ["sub_", (x, o) => x.sub_(o), (x, o) => x.sub(o)],
+        ["mul_", (x, o) => x.mul_(o), (x, o) => x.mul(o)],
+        ["div_", (x, o) => x.div_(o.add(2)), (x, o) => x.div(o.add(2))],
+        ["clamp_", (x) => x.clamp_(0.2, 0.7), (x) => x.clamp(0.2, 0.7)],
+        ["clamp_ min", (x) => x.clamp_(0.5), (x) => x.clamp(0.5)],
+        ["mul_ number", (x) => x.mul_(3), (x) => x.mul(3)],
+      ];
+      torch.manualSeed(0);
+      // x: contiguous, a transpose, a strided slice, a view at an offset (each made twice alike)
+      const layouts: [number[], (t: torch.Tensor) => torch.Tensor][] = [
+        [[4, 6], (t) => t],
+        [[6, 4], (t) => t.t()],
+        [[4, 12], (t) => t.index(null, [null, null, 2])],
+        [[5, 6], (t) => t.index([1, 5])],
+      ];
+      const r46 = torch.rand(4, 6), r6 = torch.rand(6), r41 = torch.rand(4, 1);
+      // other: same shape, broadcast row, broadcast column, x itself, x through two transposes, a row of x
+      const others: ((x: torch.Tensor) => torch.Tensor)[] = [() => r46, () => r6, () => r41, (x) => x, (x) => x.t().t(), (x) => x.index(0)];
+      for (const [name, inplace, outOfPlace] of cases) {
+        for (const [shape, view] of layouts) {
+          const base = torch.rand(...shape);
+          for (const other of others) {
+            const a = view(base.clone()), b = view(base.clone());
+            const want = ref(outOfPlace(a, other(a)));
+            torch.noGrad(() => inplace(b, other(b)));
+            try { close(b.toArray(), want); } catch (e) { throw new Error(`${name} ${shape}: ${(e as Error).message}`); }
+          }
+        }
+      }
+    });
+
+    test("an in-place op whose result can't be cast to x's dtype throws and leaves x unchanged", () => {
+      torch.setBackend(backend);
+      const x = torch.fromArray(new Int32Array([1, -4, 6, -8]), [2, 2]);
+      expect(() => x.clamp_(-1, -2.5)).toThrow("result type Float can't be cast to the desired output type Int");
+      expect(() => x.index(null, null).clamp_(-1.5, 2)).toThrow("can't be cast");
+      expect(() => x.add_(0.5)).toThrow("can't be cast");
+      expect(() => x.div_(2)).toThrow("can't be cast");
+      expect(Array.from(x.toArray())).toEqual([1, -4, 6, -8]);
+      x.clamp_(-1, 2);
+      expect(Array.from(x.toArray())).toEqual([1, -1, 2, -1]);
+    });
+
+    test("in-place ops with grad recording give the same gradients as out of place", () => {
+      torch.setBackend(backend);
+      torch.manualSeed(1);
+      const ops: [string, (t: torch.Tensor, w: torch.Tensor) => torch.Tensor][] = [
+        ["add_", (t, w) => t.add_(w)],
+        ["add_ alpha", (t, w) => t.add_(w, { alpha: 2 })],
+        ["sub_", (t, w) => t.sub_(w)],
+        ["mul_", (t, w) => t.mul_(w)],
+        ["div_", (t, w) => t.div_(w.add(2))],
+        ["clamp_", (t) => t.clamp_(0.3, 0.9)],
+
+      ];
+      const outOf: Record<string, (t: torch.Tensor, w: torch.Tensor) => torch.Tensor> = {
+        "add_": (t, w) => t.add(w), "add_ alpha": (t, w) => t.add(w, { alpha: 2 }), "sub_": (t, w) => t.sub(w),
+        "mul_": (t, w) => t.mul(w), "div_": (t, w) => t.div(w.add(2)), "clamp_": (t) => t.clamp(0.3, 0.9),
+      };
+      for (const [name, op] of ops) {
+        for (const transpose of [false, true]) {
+          const x0 = torch.rand(3, 4), w0 = torch.rand(3, 4);
+          const run = (inplace: boolean) => {
+            const x = x0.clone().requiresGrad_(true), w = w0.clone().requiresGrad_(true);
+            let t = x.mul(1.5).sin();
+            if (transpose) t = t.t().t();
+            const r = inplace ? op(t, w) : outOf[name]!(t, w);
+            r.mul(r).sum().backward();
+            return [Array.from(r.toArray()), Array.from(x.grad!.toArray()), Array.from(w.grad?.toArray() ?? [])];
+          };
+          const [v1, gx1, gw1] = run(true), [v2, gx2, gw2] = run(false);
+          close(v1!, v2!);
+          close(gx1!, gx2!);
+          close(gw1!, gw2!);
+        }
+      }
+      // a view of a non-leaf changed in place still sends its gradient through the base
+      const x = torch.rand(3, 4).requiresGrad_(true);
+      const base = x.mul(2);
+      base.index(1).mul_(3);
+      base.t().index(0).add_(1);
+      base.sum().backward();
+      const g = Array.from(x.grad!.toArray());
+      expect(g).toEqual([2, 2, 2, 2, 6, 6, 6, 6, 2, 2, 2, 2]);
+    });
+
+    test("backward accumulates into an existing .grad without a temporary of its size", () => {
+      torch.setBackend(backend);
+      const n = elementsForNewPeak(4), pBytes = n * 4;
+      const p = torch.ones(n, { requiresGrad: true });
+      // the first backward: p's product, its gradient and the new .grad (a new high-water mark)
+      torch.tidy(() => p.mul(2).sum().backward());
+      const before = torch.memory().bytesInUse;
+      // the second: p's product and its gradient, added into .grad in place
+      torch.tidy(() => p.mul(3).sum().backward());
+      expect(torch.memory().peakBytes - before).toBeLessThan(2.5 * pBytes);
+      expect(Array.from(p.grad!.toArray().subarray(0, 3))).toEqual([5, 5, 5]);
+      expect(torch.memory().bytesInUse).toBe(before);
+      p.grad = null;
+      p.dispose();
     });
 
     // ---- 2. a disposed .grad -----------------------------------------------------------------
