@@ -126,14 +126,6 @@ export class Tensor {
     if (g !== null) g._handedOut = true;
     return g;
   }
-
-  /** The installed grad, or null; a grad disposed by its holder is dropped (it reads as
-   *  null and the next backward starts a fresh one, as after `del` in PyTorch). */
-  _liveGrad(): Tensor | null {
-    const g = this._grad;
-    if (g !== null && g._disposed) { this._grad = null; return null; }
-    return g;
-  }
   set grad(g: Tensor | null) {
     if (g !== null && g !== undefined) {
       if (!(g instanceof Tensor)) throw new TypeError("assigned grad expected to be a Tensor or None");
@@ -146,6 +138,14 @@ export class Tensor {
     const old = this._grad;
     this._grad = g ?? null;
     if (old !== null && old !== g) releaseGrad(old);
+  }
+
+  /** The installed grad, or null. A grad its holder disposed is dropped: it reads as null
+   *  and the next backward starts a fresh one (in PyTorch, dropping a grad is harmless). */
+  _liveGrad(): Tensor | null {
+    const g = this._grad;
+    if (g !== null && g._disposed) { this._grad = null; return null; }
+    return g;
   }
 
   /** A tensor sharing this storage, detached from the graph (PyTorch's `.data`). */
