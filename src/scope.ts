@@ -4,20 +4,35 @@ import { Tensor } from "./tensor.js";
 import { collectSavingNodes, releaseUnreachable } from "./autograd/node.js";
 
 /** Run `fn`; dispose every tensor it made that is not part of its result
- *  (a tensor, or tensors inside arrays and plain objects). Tidies nest. */
+ *  (a tensor, or tensors inside arrays and plain objects). Tidies nest.
+ *  `fn` must be synchronous: a bad call throws and leaves no scope open. */
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== "function") {
+    throw new TypeError(`tidy(fn): fn must be a function, got ${fn === null ? "null" : typeof fn}`);
+  }
+  // refuse an async function before running it: its body would run past the tidy
+  const kind = (fn as { constructor?: { name?: string } }).constructor?.name;
+  if (kind === "AsyncFunction" || kind === "AsyncGeneratorFunction") {
+    throw new Error("tidy(fn): fn must be synchronous (got an async function); await outside the tidy, or tidy each synchronous step");
+  }
   openScope();
   let result!: T;
   let keep = new Set<Disposable>();
   const { nodes } = collectSavingNodes(() => {
+    let ok = false;
     try {
       result = fn();
-    } catch (e) {
-      closeScope(keep);
-      throw e;
+      if (isThenable(result)) {
+        // nobody will see this promise: don't let its rejection go unhandled as well
+        (result as PromiseLike<unknown>).then(undefined, () => {});
+        throw new Error("tidy(fn): fn must be synchronous (it returned a Promise)");
+      }
+      collectTensors(result, keep);
+      ok = true;
+    } finally {
+      // always close the scope (fn threw, or its result was refused: nothing is kept)
+      closeScope(ok ? keep : (keep = new Set()));
     }
-    collectTensors(result, keep);
-    closeScope(keep);
   });
   // graphs recorded inside that nothing alive reaches let go of their saved tensors
   // (a node whose output is still alive, e.g. a .grad made with createGraph, stays)
@@ -25,6 +40,9 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
+function isThenable(x: unknown): boolean {
+  return x !== null && (typeof x === "object" || typeof x === "function") && typeof (x as { then?: unknown }).then === "function";
+}
 
 /** Dispose tensors (or arrays/objects of tensors). */
 export function dispose(x: unknown): void {

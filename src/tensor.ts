@@ -118,7 +118,7 @@ export class Tensor {
   set requiresGrad(flag: boolean) { this.requiresGrad_(flag); }
 
   get grad(): Tensor | null {
-    const g = this._grad;
+    const g = this._liveGrad();
     if (g !== null) g._handedOut = true;
     return g;
   }
@@ -134,6 +134,14 @@ export class Tensor {
     const old = this._grad;
     this._grad = g ?? null;
     if (old !== null && old !== g) releaseGrad(old);
+  }
+
+  /** The installed grad, or null. A grad its holder disposed is dropped: it reads as null
+   *  and the next backward starts a fresh one (in PyTorch, dropping a grad is harmless). */
+  _liveGrad(): Tensor | null {
+    const g = this._grad;
+    if (g !== null && g._disposed) { this._grad = null; return null; }
+    return g;
   }
 
   /** A tensor sharing this storage, detached from the graph (PyTorch's `.data`). */
@@ -274,7 +282,7 @@ export class Tensor {
     if (this._disposed || !this.requiresGrad) return;
     // the engine hands a tensor a gradient of its own dtype
     const g = g0.dtype === this.dtype ? g0 : createGraph ? g0.to(this.dtype) : noGrad(() => g0.to(this.dtype));
-    const old = this._grad;
+    const old = this._liveGrad();
     if (old === null) {
       // always a copy of its own: one gradient tensor may feed several leaves, be the
       // user's backward(gradient), or come back from a hook

@@ -313,7 +313,7 @@ export class Module {
 /** Shared by Module.zeroGrad and Optimizer.zeroGrad. */
 export function zeroGrads(params: Iterable<Tensor>, setToNone: boolean): void {
   for (const p of params) {
-    const g = p._grad; // internal read: zeroing does not hand the grad out
+    const g = p._liveGrad(); // internal read: zeroing does not hand the grad out
     if (g === null) continue;
     if (setToNone) { p.grad = null; continue; }
     if (g.gradFn !== null) g.detach_();

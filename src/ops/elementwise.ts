@@ -4,7 +4,7 @@
  */
 import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
 import { isFloating, resultType, type DType } from "../dtype.js";
-import { broadcastShapes, broadcastStrides } from "../shape.js";
+import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad } from "./core.js";
 import { sumToShape } from "./reduce.js";
@@ -48,7 +48,51 @@ export function checkOperand(op: string, x: unknown, position = 1): void {
   throw new TypeError(`${op}(): argument 'other' (position ${position}) must be Tensor or Number, not ${kind}`);
 }
 
-export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
+/**
+ * The tensor an in-place op (ops/inplace.ts) writes its result into: set around the op,
+ * taken once by the op it calls (add, sub, mul, div, clamp), which hands it to binaryRaw.
+ */
+let inplaceTarget: Tensor | null = null;
+export function withInplaceTarget<T>(x: Tensor, fn: () => T): T {
+  const prev = inplaceTarget;
+  inplaceTarget = x;
+  try { return fn(); } finally { inplaceTarget = prev; }
+}
+function takeTarget(): Tensor | null {
+  const t = inplaceTarget;
+  inplaceTarget = null;
+  return t;
+}
+
+/**
+ * Whether a binary kernel can write its result straight into `x`'s storage, and in which
+ * dimension order (null: it can't). x must be dense from element 0 in some order of its
+ * dimensions (contiguous, or permuted like a transpose): kernels write `out` contiguously
+ * from its start. The result must have x's shape and dtype. An operand sharing x's storage
+ * must read it at x's own layout: each element is then read before it is written, which
+ * both backends' kernels allow (a broadcast or shifted read of x would see new values).
+ */
+function directOrder(x: Tensor, dtype: DType, shape: readonly number[], operands: readonly [Tensor, readonly number[]][], be: Tensor["_storage"]["backend"]): number[] | null {
+  if (x.isDisposed || x._storage.backend !== be || x.dtype !== dtype || x._offset !== 0) return null;
+  const nd = shape.length;
+  if (nd !== x.ndim || !sameShape(shape, x.shape)) return null;
+  const xs = x._strides;
+  const order = [...Array(nd).keys()].sort((i, j) => xs[j]! - xs[i]! || i - j);
+  if (!isContiguous(order.map((d) => shape[d]!), order.map((d) => xs[d]!))) return null;
+  for (const [t, strides] of operands) {
+    if (t._storage !== x._storage) continue;
+    if (t._offset !== 0) return null;
+    for (let d = 0; d < nd; d++) if (shape[d] !== 1 && strides[d] !== xs[d]) return null;
+  }
+  return order;
+}
+
+/** A new tensor object over x's storage and layout: an op's result written into x. */
+function aliasOf(x: Tensor): Tensor {
+  return new Tensor(x._storage.retain(), x.shape.slice(), x._strides.slice(), x._offset);
+}
+
+export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor | null = null): Tensor {
   checkOperand(OP_NAMES[op]!, b);
   const be = a._storage.backend;
   let dtype = resultType([a, b]);
@@ -70,12 +114,26 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar): Tensor {
   const shape = broadcastShapes(a.shape, bt.shape);
   const a2 = a.dtype === work ? a : castRaw(a, work);
   const b2 = bt.dtype === work ? bt : castRaw(bt, work);
-  let out = allocTensor(be, compare ? "bool" : work, shape.slice(), false);
+  let aStrides = broadcastStrides(a2.shape, a2._strides, shape);
+  let bStrides = broadcastStrides(b2.shape, b2._strides, shape);
+  let kernelShape = shape;
+  const order = into !== null && !compare && work === dtype
+    ? directOrder(into, dtype, shape, [[a2, aStrides], [b2, bStrides]], be) : null;
+  let out: Tensor;
+  if (order !== null) {
+    // in place: run the kernel in the order x is laid out in, writing into x's storage
+    out = aliasOf(into!);
+    kernelShape = order.map((d) => shape[d]!);
+    aStrides = order.map((d) => aStrides[d]!);
+    bStrides = order.map((d) => bStrides[d]!);
+  } else {
+    out = allocTensor(be, compare ? "bool" : work, shape.slice(), false);
+  }
   be.binary(
     op, work,
-    handleOf(a2), a2._offset, broadcastStrides(a2.shape, a2._strides, shape),
-    handleOf(b2), b2._offset, broadcastStrides(b2.shape, b2._strides, shape),
-    out._storage.handle, shape,
+    handleOf(a2), a2._offset, aStrides,
+    handleOf(b2), b2._offset, bStrides,
+    out._storage.handle, kernelShape,
   );
   if (a2 !== a) a2.dispose();
   if (b2 !== bt) b2.dispose();
@@ -152,18 +210,19 @@ function checkAlpha(a: Tensor, b: TensorOrScalar, alpha: number): void {
 }
 
 export function add(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
+  const into = takeTarget();
   checkOperand("add", b);
   checkAlpha(a, b, alpha);
-  const out = alpha === 1 ? binaryRaw(Bin.ADD, a, b)
-    : b instanceof Tensor ? addScaled(a, b, alpha) : binaryRaw(Bin.ADD, a, (b as number) * alpha);
+  const out = alpha === 1 ? binaryRaw(Bin.ADD, a, b, into)
+    : b instanceof Tensor ? addScaled(a, b, alpha, into) : binaryRaw(Bin.ADD, a, (b as number) * alpha, into);
   const bt = b instanceof Tensor ? b : null;
   if (wantsGrad(a, bt)) record(out, AddBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
   return out;
 }
 
-function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
+function addScaled(a: Tensor, b: Tensor, alpha: number, into: Tensor | null = null): Tensor {
   const scaled = binaryRaw(Bin.MUL, b, alpha);
-  try { return binaryRaw(Bin.ADD, a, scaled); } finally { scaled.dispose(); }
+  try { return binaryRaw(Bin.ADD, a, scaled, into); } finally { scaled.dispose(); }
 }
 
 /** Gradient rules that only need an input's shape keep a shape record, not the tensor. */
@@ -177,10 +236,11 @@ const SubBackward = rule("SubBackward0", (n, g) => {
   ];
 });
 export function sub(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
+  const into = takeTarget();
   checkOperand("sub", b);
   checkAlpha(a, b, alpha);
-  const out = alpha === 1 ? binaryRaw(Bin.SUB, a, b)
-    : b instanceof Tensor ? addScaled(a, b, -alpha) : binaryRaw(Bin.SUB, a, (b as number) * alpha);
+  const out = alpha === 1 ? binaryRaw(Bin.SUB, a, b, into)
+    : b instanceof Tensor ? addScaled(a, b, -alpha, into) : binaryRaw(Bin.SUB, a, (b as number) * alpha, into);
   const bt = b instanceof Tensor ? b : null;
   if (wantsGrad(a, bt)) record(out, SubBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
   return out;
@@ -197,7 +257,7 @@ const MulBackward = rule("MulBackward0", (n, g) => {
   ];
 });
 export function mul(a: Tensor, b: TensorOrScalar): Tensor {
-  const out = binaryRaw(Bin.MUL, a, b);
+  const out = binaryRaw(Bin.MUL, a, b, takeTarget());
   if (b instanceof Tensor) {
     if (wantsGrad(a, b)) record(out, MulBackward, [a, b], [a, b]);
   } else if (wantsGrad(a)) {
@@ -216,7 +276,7 @@ const DivBackward = rule("DivBackward0", (n, g) => {
   ];
 });
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
-  const out = binaryRaw(Bin.DIV, a, b);
+  const out = binaryRaw(Bin.DIV, a, b, takeTarget());
   if (b instanceof Tensor) {
     if (wantsGrad(a, b)) record(out, DivBackward, [a, b], [a, b]);
   } else if (wantsGrad(a)) {
@@ -265,15 +325,18 @@ const ClampBackward = rule("ClampBackward1", (n, g) => {
   return [mask === null ? g : g.mul(mask)];
 });
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  let into = takeTarget();
   // a NaN bound is ignored, as PyTorch 1.13 does
   const lo = min === undefined || min === null || Number.isNaN(min) ? null : min;
   const hi = max === undefined || max === null || Number.isNaN(max) ? null : max;
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
+  // in place, both passes write into x, or neither (the second must not fail after the first wrote)
+  if (into !== null && resultType([x, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi])]) !== into.dtype) into = null;
   let out = lo === null && hi === null ? castRaw(x, x.dtype) : x;
-  if (lo !== null) out = binaryRaw(Bin.MAXIMUM, out, lo);
-  if (hi !== null) { const prev = out; out = binaryRaw(Bin.MINIMUM, out, hi); if (prev !== x) prev.dispose(); }
+  if (lo !== null) out = binaryRaw(Bin.MAXIMUM, out, lo, into);
+  if (hi !== null) { const prev = out; out = binaryRaw(Bin.MINIMUM, out, hi, into); if (prev !== x) prev.dispose(); }
   if (wantsGrad(x)) record(out, ClampBackward, [x], [x], [lo, hi]);
   return out;
 }

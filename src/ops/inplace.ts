@@ -1,6 +1,7 @@
 /**
- * In-place ops: the result is computed out of place (recording the graph as usual),
- * then written through this tensor's (possibly strided) view, the shared version
+ * In-place ops: the result is computed (recording the graph as usual) straight into this
+ * tensor's storage when the kernel can write there, else out of place and then written
+ * through this tensor's (possibly strided) view; the shared version
  * counter is bumped, and this tensor takes the result's gradFn (PyTorch's rebase).
  */
 import { isGradEnabled } from "../autograd/grad_mode.js";
@@ -10,7 +11,7 @@ import { canCast, isFloating, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
-import { binaryRaw } from "./elementwise.js";
+import { binaryRaw, withInplaceTarget } from "./elementwise.js";
 import { Bin } from "../backend/backend.js";
 import { sumToShape } from "./reduce.js";
 
@@ -37,6 +38,7 @@ function checkInPlace(x: Tensor): void {
 
 /** Write `src` (same shape as x or broadcastable to it) through x's view, casting to x's dtype. */
 function writeInto(x: Tensor, src: Tensor): void {
+  if (sameLayout(src, x)) { x._assertLive(); x._version.n++; return; } // already there (written in place)
   const be = x._storage.backend;
   const s = moveTo(src, be);
   const shape = broadcastShapes(x.shape, s.shape);
@@ -46,6 +48,13 @@ function writeInto(x: Tensor, src: Tensor): void {
   be.copy(handleOf(s), s.dtype, s._offset, broadcastStrides(s.shape, s._strides, x.shape), handleOf(x), x.dtype, x._offset, x._strides, x.shape);
   if (s !== src) s.dispose();
   x._version.n++;
+}
+
+/** Same storage, offset, shape and strides: the same elements. */
+function sameLayout(a: Tensor, b: Tensor): boolean {
+  if (a._storage !== b._storage || a._offset !== b._offset || !sameShape(a.shape, b.shape)) return false;
+  for (let d = 0; d < a.ndim; d++) if (a.shape[d] !== 1 && a._strides[d] !== b._strides[d]) return false;
+  return true;
 }
 
 export function inplace(x: Tensor, fn: (self: Tensor) => Tensor, savesSelf = true): Tensor {
@@ -58,7 +67,8 @@ export function inplace(x: Tensor, fn: (self: Tensor) => Tensor, savesSelf = tru
     self = castRaw(x, x.dtype);
     self.gradFn = x.gradFn;
   }
-  const r = fn(self);
+  // the op writes its result straight into x when it can (no full-size temporary)
+  const r = withInplaceTarget(x, () => fn(self));
   if (r.dtype !== x.dtype && !canCast(r.dtype, x.dtype)) {
     r.dispose();
     if (self !== x) self.dispose();
@@ -78,7 +88,7 @@ export function inplace(x: Tensor, fn: (self: Tensor) => Tensor, savesSelf = tru
 
 /** noGrad accumulation used by the engine: x += g (g broadcast to x). */
 export function addInPlaceRaw(x: Tensor, g: Tensor): void {
-  const r = binaryRaw(Bin.ADD, x, g);
+  const r = binaryRaw(Bin.ADD, x, g, x);
   writeInto(x, r);
   r.dispose();
 }

@@ -40,7 +40,7 @@ export class Adam extends Optimizer<AdamOptions> {
     const { lr, eps, weightDecay, amsgrad, maximize } = g;
     const [beta1, beta2] = g.betas;
     for (const p of g.params) {
-      const grad0 = p._grad; // internal read: the optimizer does not keep it (see Tensor.grad)
+      const grad0 = p._liveGrad(); // internal read: the optimizer does not keep it (see Tensor.grad)
       if (grad0 === null) continue;
       let grad: Tensor = maximize ? grad0.neg() : grad0;
       const state = this.stateOf(p);

@@ -32,7 +32,7 @@ export class SGD extends Optimizer<SGDOptions> {
   protected override updateGroup(g: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = g;
     for (const p of g.params) {
-      const grad = p._grad; // internal read: the optimizer does not keep it (see Tensor.grad)
+      const grad = p._liveGrad(); // internal read: the optimizer does not keep it (see Tensor.grad)
       if (grad === null) continue;
       let dp: Tensor = maximize ? grad.neg() : grad;
       if (weightDecay !== 0) dp = dp.add(p, { alpha: weightDecay });
