@@ -15,7 +15,8 @@
 // GC (lib.js collectGarbage), so each variant starts from the same memory state; the Wasm
 // heap itself never shrinks, so the heap column also shows how much it grew in the run.
 //
-//   node bench/idiomatic.js [--quick]      this section alone (after `npm run build`)
+//   node bench/idiomatic.js [--quick] [--filter=TEXT] [--iterations=N]
+//        this section alone (after `npm run build`); --iterations sets every row's timed count
 //   node bench/idiomatic.js --long [--steps=100000] [--backend=wasm|js]
 //        opt-in, not part of `npm run bench`: the MLP step for 100,000 synchronous steps,
 //        with tidy then without, from the same weights on the same fixed pool of 32
@@ -143,7 +144,7 @@ async function runVariant(ctx, row, backend, variant) {
   const r = row.make();
   const fn = wrap(r.step, variant);
   const before = torch.memory();
-  const n = ctx.quick ? row.quickIterations : row.iterations;
+  const n = ctx.iterations ?? (ctx.quick ? row.quickIterations : row.iterations);
   const t = timeSync(fn, n, row.warmup);
   const after = torch.memory();
   if (t.error && !isOutOfMemory(t.error)) throw t.error;
@@ -332,6 +333,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const ctx = {
       quick: args.includes("--quick"),
       filter: args.find((a) => a.startsWith("--filter="))?.slice(9) ?? "",
+      iterations: args.some((a) => a.startsWith("--iterations=")) ? Number(args.find((a) => a.startsWith("--iterations=")).slice(13)) : undefined,
       checks: [],
       memory: [],
     };
