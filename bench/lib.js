@@ -76,6 +76,62 @@ export async function timeRow(ctx, entries) {
   });
 }
 
+/** Median of an array of numbers (null when empty). */
+export function median(xs) {
+  if (xs.length === 0) return null;
+  const s = Float64Array.from(xs).sort();
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Time `fn` in a plain synchronous loop: `warmup` untimed calls, then `iterations` timed
+ * ones, each timed on its own, never yielding to the event loop in between (tinybench's
+ * async Bench.run awaits every iteration, and its runSync is time-budgeted and cannot stop
+ * cleanly at an error count). Code that relies on the GC safety net rather than tidy behaves
+ * here as in a user's long synchronous loop: finalizers get no chance to run.
+ * Stops at the first error. Returns { samples (ms), median, done (calls that completed,
+ * warmup included), error }.
+ */
+export function timeSync(fn, iterations, warmup = 0) {
+  const samples = [];
+  let done = 0, error = null;
+  try {
+    for (let i = 0; i < warmup; i++) { fn(); done++; }
+    for (let i = 0; i < iterations; i++) {
+      const t0 = performance.now();
+      fn();
+      samples.push(performance.now() - t0);
+      done++;
+    }
+  } catch (e) {
+    error = e;
+  }
+  return { samples, median: median(samples), done, error };
+}
+
+let gcFn = null;
+/**
+ * A full garbage collection, then a macrotask so FinalizationRegistry callbacks run. Uses
+ * global.gc when Node was started with --expose-gc, otherwise turns the flag on at run time
+ * (v8.setFlagsFromString) and takes gc from a fresh context.
+ */
+export async function collectGarbage() {
+  if (gcFn === null) {
+    if (typeof globalThis.gc === "function") gcFn = globalThis.gc;
+    else {
+      const v8 = await import("node:v8");
+      const vm = await import("node:vm");
+      v8.setFlagsFromString("--expose-gc");
+      gcFn = vm.runInNewContext("gc");
+    }
+  }
+  for (let i = 0; i < 2; i++) {
+    gcFn();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
 // ---- numerical checks --------------------------------------------------------------------------
 
 /** Largest |a - b| / scale over the elements; `scale` defaults to max(1, max|b|). */
