@@ -1,14 +1,18 @@
 /**
- * The counts behind `torch.memory()`.
+ * The counts behind `torch.memory()`, and how storage that nobody disposes leaves them.
  *
- * Storage on the JS heap (js-backend arrays, wasm blocks moved out of linear memory) is
- * reclaimed by the garbage collector without a word to the library. One
- * FinalizationRegistry registration per storage would tell it, but costs about 0.5 µs
- * each and keeps ~100 bytes per dead storage until the job ends, which a long
- * synchronous loop never reaches. So storages join a group, and the group is registered
- * once: a group is collected when all its members are, and its bytes and tensors then
- * leave the counts. Until then (and always where FinalizationRegistry does not exist)
- * collected storage still counts: `memory()` is an upper bound between tasks.
+ * Every storage has an `Account`: its bytes and the live tensor objects on it. Storage
+ * dropped without `dispose` is reclaimed by the garbage collector, which tells a program
+ * only through FinalizationRegistry, between tasks. A registration costs about 0.5 µs and
+ * keeps ~100 bytes per dead target until the job ends, which a long synchronous loop never
+ * reaches, so registration is bounded:
+ * - storages still alive when the job that made them ends are registered one by one
+ *   (`watch`): exact counts, and a collected wasm storage frees its linear memory at once;
+ * - storage on the JS heap that was not (js-backend arrays made in a long job, wasm blocks
+ *   moved out of linear memory) is counted in groups registered once each: a group leaves
+ *   the counts when all its members are collected.
+ * Until the collector reports (and always where FinalizationRegistry does not exist),
+ * collected storage still counts: between tasks the counts are an upper bound.
  */
 
 export const stats = {
@@ -22,70 +26,134 @@ export const stats = {
   spilledBytes: 0,
 };
 
-/** Something counted in a group: a storage's bytes and the live tensors on it. */
-export interface Member { readonly bytes: number; tensors: number; group: Group | null }
+/** What one storage counts for. */
+export class Account {
+  /** Live tensor objects on the storage. */
+  tensors = 0;
+  /** The group counting it, if any. */
+  group: Group | null = null;
+  /** Registered on its own (see `watch`). */
+  watched = false;
+  /** Index in the list of storages waiting to be registered when the job ends, or -1. */
+  pending = -1;
+  constructor(readonly bytes: number) {}
+  /** Its storage was garbage collected while registered on its own. */
+  collected(): void {}
+}
 
 interface Totals { bytes: number; tensors: number; readonly spilled: boolean }
-/** The registry's target; its totals are what the finalizer takes off the counts. */
+/** A group of accounts, registered once; its totals are what its finalizer takes off. */
 class Group { constructor(readonly totals: Totals) {} }
+export type { Group };
 
 /** Members per group for js-backend storage (larger groups: fewer registrations, but one
  *  long-lived member keeps the others counted longer). */
 const JS_GROUP_SIZE = 64;
+/** Most storages (and bytes) of one job waiting to be registered when it ends: past that
+ *  the job is a long synchronous loop, and registering would cost more than it saves. */
+const MAX_PENDING = 4096;
+const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
-const registry = typeof FinalizationRegistry === "function"
+const hasRegistry = typeof FinalizationRegistry === "function";
+const groupRegistry = hasRegistry
   ? new FinalizationRegistry<Totals>((t) => {
     stats.bytesInUse -= t.bytes;
     if (t.spilled) stats.spilledBytes -= t.bytes;
     stats.tensors -= t.tensors;
   })
   : null;
+const accountRegistry = hasRegistry
+  ? new FinalizationRegistry<Account>((a) => {
+    a.watched = false;
+    stats.bytesInUse -= a.bytes;
+    stats.tensors -= a.tensors;
+    a.tensors = 0;
+    a.collected();
+  })
+  : null;
 
 let jsGroup: Group | null = null;
 let jsGroupFree = 0;
+let pending: ({ storage: object; account: Account } | null)[] = [];
+let pendingBytes = 0;
+
+function flush(): void {
+  const list = pending;
+  pending = [];
+  pendingBytes = 0;
+  for (const p of list) {
+    if (p === null) continue;
+    const { storage, account } = p;
+    account.pending = -1;
+    if (account.tensors === 0) continue; // only the library's aliases use it: freed with them
+    accounting.leaveGroup(account);
+    accountRegistry!.register(storage, account, account);
+    account.watched = true;
+  }
+}
 
 export const accounting = {
   /** A new group; `spilled` when its members are wasm blocks moved to the JS heap. */
   openGroup(spilled: boolean): Group {
     const totals: Totals = { bytes: 0, tensors: 0, spilled };
     const g = new Group(totals);
-    registry?.register(g, totals);
+    groupRegistry?.register(g, totals);
     return g;
   },
 
-  joinGroup(m: Member, g: Group): void {
-    m.group = g;
-    g.totals.bytes += m.bytes;
-    g.totals.tensors += m.tensors;
+  joinGroup(a: Account, g: Group): void {
+    a.group = g;
+    g.totals.bytes += a.bytes;
+    g.totals.tensors += a.tensors;
   },
 
-  leaveGroup(m: Member): void {
-    const g = m.group;
+  leaveGroup(a: Account): void {
+    const g = a.group;
     if (g === null) return;
-    g.totals.bytes -= m.bytes;
-    g.totals.tensors -= m.tensors;
-    m.group = null;
+    g.totals.bytes -= a.bytes;
+    g.totals.tensors -= a.tensors;
+    a.group = null;
   },
 
   /** A js-backend storage joins the current group for such storage. */
-  joinJsGroup(m: Member): void {
+  joinJsGroup(a: Account): void {
     if (jsGroupFree === 0) { jsGroup = accounting.openGroup(false); jsGroupFree = JS_GROUP_SIZE; }
     jsGroupFree--;
-    accounting.joinGroup(m, jsGroup!);
+    accounting.joinGroup(a, jsGroup!);
   },
 
-  /** One more (or, with -1, one fewer) live tensor object on a member's storage. */
-  countTensor(m: Member, delta: 1 | -1): void {
-    m.tensors += delta;
+  /** Register `storage` on its own when the current job ends, if it is still in use then. */
+  watch(storage: object, a: Account): void {
+    if (accountRegistry === null) return;
+    if (pending.length === 0) queueMicrotask(flush);
+    else if (pending.length >= MAX_PENDING || pendingBytes >= MAX_PENDING_BYTES) {
+      // a long synchronous job: its storages stay in their groups (or the budget's hands)
+      for (const p of pending) if (p !== null) p.account.pending = -1;
+      pending.length = 0;
+      pendingBytes = 0;
+    }
+    a.pending = pending.length;
+    pending.push({ storage, account: a });
+    pendingBytes += a.bytes;
+  },
+
+  /** No registration of its own any more (released, or moved out of linear memory);
+   *  the pending list must not keep the storage alive either. */
+  unwatch(a: Account): void {
+    if (a.pending >= 0) { pending[a.pending] = null; pendingBytes -= a.bytes; a.pending = -1; }
+    if (a.watched) { accountRegistry!.unregister(a); a.watched = false; }
+  },
+
+  /** One more (or, with -1, one fewer) live tensor object on a storage. */
+  countTensor(a: Account, delta: 1 | -1): void {
+    a.tensors += delta;
     stats.tensors += delta;
-    if (m.group !== null) m.group.totals.tensors += delta;
+    if (a.group !== null) a.group.totals.tensors += delta;
   },
 
-  /** Storage made (+bytes) or freed (-bytes) by the library itself. */
+  /** Storage made (+bytes) or freed (-bytes). */
   countBytes(bytes: number): void {
     stats.bytesInUse += bytes;
     if (stats.bytesInUse > stats.peakBytes) stats.peakBytes = stats.bytesInUse;
   },
 };
-
-export type { Group };

@@ -22,17 +22,15 @@
 import type { Backend } from "./backend/backend.js";
 import type { DType, TypedArray } from "./dtype.js";
 import { itemSize } from "./dtype.js";
-import { accounting, stats, type Group, type Member } from "./accounting.js";
+import { Account, accounting, stats, type Group } from "./accounting.js";
 
 /** Uses (allocations and handle look-ups) during which a block cannot be moved out. */
 const PROTECT = 8;
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
-/** Most storages of one job waiting for the finalization net. */
-const MAX_PENDING = 4096;
 
 /** Where one wasm storage's bytes are: in linear memory (`ptr`) or on the JS heap (`spilled`). */
-export class Block implements Member {
-  /** Byte pointer into linear memory; 0 while spilled. */
+export class Block extends Account {
+  /** Byte pointer into linear memory; 0 while spilled (or freed). */
   ptr: number;
   /** The bytes on the JS heap while not resident. */
   spilled: TypedArray | null = null;
@@ -41,16 +39,13 @@ export class Block implements Member {
   next: Block | null = null;
   /** The cache's use counter at this block's last use. */
   lastUse = 0;
-  /** Live tensor objects on the owning storage (for `memory().tensors`). */
-  tensors = 0;
-  /** Accounting group while spilled (see accounting.ts). */
-  group: Group | null = null;
-  /** Registered with the finalization net (see `LinearMemoryCache.watch`). */
-  watched = false;
-  /** Index in the cache's list of storages waiting to be registered, or -1. */
-  pending = -1;
-  constructor(readonly dtype: DType, readonly numel: number, readonly bytes: number, ptr: number) {
+  constructor(readonly cache: LinearMemoryCache, readonly dtype: DType, readonly numel: number, bytes: number, ptr: number) {
+    super(bytes);
     this.ptr = ptr;
+  }
+  /** The storage was garbage collected while resident: free its linear memory now. */
+  override collected(): void {
+    if (this.ptr !== 0) this.cache.evict(this);
   }
 }
 
@@ -64,28 +59,21 @@ export class LinearMemoryCache {
   private head: Block | null = null; // least recently used
   private tail: Block | null = null; // most recently used
   private uses = 0;
-  /** Storages made in this job, registered with the finalization net when the job ends. */
-  private pending: ({ storage: object; block: Block } | null)[] = [];
-  private readonly registry: FinalizationRegistry<Block> | null;
 
-  constructor(readonly backend: Backend) {
-    this.registry = typeof FinalizationRegistry === "function"
-      ? new FinalizationRegistry((block) => this.collected(block))
-      : null;
-  }
+  constructor(readonly backend: Backend) {}
 
   /** A resident block of `numel` elements, making room under the budget first. */
   allocate(dtype: DType, numel: number, zero: boolean): Block {
     const bytes = numel * itemSize(dtype);
     const ptr = this.allocPtr(dtype, numel, bytes, zero);
-    const b = new Block(dtype, numel, bytes, ptr);
+    const b = new Block(this, dtype, numel, bytes, ptr);
     this.link(b);
     return b;
   }
 
   /** The block's pointer, moving it back into linear memory if it was spilled; marks it used. */
   use(b: Block, storage: object): number {
-    if (b.ptr === 0) { this.restore(b); this.watch(storage, b); }
+    if (b.ptr === 0) { this.restore(b); accounting.watch(storage, b); }
     else if (b !== this.tail) { this.unlink(b); this.linkTail(b); }
     b.lastUse = ++this.uses;
     return b.ptr;
@@ -93,8 +81,7 @@ export class LinearMemoryCache {
 
   /** Free a block whose storage was released (dispose, tidy, refcount zero). */
   free(b: Block): void {
-    if (b.watched) { this.registry!.unregister(b); b.watched = false; }
-    this.unpend(b);
+    accounting.unwatch(b);
     if (b.ptr !== 0) {
       this.evict(b);
     } else if (b.spilled !== null) {
@@ -102,47 +89,6 @@ export class LinearMemoryCache {
       accounting.leaveGroup(b);
       stats.spilledBytes -= b.bytes;
     }
-  }
-
-  /** Ask for the finalization net once the current job ends (see the file comment). */
-  watch(storage: object, b: Block): void {
-    if (this.registry === null) return;
-    const list = this.pending;
-    if (list.length === 0) queueMicrotask(this.flush);
-    // a long synchronous job: registering everything would cost more than the copies it
-    // saves; the budget handles those
-    else if (list.length >= MAX_PENDING) { for (const p of list) if (p !== null) p.block.pending = -1; list.length = 0; }
-    b.pending = list.length;
-    list.push({ storage, block: b });
-  }
-
-  /** Forget a pending registration (the block leaves linear memory: nothing to free later,
-   *  and the list must not keep its storage, now owning JS-heap bytes, alive). */
-  private unpend(b: Block): void {
-    if (b.pending >= 0) { this.pending[b.pending] = null; b.pending = -1; }
-  }
-
-  private readonly flush = (): void => {
-    const list = this.pending;
-    this.pending = [];
-    for (const p of list) {
-      if (p === null) continue;
-      const { storage, block } = p;
-      block.pending = -1;
-      if (block.ptr === 0 || block.watched || block.tensors === 0) continue;
-      this.registry!.register(storage, block, block);
-      block.watched = true;
-    }
-  };
-
-  /** The storage owning `b` was garbage collected. */
-  private collected(b: Block): void {
-    b.watched = false;
-    if (b.ptr === 0) return;
-    this.evict(b);
-    stats.bytesInUse -= b.bytes;
-    stats.tensors -= b.tensors;
-    b.tensors = 0;
   }
 
   /** Move blocks out (least recently used first) until `bytes` more fit under the budget. */
@@ -159,8 +105,7 @@ export class LinearMemoryCache {
   }
 
   private spill(b: Block, group: Group): void {
-    if (b.watched) { this.registry!.unregister(b); b.watched = false; }
-    this.unpend(b);
+    accounting.unwatch(b);
     b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
     this.evict(b);
     stats.spilledBytes += b.bytes;
@@ -194,7 +139,7 @@ export class LinearMemoryCache {
   }
 
   /** Take a resident block out of linear memory (its bytes are elsewhere or not needed). */
-  private evict(b: Block): void {
+  evict(b: Block): void {
     this.unlink(b);
     this.residentBytes -= b.bytes;
     this.backend.free(b.ptr, b.dtype, b.numel);

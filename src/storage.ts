@@ -9,7 +9,7 @@
  */
 import type { Backend, Handle } from "./backend/backend.js";
 import { itemSize, type DType } from "./dtype.js";
-import { accounting, stats, type Group, type Member } from "./accounting.js";
+import { Account, accounting, stats } from "./accounting.js";
 import { Block, LinearMemoryCache } from "./residency.js";
 
 export { stats };
@@ -22,13 +22,10 @@ export function memoryCache(backend: Backend): LinearMemoryCache {
   return c;
 }
 
-export class Storage implements Member {
+export class Storage {
   refs = 1;
-  /** Live tensor objects on this storage and its accounting group (js backend; a wasm
-   *  storage's block counts them, since the block can outlive the storage). */
-  tensors = 0;
-  group: Group | null = null;
-  readonly bytes: number;
+  /** What it counts for in `memory()` (for wasm, its Block: where its bytes are). */
+  private readonly account: Account;
   /** js: the typed array; wasm: a fixed pointer for storage outside the cache. */
   private _handle: Handle;
   /** wasm: where the bytes are now. */
@@ -63,11 +60,11 @@ export class Storage implements Member {
     this._handle = handle;
     this.cache = cache;
     this.block = block;
-    this.bytes = numel * itemSize(dtype);
+    const account = (this.account = block ?? new Account(numel * itemSize(dtype)));
     if (!counted) return;
-    accounting.countBytes(this.bytes);
-    if (cache !== null) cache.watch(this, block!);
-    else if (this.bytes > 0) accounting.joinJsGroup(this);
+    accounting.countBytes(account.bytes);
+    if (block === null && account.bytes > 0) accounting.joinJsGroup(account);
+    accounting.watch(this, account);
   }
 
   /** The backend handle for a kernel: for wasm, moves the bytes back into linear memory
@@ -79,17 +76,19 @@ export class Storage implements Member {
 
   /** Count one more (+1) or one fewer (-1) tensor object on this storage. */
   countTensor(delta: 1 | -1): void {
-    if (this.counted) accounting.countTensor(this.block ?? this, delta);
+    if (this.counted) accounting.countTensor(this.account, delta);
   }
 
   retain(): this { this.refs++; return this; }
 
   release(): void {
     if (--this.refs !== 0) return;
-    if (this.counted) accounting.countBytes(-this.bytes);
-    const b = this.block;
-    if (b !== null) { this.cache!.free(b); return; }
-    accounting.leaveGroup(this);
+    if (!this.counted) { this.backend.free(this._handle, this.dtype, this.numel); return; }
+    const a = this.account;
+    accounting.countBytes(-a.bytes);
+    if (this.block !== null) { this.cache!.free(this.block); return; }
+    accounting.unwatch(a);
+    accounting.leaveGroup(a);
     this.backend.free(this._handle, this.dtype, this.numel);
     this._handle = null;
   }
