@@ -22,6 +22,12 @@
 // missing (the top free block counts) plus modest slack: max(needed, heap/8, 1 MiB).
 // A failed memory.grow makes alloc return 0; nothing traps.
 //
+// Quick lists (the fast path for small blocks, as in dlmalloc's fastbins): a freed block
+// under QUICK_LIMIT bytes is parked, still marked used, on a LIFO list of its exact size,
+// up to QUICK_BYTES in all; a request of that size takes it back in O(1) without
+// splitting or merging. Before memory would grow, every parked block is freed for real
+// (merging), so parked memory never makes the heap grow.
+//
 // Fresh pages from memory.grow are zero. `clean` tracks the lowest address above which
 // nothing has been handed out (so the memory there is zero apart from the top free block's
 // footer and the sentinel, cleared explicitly); alloc zero-fills only below it.
@@ -34,6 +40,8 @@
 @inline const FREE: u32 = 1;
 // @ts-ignore: decorator
 @inline const PREV_FREE: u32 = 2;
+// @ts-ignore: decorator
+@inline const QUICK: u32 = 4;                  // parked on a quick list
 // @ts-ignore: decorator
 @inline const TAGS: u32 = 15;
 // @ts-ignore: decorator
@@ -48,6 +56,15 @@
 @inline const MAX_BYTES: usize = 0xFFFE_0000;  // larger requests cannot fit in 4 GiB
 // @ts-ignore: decorator
 @inline const MAX_PAGES: i32 = 65536;
+
+// @ts-ignore: decorator
+@inline const QUICK_LIMIT: usize = 32768;      // block sizes below this are parked when freed
+// @ts-ignore: decorator
+@inline const QUICK_BYTES: usize = 8 << 20;    // at most this much parked
+
+/** Quick list heads, one per block size 0, 16, ..., QUICK_LIMIT - 16. */
+const QUICK_HEADS = memory.data(<i32>(QUICK_LIMIT >> 4) * 4, 16);
+let quickBytes: usize = 0;
 
 /** Non-empty lists in each class (bit sl), and non-empty classes (bit fl). */
 const SL_MAP = memory.data(FL_COUNT * 4, 16);
@@ -216,7 +233,23 @@ function allocate(bytes: usize, zeroFill: bool): usize {
   if (!tail) init();
   let size = (bytes + HDR + 15) & ~(<usize>15);
   if (size < MIN_BLOCK) size = MIN_BLOCK;
+  if (size < QUICK_LIMIT) {
+    const q = QUICK_HEADS + (size >> 2);
+    const b = <usize>load<u32>(q);
+    if (b) {                                  // fast path: a parked block of this very size
+      store<u32>(q, load<u32>(b, 4));
+      store<u32>(b, load<u32>(b) & ~QUICK);
+      quickBytes -= size;
+      const p = b + HDR;
+      if (zeroFill) memory.fill(p, 0, size - HDR);
+      return p;
+    }
+  }
   let b = find(size);
+  if (!b && quickBytes) {
+    flushQuick();
+    b = find(size);
+  }
   if (!b) {
     b = grow(size);
     if (!b) return 0;
@@ -252,9 +285,37 @@ function allocate(bytes: usize, zeroFill: bool): usize {
 /** Release a block from `alloc`. 0 (and a block that is already free) is ignored. */
 export function free(ptr: usize): void {
   if (ptr < HDR) return;
-  let b = ptr - HDR;
+  const b = ptr - HDR;
   const word = load<u32>(b);
-  if (word & FREE) return;
+  if (word & (FREE | QUICK)) return;
+  const size = <usize>(word & ~TAGS);
+  if (size < QUICK_LIMIT && quickBytes + size <= QUICK_BYTES) {
+    const q = QUICK_HEADS + (size >> 2);
+    store<u32>(b, word | QUICK);
+    store<u32>(b, load<u32>(q), 4);
+    store<u32>(q, b);
+    quickBytes += size;
+    return;
+  }
+  release(b, word);
+}
+
+/** Free every parked block for real. */
+function flushQuick(): void {
+  for (let q = QUICK_HEADS; q < QUICK_HEADS + (QUICK_LIMIT >> 2); q += 4) {
+    let b = <usize>load<u32>(q);
+    store<u32>(q, 0);
+    while (b) {
+      const next = <usize>load<u32>(b, 4);
+      release(b, load<u32>(b) & ~QUICK);
+      b = next;
+    }
+  }
+  quickBytes = 0;
+}
+
+/** Free the used block at `b` (header word `word`), merging with free neighbours. */
+function release(b: usize, word: u32): void {
   let size = <usize>(word & ~TAGS);
   const n = b + size;
   const nw = load<u32>(n);
