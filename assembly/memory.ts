@@ -4,7 +4,7 @@
 // Heap: [heapStart, memEnd) is a row of blocks, then a 16-byte used "sentinel" at the
 // very end. Every block is a multiple of 16 bytes and starts 16-byte aligned:
 //
-//   block b:  u32 at b     size | FREE | PREV_FREE   (size of the whole block, header included)
+//   block b:  u32 at b     size | FREE | PREV_FREE | QUICK   (size of the whole block, header included)
 //             u32 at b+4   next free block  } only while free
 //             u32 at b+8   prev free block  }
 //             payload from b+16 (what alloc returns), size - 16 bytes
@@ -28,9 +28,10 @@
 // splitting or merging. Before memory would grow, every parked block is freed for real
 // (merging), so parked memory never makes the heap grow.
 //
-// Fresh pages from memory.grow are zero. `clean` tracks the lowest address above which
-// nothing has been handed out (so the memory there is zero apart from the top free block's
-// footer and the sentinel, cleared explicitly); alloc zero-fills only below it.
+// Fresh pages from memory.grow are zero, and alloc does not touch them: `clean` is 16 bytes
+// past the end of the highest block ever handed out; above it memory is zero except for
+// the top free block's header and footer and the sentinel (the footer is cleared when the
+// block is handed out, an old sentinel when memory grows), so alloc zero-fills only below.
 
 // @ts-ignore: decorator
 @inline const HDR: usize = 16;                 // header bytes before the payload
@@ -86,7 +87,7 @@ let clean: u64 = 0;
 // @ts-ignore: decorator
 @inline function prevFree(b: usize): usize { return load<u32>(b, 8); }
 
-/** Class of a block size: fl in the high 16 bits, sl in the low. */
+/** Class of a block size (fl), then its list within the class (sl). */
 // @ts-ignore: decorator
 @inline function classFl(size: usize): u32 {
   return size < SMALL ? 0 : (31 - clz<u32>(<u32>size)) - 7;
