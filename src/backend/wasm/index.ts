@@ -1,9 +1,9 @@
 /**
  * The WebAssembly backend: storage handles are byte pointers into the module's linear
  * memory, kernels are the AssemblyScript exports of assembly/index.ts (SIMD for float32
- * and float64). This side only owns memory (a size-keyed free list in front of the
- * module's TLSF allocator), writes shapes and strides into a scratch block allocated once,
- * and refreshes its typed-array views whenever memory growth has replaced the buffer.
+ * and float64). This side asks the module's allocator (assembly/memory.ts) for memory,
+ * writes shapes and strides into a scratch block allocated once, and refreshes its
+ * typed-array views whenever memory growth has replaced the buffer.
  */
 import type { Backend, BinOp, Handle, RedOp, UnOp } from "../backend.js";
 import type { DType, TypedArray } from "../../dtype.js";
@@ -19,8 +19,6 @@ const SHIFT: Readonly<Record<DType, number>> = { float32: 2, float64: 3, int32: 
 /** Most dimensions a strided call accepts (assembly/abi.ts MAX_DIMS). */
 export const MAX_DIMS = 64;
 const SCRATCH_BYTES = 4 * (1 + 4 * MAX_DIMS);
-/** Sizes up to this many bytes go through the free list; larger blocks go straight back. */
-const MAX_CACHED_BLOCK = 16 * 1024 * 1024;
 const WASM32_BYTES = 2 ** 32;
 
 function outOfMemory(bytes: number): Error {
@@ -35,8 +33,6 @@ export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   /** The raw module exports. */
   readonly exports: WasmExports;
-  /** Upper bound on bytes parked in the free list (blocks beyond it are released). */
-  maxCachedBytes = 64 * 1024 * 1024;
 
   private buf: ArrayBuffer;
   private f32: Float32Array;
@@ -45,8 +41,6 @@ export class WasmBackend implements Backend {
   private u8: Uint8Array;
   private readonly scratch: number;
   private readonly dummy: number;
-  private readonly cache = new Map<number, number[]>();
-  private cached = 0;
 
   constructor(exports: WasmExports) {
     this.exports = exports;
@@ -89,47 +83,16 @@ export class WasmBackend implements Backend {
     if (numel === 0) return this.dummy;
     const bytes = numel * 2 ** SHIFT[dtype];
     if (bytes >= WASM32_BYTES) throw outOfMemory(bytes);
-    const key = Math.ceil(bytes / 16) * 16;
-    const list = this.cache.get(key);
-    if (list !== undefined && list.length > 0) {
-      const p = list.pop()!;
-      this.cached -= key;
-      if (zero) this.exports.zero(p, bytes);
-      return p;
-    }
-    const allocate = zero ? this.exports.alloc : this.exports.allocUninit;
-    let p = allocate(bytes) >>> 0;
-    if (p === 0) {
-      this.trim();
-      p = allocate(bytes) >>> 0;
-      if (p === 0) throw outOfMemory(bytes);
-    }
+    const p = (zero ? this.exports.alloc(bytes) : this.exports.allocUninit(bytes)) >>> 0;
+    if (p === 0) throw outOfMemory(bytes);
     return p;
   }
 
-  free(h: Handle, dtype: DType, numel: number): void {
+  free(h: Handle, _dtype: DType, numel: number): void {
     const p = h as number;
     if (numel === 0 || p === this.dummy || !p) return;
-    const key = Math.ceil((numel * 2 ** SHIFT[dtype]) / 16) * 16;
-    if (key <= MAX_CACHED_BLOCK && this.cached + key <= this.maxCachedBytes && this.exports.capacity(p) >>> 0 >= key) {
-      let list = this.cache.get(key);
-      if (list === undefined) this.cache.set(key, (list = []));
-      list.push(p);
-      this.cached += key;
-    } else {
-      this.exports.free(p);
-    }
+    this.exports.free(p);
   }
-
-  /** Return every block parked in the free list to the allocator. */
-  trim(): void {
-    for (const list of this.cache.values()) for (const p of list) this.exports.free(p);
-    this.cache.clear();
-    this.cached = 0;
-  }
-
-  /** Bytes parked in the free list. */
-  cachedBytes(): number { return this.cached; }
 
   heapBytes(): number { return this.exports.memory.buffer.byteLength; }
 
