@@ -191,8 +191,9 @@ function scan(size: usize): usize {
   return 0;
 }
 
-/** Grow memory so the top free block holds `size` bytes; returns that block (listed) or 0. */
-function grow(size: usize): usize {
+/** Grow memory (to at most `maxPages`) so the top free block holds `size` bytes; returns
+ *  that block (listed) or 0. */
+function grow(size: usize, maxPages: i32): usize {
   const oldTail = tail;
   const lastFree = (load<u32>(oldTail) & PREV_FREE) != 0;
   const start: usize = lastFree ? oldTail - <usize>load<u32>(oldTail - 4) : oldTail;
@@ -200,8 +201,9 @@ function grow(size: usize): usize {
   const needEnd = <u64>start + size + HDR;    // the block [start, start+size) and a new sentinel
   const pages = memory.size();
   const needed = <i32>((needEnd - oldEnd + 0xffff) >> 16);
+  if (needed > maxPages - pages) return 0;
   let want = max(needed, max(pages >> 3, 16));
-  if (want > MAX_PAGES - pages) want = MAX_PAGES - pages;
+  if (want > maxPages - pages) want = maxPages - pages;
   if (want < needed || memory.grow(want) < 0) {
     if (memory.grow(needed) < 0) return 0;
   }
@@ -221,15 +223,21 @@ function grow(size: usize): usize {
 
 /** `bytes` zero-filled bytes, 16-byte aligned; 0 when memory cannot grow enough. */
 export function alloc(bytes: usize): usize {
-  return allocate(bytes, true);
+  return allocate(bytes, true, MAX_PAGES);
 }
 
 /** Like `alloc`, without zero-filling reused memory: for outputs a kernel overwrites whole. */
 export function allocUninit(bytes: usize): usize {
-  return allocate(bytes, false);
+  return allocate(bytes, false, MAX_PAGES);
 }
 
-function allocate(bytes: usize, zeroFill: bool): usize {
+/** Like `alloc` (zero-filled or not), but memory grows to at most `maxPages` pages: 0 when
+ *  the request does not fit within them (the caller may then make room and try again). */
+export function allocWithin(bytes: usize, zeroFill: bool, maxPages: i32): usize {
+  return allocate(bytes, zeroFill, min(maxPages, MAX_PAGES));
+}
+
+function allocate(bytes: usize, zeroFill: bool, maxPages: i32): usize {
   if (bytes > MAX_BYTES) return 0;
   if (!tail) init();
   let size = (bytes + HDR + 15) & ~(<usize>15);
@@ -252,7 +260,7 @@ function allocate(bytes: usize, zeroFill: bool): usize {
     b = find(size);
   }
   if (!b) {
-    b = grow(size);
+    b = grow(size, maxPages);
     if (!b) return 0;
   }
   remove(b);

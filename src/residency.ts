@@ -19,7 +19,7 @@
  * A block touched by one of the last `PROTECT` uses is never moved out, so the operands
  * an op has just looked up stay where the op found them.
  */
-import type { Backend } from "./backend/backend.js";
+import type { WasmBackend } from "./backend/wasm/index.js";
 import type { DType, TypedArray } from "./dtype.js";
 import { itemSize } from "./dtype.js";
 import { Account, accounting, stats, type Group } from "./accounting.js";
@@ -60,7 +60,7 @@ export class LinearMemoryCache {
   private tail: Block | null = null; // most recently used
   private uses = 0;
 
-  constructor(readonly backend: Backend) {}
+  constructor(readonly backend: WasmBackend) {}
 
   /** A resident block of `numel` elements, making room under the budget first. */
   allocate(dtype: DType, numel: number, zero: boolean): Block {
@@ -92,8 +92,8 @@ export class LinearMemoryCache {
   }
 
   /** Move blocks out (least recently used first) until `bytes` more fit under the budget. */
-  makeRoom(bytes: number, all = false): void {
-    const limit = all ? 0 : this.budget - bytes;
+  makeRoom(bytes: number): void {
+    const limit = this.budget - bytes;
     if (this.residentBytes <= limit) return;
     const recent = this.uses - PROTECT;
     let group: Group | null = null;
@@ -124,18 +124,26 @@ export class LinearMemoryCache {
     this.link(b);
   }
 
-  /** A pointer from the backend after making room; on out-of-memory, moves out everything
-   *  not protected and tries once more (the backend's error stands if that fails too). */
+  /**
+   * A pointer for a new resident block. Linear memory stays within the budget: when the
+   * request does not fit without growing past it, blocks move out (least recently used
+   * first) until it does. Past the budget memory grows only when every block left is
+   * protected (in use by the ops running now); the backend's out-of-memory error stands
+   * if even that fails.
+   */
   private allocPtr(dtype: DType, numel: number, bytes: number, zero: boolean): number {
     this.makeRoom(bytes);
-    try {
-      return this.backend.alloc(dtype, numel, zero) as number;
-    } catch (e) {
-      const before = this.residentBytes;
-      this.makeRoom(bytes, true);
-      if (this.residentBytes === before) throw e;
-      return this.backend.alloc(dtype, numel, zero) as number;
+    const be = this.backend;
+    let p = be.allocWithin(dtype, numel, zero, this.budget);
+    if (p !== 0) return p;
+    const recent = this.uses - PROTECT;
+    let group: Group | null = null;
+    for (let b = this.head; b !== null && b.lastUse <= recent; b = this.head) {
+      this.spill(b, (group ??= accounting.openGroup(true)));
+      p = be.allocWithin(dtype, numel, zero, this.budget);
+      if (p !== 0) return p;
     }
+    return be.alloc(dtype, numel, zero) as number;
   }
 
   /** Take a resident block out of linear memory (its bytes are elsewhere or not needed). */

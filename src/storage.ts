@@ -8,6 +8,7 @@
  * moves it to the JS heap when it has not been used for a while (residency.ts).
  */
 import type { Backend, Handle } from "./backend/backend.js";
+import type { WasmBackend } from "./backend/wasm/index.js";
 import { itemSize, type DType } from "./dtype.js";
 import { Account, accounting, stats } from "./accounting.js";
 import { Block, LinearMemoryCache } from "./residency.js";
@@ -18,7 +19,7 @@ const caches = new Map<Backend, LinearMemoryCache>();
 /** The linear-memory cache of a wasm backend (made on first use). */
 export function memoryCache(backend: Backend): LinearMemoryCache {
   let c = caches.get(backend);
-  if (c === undefined) caches.set(backend, (c = new LinearMemoryCache(backend)));
+  if (c === undefined) caches.set(backend, (c = new LinearMemoryCache(backend as WasmBackend)));
   return c;
 }
 

@@ -6,7 +6,7 @@
 // zero already), so most of it costs no real memory; every test frees what it makes.
 // The tests share the module's one wasm heap, in order: the coalescing test needs a
 // fresh heap, so it runs first.
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
 import { WasmBackend, instantiate } from "../src/backend/wasm/index.js";
 import { wasmBinary } from "../src/backend/wasm/binary.generated.js";
@@ -23,7 +23,10 @@ const last = (t: torch.Tensor) => torch.tidy(() => t.index(t.numel() - 1).item()
 const values = (f: () => torch.Tensor) => torch.tidy(() => Array.from(f().toArray() as ArrayLike<number>));
 
 describe("wasm allocator through the public API", () => {
-  beforeAll(() => torch.setBackend("wasm"));
+  // a budget as large as wasm32 memory: these tests are about the allocator, not about
+  // moving storage out of linear memory (test/spill.test.ts)
+  beforeAll(() => { torch.setBackend("wasm"); torch.setMemoryBudget(4 * GiB); });
+  afterAll(() => torch.setMemoryBudget(256 * MiB));
 
   test("freed neighbours coalesce: twelve adjacent 16 MiB blocks serve a 128 MiB request in place", () => {
     const ts = Array.from({ length: 12 }, () => zerosBytes(16 * MiB));
@@ -63,28 +66,40 @@ describe("wasm allocator through the public API", () => {
     keep.dispose();
   });
 
-  test("a request that cannot fit throws PyTorch's message; freed memory then serves any size", () => {
+  test("a request that cannot fit throws PyTorch's message and the library keeps working", () => {
     expect(() => torch.zeros(5 * 2 ** 28)).toThrow("not enough memory: you tried to allocate 5368709120 bytes");
-    // fill the 4 GiB address space: 1 GiB tensors, then 64 MiB ones, then 1 MiB ones, each until one fails
-    const ts: torch.Tensor[] = [];
+    expect(values(() => torch.ones(3).add(1))).toEqual([2, 2, 2]);
+  });
+});
+
+describe("wasm allocator at the 4 GiB limit (backend level, no memory budget)", () => {
+  test("filling the address space fails with PyTorch's message; freed memory then serves any size", async () => {
+    const be = new WasmBackend(await instantiate(await WebAssembly.compile(wasmBinary)));
+    const hs: { h: Handle; n: number }[] = [];
     const messages: string[] = [];
+    // 1 GiB blocks, then 64 MiB ones, then 1 MiB ones, each until one fails
     for (const size of [GiB, 64 * MiB, MiB]) {
       for (;;) {
-        try { ts.push(zerosBytes(size)); } catch (e) { messages.push((e as Error).message); break; }
+        try { hs.push({ h: be.alloc("bool", size, true), n: size }); } catch (e) { messages.push((e as Error).message); break; }
       }
     }
     expect(messages).toEqual([GiB, 64 * MiB, MiB].map((n) => `not enough memory: you tried to allocate ${n} bytes`));
-    expect(torch.memory().wasmHeapBytes).toBeGreaterThan(4 * GiB - 2 * MiB);
-    expect(() => zerosBytes(300 * MiB)).toThrow(`not enough memory: you tried to allocate ${300 * MiB} bytes`);
-    ts.splice(ts.length - 1, 1)[0]!.dispose();
-    expect(values(() => torch.ones(3).add(1))).toEqual([2, 2, 2]);
+    expect(be.heapBytes()).toBeGreaterThan(4 * GiB - 2 * MiB);
+    expect(() => be.alloc("bool", 300 * MiB, true)).toThrow(`not enough memory: you tried to allocate ${300 * MiB} bytes`);
     // one freed 1 GiB block serves a 512 MiB and a 300 MiB request and small ones
-    ts.shift()!.dispose();
-    const a = zerosBytes(512 * MiB), b = zerosBytes(300 * MiB);
-    expect(last(b)).toBe(0);
-    expect(values(() => torch.full([4], 3).mul(2))).toEqual([6, 6, 6, 6]);
-    torch.dispose([a, b, ...ts]);
-    expect(values(() => torch.arange(0, 4).mul(2))).toEqual([0, 2, 4, 6]);
+    const first = hs.shift()!;
+    be.free(first.h, "bool", first.n);
+    const a = be.alloc("bool", 512 * MiB, true), b = be.alloc("bool", 300 * MiB, true);
+    expect(be.read(b, "bool", 300 * MiB - 4, 4)).toEqual(new Uint8Array(4));
+    const small = be.alloc("float32", 4, true);
+    be.write(small, "float32", Float32Array.of(1, 2, 3, 4), 0);
+    expect(Array.from(be.read(small, "float32", 0, 4))).toEqual([1, 2, 3, 4]);
+    for (const { h, n } of hs) be.free(h, "bool", n);
+    be.free(a, "bool", 512 * MiB);
+    be.free(b, "bool", 300 * MiB);
+    // everything merged back
+    const all = be.alloc("bool", 4 * GiB - 4 * MiB, false);
+    be.free(all, "bool", 4 * GiB - 4 * MiB);
   });
 });
 

@@ -5,11 +5,21 @@
  * child process each, so the Wasm heap they report is theirs alone.
  */
 import { describe, expect, test } from "vitest";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import * as torch from "../src/index.js";
 import { memoryCache } from "../src/storage.js";
 import { backendByName } from "../src/backend/registry.js";
 
+const root = fileURLToPath(new URL("..", import.meta.url));
 const MiB = 1024 * 1024;
+/** Run an ES module program against the built package; returns its last line, parsed as JSON. */
+function runJson(code: string, flags: string[] = []): any {
+  const out = execFileSync(process.execPath, [...flags, "--input-type=module", "-e", code], {
+    cwd: root, encoding: "utf8", timeout: 120_000,
+  });
+  return JSON.parse(out.trim().split("\n").at(-1)!);
+}
 const linearMemory = () => memoryCache(backendByName("wasm"));
 
 describe("memory budget (wasm)", () => {
@@ -70,4 +80,78 @@ describe("memory budget (wasm)", () => {
       expect(() => torch.setMemoryBudget(bad)).toThrow(/setMemoryBudget\(\): bytes must be a non-negative finite number/);
     }
   });
+});
+const CHAIN = `
+  const x = torch.randn([1 << 20]).requiresGrad_(true);
+  const step = () => { x.mul(2).add(1).mul(x).sum().backward(); x.grad = null; };
+`;
+
+describe("no tidy, no dispose: bounded memory (child processes)", () => {
+  test("the 1M-element chain, 2,000 synchronous iterations: no error, heap within max(256 MiB, 4x the tidy loop's)", () => {
+    const r = runJson(`
+      import * as torch from "wasmgrad";
+      ${CHAIN}
+      for (let i = 0; i < 50; i++) torch.tidy(step);
+      const tidyHeap = torch.memory().wasmHeapBytes;
+      let kept = null;
+      for (let i = 0; i < 2000; i++) { step(); if (i === 1000) kept = x.mul(3); }   // one result kept: it must survive
+      const m = torch.memory();
+      const back = kept.sub(x.mul(3)).abs().max().item();
+      console.log(JSON.stringify({ tidyHeap, heap: m.wasmHeapBytes, spilled: m.spilledBytes, back }));
+    `);
+    expect(r.heap).toBeLessThanOrEqual(Math.max(256 * MiB, 4 * r.tidyHeap));
+    expect(r.spilled).toBeGreaterThan(0);
+    expect(r.back).toBe(0);
+  }, 120_000);
+
+  test("the chain awaiting setImmediate each iteration: heap under 512 MiB", () => {
+    const r = runJson(`
+      import * as torch from "wasmgrad";
+      ${CHAIN}
+      for (let i = 0; i < 400; i++) { step(); await new Promise((r) => setImmediate(r)); }
+      console.log(JSON.stringify({ heap: torch.memory().wasmHeapBytes }));
+    `);
+    expect(r.heap).toBeLessThan(512 * MiB);
+  }, 120_000);
+
+  test("without FinalizationRegistry and WeakRef: imports, trains, stays bounded", () => {
+    const r = runJson(`
+      delete globalThis.FinalizationRegistry;
+      delete globalThis.WeakRef;
+      const torch = await import("wasmgrad");
+      ${CHAIN}
+      for (let i = 0; i < 600; i++) step();
+      torch.manualSeed(0);
+      const model = new torch.nn.Sequential(new torch.nn.Linear(16, 32), new torch.nn.ReLU(), new torch.nn.Linear(32, 4));
+      const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1 });
+      const xb = torch.randn(64, 16), yb = torch.tensor(Array.from({ length: 64 }, (_, i) => i % 4), { dtype: "int32" });
+      const losses = [];
+      for (let i = 0; i < 200; i++) {
+        opt.zeroGrad();
+        const loss = torch.nn.functional.crossEntropy(model.call(xb), yb);
+        loss.backward();
+        opt.step();
+        losses.push(loss.item());
+      }
+      console.log(JSON.stringify({ heap: torch.memory().wasmHeapBytes, first: losses[0], last: losses.at(-1), fr: typeof FinalizationRegistry }));
+    `);
+    expect(r.fr).toBe("undefined");
+    expect(r.heap).toBeLessThanOrEqual(256 * MiB);
+    expect(r.last).toBeLessThan(r.first * 0.8);
+  }, 120_000);
+
+  test("the library does not warn about live tensors or advise tidy", () => {
+    const r = runJson(`
+      import * as torch from "wasmgrad";
+      const warnings = [];
+      console.warn = (m) => warnings.push(String(m));
+      for (const b of ["js", "wasm"]) {
+        torch.setBackend(b);
+        const keep = [];
+        for (let i = 0; i < 120000; i++) keep.push(torch.zeros(1));
+      }
+      console.log(JSON.stringify(warnings));
+    `);
+    expect(r).toEqual([]);
+  }, 60_000);
 });

@@ -88,6 +88,16 @@ export class WasmBackend implements Backend {
     return p;
   }
 
+  /** Like `alloc`, but linear memory grows to at most `maxHeapBytes`: 0 (no throw) when
+   *  the request does not fit within that. For the memory budget (src/residency.ts). */
+  allocWithin(dtype: DType, numel: number, zero: boolean, maxHeapBytes: number): number {
+    if (numel === 0) return this.dummy;
+    const bytes = numel * 2 ** SHIFT[dtype];
+    if (bytes >= WASM32_BYTES) return 0;
+    const pages = Math.min(65536, Math.floor(maxHeapBytes / 65536));
+    return this.exports.allocWithin(bytes, zero ? 1 : 0, pages) >>> 0;
+  }
+
   free(h: Handle, _dtype: DType, numel: number): void {
     const p = h as number;
     if (numel === 0 || p === this.dummy || !p) return;

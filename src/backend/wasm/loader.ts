@@ -14,6 +14,9 @@ export interface WasmExports {
   alloc(bytes: number): number;
   /** Like alloc, but a reused block keeps its old bytes (for outputs a kernel overwrites). */
   allocUninit(bytes: number): number;
+  /** Like alloc (zero-filled when zeroFill is 1), growing memory to at most maxPages
+   *  pages of 64 KiB; 0 when the request does not fit within them. */
+  allocWithin(bytes: number, zeroFill: number, maxPages: number): number;
   free(ptr: number): void;
   /** Usable bytes of a block from alloc. */
   capacity(ptr: number): number;
