@@ -1,5 +1,5 @@
-/** torch.tidy and torch.dispose: scoped freeing of tensors (see storage.ts for the scope stack). */
-import { closeScope, openScope, type Disposable } from "./storage.js";
+/** torch.tidy and torch.dispose: scoped freeing of tensors (the scope stack is in scopes.ts). */
+import { closeScope, openScope, type Disposable } from "./scopes.js";
 import { Tensor } from "./tensor.js";
 import { collectSavingNodes, releaseUnreachable } from "./autograd/node.js";
 

@@ -93,15 +93,39 @@ describe("no tidy, no dispose: bounded memory (child processes)", () => {
       ${CHAIN}
       for (let i = 0; i < 50; i++) torch.tidy(step);
       const tidyHeap = torch.memory().wasmHeapBytes;
-      let kept = null;
-      for (let i = 0; i < 2000; i++) { step(); if (i === 1000) kept = x.mul(3); }   // one result kept: it must survive
+      let kept = null, jsPeak = 0;
+      for (let i = 0; i < 2000; i++) {
+        step();
+        if (i === 1000) kept = x.mul(3);   // one result kept: it must survive
+        if (i % 20 === 0) jsPeak = Math.max(jsPeak, process.memoryUsage().arrayBuffers);
+      }
       const m = torch.memory();
       const back = kept.sub(x.mul(3)).abs().max().item();
-      console.log(JSON.stringify({ tidyHeap, heap: m.wasmHeapBytes, spilled: m.spilledBytes, back }));
+      console.log(JSON.stringify({ tidyHeap, heap: m.wasmHeapBytes, spilled: m.spilledBytes, back, jsPeak }));
     `);
+    // what moved out is garbage the JS collector reclaims: the JS side stays bounded too
+    // (24 GB moved out over the loop)
+    expect(r.jsPeak).toBeLessThan(1024 * MiB);
     expect(r.heap).toBeLessThanOrEqual(Math.max(256 * MiB, 4 * r.tidyHeap));
     expect(r.spilled).toBeGreaterThan(0);
     expect(r.back).toBe(0);
+  }, 120_000);
+
+  test("the js backend: a chain without tidy keeps the JS heap bounded (no registry holds the arrays)", () => {
+    const r = runJson(`
+      import * as torch from "wasmgrad";
+      torch.setBackend("js");
+      const x = torch.randn([1 << 18]).requiresGrad_(true);
+      let peak = 0;
+      for (let i = 0; i < 300; i++) {
+        x.mul(2).add(1).mul(x).sum().backward();
+        x.grad = null;
+        if (i % 10 === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+      }
+      console.log(JSON.stringify({ peak }));
+    `);
+    // 3 MB of garbage per iteration, 900 MB in all
+    expect(r.peak).toBeLessThan(400 * MiB);
   }, 120_000);
 
   test("the chain awaiting setImmediate each iteration: heap under 512 MiB", () => {

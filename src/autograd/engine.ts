@@ -6,7 +6,7 @@
  */
 import { AccumulateGrad, FnNode, type Node } from "./node.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
-import { closeScope, openScope, type Disposable } from "../storage.js";
+import { closeScope, openScope, type Disposable } from "../scopes.js";
 import type { Tensor } from "../tensor.js";
 
 export interface RunOptions {

@@ -15,7 +15,7 @@ import { isFloating, typedArrayFor, type DType, type TypedArray } from "../dtype
 import { sameShape } from "../shape.js";
 import { allocTensor, Tensor } from "../tensor.js";
 import { tidy } from "../scope.js";
-import { closeScope, openScope } from "../storage.js";
+import { closeScope, openScope } from "../scopes.js";
 import { randn } from "../creation.js";
 import { currentBackend } from "../backend/registry.js";
 

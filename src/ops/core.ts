@@ -9,7 +9,8 @@ import { gradEdge } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
 import { allocTensor, Tensor } from "../tensor.js";
 import { isContiguous } from "../shape.js";
-import { closeScope, openScope, Storage } from "../storage.js";
+import { closeScope, openScope } from "../scopes.js";
+import { Storage } from "../storage.js";
 
 export { allocTensor };
 

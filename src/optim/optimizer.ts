@@ -7,7 +7,7 @@
  * (they survive an enclosing `torch.tidy`).
  */
 import { enableGrad, noGrad } from "../autograd/grad_mode.js";
-import { closeScope, openScope } from "../storage.js";
+import { closeScope, openScope } from "../scopes.js";
 import { Tensor } from "../tensor.js";
 import { zeroGrads } from "../nn/modules.js";
 
