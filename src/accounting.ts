@@ -46,12 +46,14 @@ interface Totals { bytes: number; tensors: number; readonly spilled: boolean }
 class Group { constructor(readonly totals: Totals) {} }
 export type { Group };
 
-/** Members per group for js-backend storage (larger groups: fewer registrations, but one
- *  long-lived member keeps the others counted longer). */
-const JS_GROUP_SIZE = 64;
-/** Most storages (and bytes) of one job waiting to be registered when it ends: past that
- *  the job is a long synchronous loop, and registering would cost more than it saves. */
-const MAX_PENDING = 4096;
+/** Members per group (larger groups: fewer registrations, but one long-lived member keeps
+ *  the others counted longer). */
+const GROUP_SIZE = 64;
+/** Most storages of one job waiting to be registered when it ends (at ~0.5 µs each), and
+ *  most JS-heap bytes the waiting list may keep alive meanwhile; past either, the oldest
+ *  entries are dropped (a long synchronous loop: they stay in their groups, or in the
+ *  linear-memory budget's hands). */
+const MAX_PENDING = 65536;
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 const hasRegistry = typeof FinalizationRegistry === "function";
@@ -72,14 +74,40 @@ const accountRegistry = hasRegistry
   })
   : null;
 
-let jsGroup: Group | null = null;
-let jsGroupFree = 0;
-let pending: ({ storage: object; account: Account } | null)[] = [];
+/** The group now taking members: [js-backend storage, spilled wasm blocks]. Retired when
+ *  the job ends, so that no group stays reachable from here once its members are not. */
+const current: [Group | null, Group | null] = [null, null];
+const currentFree = [0, 0];
+let retiring = false;
+function retireGroups(): void {
+  current[0] = current[1] = null;
+  currentFree[0] = currentFree[1] = 0;
+  retiring = false;
+}
+interface Pending { storage: object; account: Account; heldBytes: number }
+let pending: (Pending | null)[] = [];
+/** Live entries in `pending`, and the JS-heap bytes they keep alive. */
+let pendingLive = 0;
 let pendingBytes = 0;
+
+/** Drop emptied entries, and the oldest ones while the list is over its limits. */
+function trimPending(): void {
+  const live = pending.filter((p): p is Pending => p !== null);
+  let from = 0;
+  while (from < live.length && (live.length - from > MAX_PENDING / 2 || pendingBytes > MAX_PENDING_BYTES / 2)) {
+    const p = live[from++]!;
+    p.account.pending = -1;
+    pendingBytes -= p.heldBytes;
+  }
+  pending = live.slice(from);
+  pending.forEach((p, i) => { p!.account.pending = i; });
+  pendingLive = pending.length;
+}
 
 function flush(): void {
   const list = pending;
   pending = [];
+  pendingLive = 0;
   pendingBytes = 0;
   for (const p of list) {
     if (p === null) continue;
@@ -92,21 +120,21 @@ function flush(): void {
   }
 }
 
+/** A new group, registered once; `spilled` when its members are wasm blocks moved out. */
+function openGroup(spilled: boolean): Group {
+  const totals: Totals = { bytes: 0, tensors: 0, spilled };
+  const g = new Group(totals);
+  groupRegistry?.register(g, totals);
+  return g;
+}
+
+function joinGroup(a: Account, g: Group): void {
+  a.group = g;
+  g.totals.bytes += a.bytes;
+  g.totals.tensors += a.tensors;
+}
+
 export const accounting = {
-  /** A new group; `spilled` when its members are wasm blocks moved to the JS heap. */
-  openGroup(spilled: boolean): Group {
-    const totals: Totals = { bytes: 0, tensors: 0, spilled };
-    const g = new Group(totals);
-    groupRegistry?.register(g, totals);
-    return g;
-  },
-
-  joinGroup(a: Account, g: Group): void {
-    a.group = g;
-    g.totals.bytes += a.bytes;
-    g.totals.tensors += a.tensors;
-  },
-
   leaveGroup(a: Account): void {
     const g = a.group;
     if (g === null) return;
@@ -115,32 +143,42 @@ export const accounting = {
     a.group = null;
   },
 
-  /** A js-backend storage joins the current group for such storage. */
-  joinJsGroup(a: Account): void {
-    if (jsGroupFree === 0) { jsGroup = accounting.openGroup(false); jsGroupFree = JS_GROUP_SIZE; }
-    jsGroupFree--;
-    accounting.joinGroup(a, jsGroup!);
+  /** Join the group now taking js-backend storage, or (`spilled`) wasm blocks moved out. */
+  joinCurrentGroup(a: Account, spilled: boolean): void {
+    const k = spilled ? 1 : 0;
+    if (currentFree[k] === 0) {
+      current[k] = openGroup(spilled);
+      currentFree[k] = GROUP_SIZE;
+      if (!retiring && groupRegistry !== null) { retiring = true; queueMicrotask(retireGroups); }
+    }
+    currentFree[k]--;
+    joinGroup(a, current[k]!);
   },
 
-  /** Register `storage` on its own when the current job ends, if it is still in use then. */
-  watch(storage: object, a: Account): void {
+  /**
+   * Register `storage` on its own when the current job ends, if it is still in use then.
+   * `heldBytes`: what waiting keeps alive on the JS heap (js-backend arrays; 0 for a wasm
+   * block, which leaves the list when it moves out of linear memory).
+   */
+  watch(storage: object, a: Account, heldBytes: number): void {
     if (accountRegistry === null) return;
     if (pending.length === 0) queueMicrotask(flush);
-    else if (pending.length >= MAX_PENDING || pendingBytes >= MAX_PENDING_BYTES) {
-      // a long synchronous job: its storages stay in their groups (or the budget's hands)
-      for (const p of pending) if (p !== null) p.account.pending = -1;
-      pending.length = 0;
-      pendingBytes = 0;
-    }
     a.pending = pending.length;
-    pending.push({ storage, account: a });
-    pendingBytes += a.bytes;
+    pending.push({ storage, account: a, heldBytes });
+    pendingLive++;
+    pendingBytes += heldBytes;
+    if (pendingLive > MAX_PENDING || pendingBytes > MAX_PENDING_BYTES || pending.length > 2 * pendingLive + 1024) trimPending();
   },
 
   /** No registration of its own any more (released, or moved out of linear memory);
    *  the pending list must not keep the storage alive either. */
   unwatch(a: Account): void {
-    if (a.pending >= 0) { pending[a.pending] = null; pendingBytes -= a.bytes; a.pending = -1; }
+    if (a.pending >= 0) {
+      pendingBytes -= pending[a.pending]!.heldBytes;
+      pending[a.pending] = null;
+      pendingLive--;
+      a.pending = -1;
+    }
     if (a.watched) { accountRegistry!.unregister(a); a.watched = false; }
   },
 

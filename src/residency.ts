@@ -4,8 +4,8 @@
  * No JS engine tells a synchronous loop that an object died (WeakRef targets live to the
  * end of the job, finalizers run between tasks), so code written without `tidy` leaves
  * unreachable storage in linear memory that the library cannot free in time. Instead,
- * linear memory holds at most `budget` bytes of storage: when an allocation would pass
- * it, the blocks used least recently move out to the JS heap (a typed-array copy), where
+ * linear memory stays within `budget` bytes: when an allocation would not fit in it,
+ * the blocks used least recently move out to the JS heap (a typed-array copy), where
  * the garbage collector reclaims them like any JS object once unreachable, and a block
  * moves back in when a kernel next reads it. Garbage is never read again, so it costs one
  * copy; live weights are used every step and stay in.
@@ -22,7 +22,7 @@
 import type { WasmBackend } from "./backend/wasm/index.js";
 import type { DType, TypedArray } from "./dtype.js";
 import { itemSize } from "./dtype.js";
-import { Account, accounting, stats, type Group } from "./accounting.js";
+import { Account, accounting, stats } from "./accounting.js";
 
 /** Uses (allocations and handle look-ups) during which a block cannot be moved out. */
 const PROTECT = 8;
@@ -73,7 +73,7 @@ export class LinearMemoryCache {
 
   /** The block's pointer, moving it back into linear memory if it was spilled; marks it used. */
   use(b: Block, storage: object): number {
-    if (b.ptr === 0) { this.restore(b); accounting.watch(storage, b); }
+    if (b.ptr === 0) { this.restore(b); accounting.watch(storage, b, 0); }
     else if (b !== this.tail) { this.unlink(b); this.linkTail(b); }
     b.lastUse = ++this.uses;
     return b.ptr;
@@ -93,24 +93,21 @@ export class LinearMemoryCache {
 
   /** Move blocks out (least recently used first) until `bytes` more fit under the budget. */
   makeRoom(bytes: number): void {
-    const limit = this.budget - bytes;
-    if (this.residentBytes <= limit) return;
-    const recent = this.uses - PROTECT;
-    let group: Group | null = null;
-    while (this.residentBytes > limit) {
-      const b = this.head;
-      if (b === null || b.lastUse > recent) break;
-      this.spill(b, (group ??= accounting.openGroup(true)));
-    }
+    while (this.residentBytes + bytes > this.budget && this.moveOutOldest()) { /* next */ }
   }
 
-  private spill(b: Block, group: Group): void {
+  /** Move the least recently used block out to the JS heap; false when it is protected
+   *  (used by one of the last PROTECT look-ups) or there is none. */
+  private moveOutOldest(): boolean {
+    const b = this.head;
+    if (b === null || b.lastUse > this.uses - PROTECT) return false;
     accounting.unwatch(b);
     b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
     this.evict(b);
     stats.spilledBytes += b.bytes;
     this.spills++;
-    accounting.joinGroup(b, group);
+    accounting.joinCurrentGroup(b, true);
+    return true;
   }
 
   private restore(b: Block): void {
@@ -135,15 +132,8 @@ export class LinearMemoryCache {
     this.makeRoom(bytes);
     const be = this.backend;
     let p = be.allocWithin(dtype, numel, zero, this.budget);
-    if (p !== 0) return p;
-    const recent = this.uses - PROTECT;
-    let group: Group | null = null;
-    for (let b = this.head; b !== null && b.lastUse <= recent; b = this.head) {
-      this.spill(b, (group ??= accounting.openGroup(true)));
-      p = be.allocWithin(dtype, numel, zero, this.budget);
-      if (p !== 0) return p;
-    }
-    return be.alloc(dtype, numel, zero) as number;
+    while (p === 0 && this.moveOutOldest()) p = be.allocWithin(dtype, numel, zero, this.budget);
+    return p !== 0 ? p : be.alloc(dtype, numel, zero) as number;
   }
 
   /** Take a resident block out of linear memory (its bytes are elsewhere or not needed). */

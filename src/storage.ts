@@ -64,8 +64,8 @@ export class Storage {
     const account = (this.account = block ?? new Account(numel * itemSize(dtype)));
     if (!counted) return;
     accounting.countBytes(account.bytes);
-    if (block === null && account.bytes > 0) accounting.joinJsGroup(account);
-    accounting.watch(this, account);
+    if (block === null && account.bytes > 0) accounting.joinCurrentGroup(account, false);
+    accounting.watch(this, account, block === null ? account.bytes : 0);
   }
 
   /** The backend handle for a kernel: for wasm, moves the bytes back into linear memory

@@ -128,6 +128,24 @@ describe("no tidy, no dispose: bounded memory (child processes)", () => {
     expect(r.peak).toBeLessThan(400 * MiB);
   }, 120_000);
 
+  test("after a long synchronous loop, the counts come back once the event loop turns", () => {
+    const r = runJson(`
+      import * as torch from "wasmgrad";
+      ${CHAIN}
+      const base = torch.memory();
+      for (let i = 0; i < 300; i++) step();   // 3.6 GB made, nothing disposed
+      const during = torch.memory();
+      const tick = () => new Promise((r) => setTimeout(r, 0));
+      for (let i = 0; i < 10; i++) { await tick(); globalThis.gc(); await tick(); }
+      const after = torch.memory();
+      console.log(JSON.stringify({ during: during.bytesInUse - base.bytesInUse, after: after.bytesInUse - base.bytesInUse, tensors: after.tensors - base.tensors, spilled: after.spilledBytes }));
+    `, ["--expose-gc"]);
+    expect(r.during).toBeGreaterThan(1000 * MiB);   // an upper bound inside the loop
+    expect(r.after).toBe(0);
+    expect(r.tensors).toBe(0);
+    expect(r.spilled).toBe(0);
+  }, 120_000);
+
   test("the chain awaiting setImmediate each iteration: heap under 512 MiB", () => {
     const r = runJson(`
       import * as torch from "wasmgrad";
