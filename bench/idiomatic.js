@@ -247,14 +247,15 @@ export async function idiomaticSection(ctx) {
   })]);
   return {
     title: "Code written as PyTorch code is written (no torch.tidy)",
-    note: "Median time of one iteration, with each iteration inside `torch.tidy` and without (nothing disposed; the GC safety net " +
-      "reclaims, between event-loop tasks only). Plain synchronous loop of N iterations, each timed; ratio = no tidy / tidy (of the medians). The details also give the mean and the median of the last tenth of the " +
+    note: "Median time of one iteration, with each iteration inside `torch.tidy` and without (nothing disposed: on wasm, storage " +
+      "past the memory budget moves out to the JS heap, where the garbage collector reclaims it; before timing, the no-tidy wasm " +
+      "loop runs until linear memory is full, so the figures are the steady state). Plain synchronous loop of N iterations, each timed; ratio = no tidy / tidy (of the medians). The details also give the mean and the median of the last tenth of the " +
       "iterations, since a leak's cost can grow with what earlier iterations left behind. " +
       "1M chain: `x.mul(2).add(1).mul(x).sum().backward()` on x = randn(2^20); MLP step: 784-128-10, batch 64, cross-entropy, " +
       "SGD, `loss.item()`; 100-op small chain: 16 elements, mul/add/tanh × 100, sum, backward; `x.grad = null` each iteration. " +
       "Heap: `torch.memory().wasmHeapBytes` after the timed loop (growth during it in brackets; the Wasm heap never shrinks, " +
       "so it also carries earlier rows' peak); in use: `torch.memory().bytesInUse` after the timed loop (growth), and after " +
-      "the row disposed its inputs and a forced GC. Each variant starts after a forced GC.",
+      "the row disposed its inputs and a forced GC (an upper bound inside a synchronous loop; see README, Memory). Each variant starts after a forced GC.",
     header: ["row", "backend", "variant", "median per iteration", "no tidy / tidy", "mean", "median of last tenth", "iterations", "wasm heap after (growth)", "in use after (growth)", "in use after dispose + GC"],
     rows,
     unit: fmtTime,

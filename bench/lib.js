@@ -88,8 +88,8 @@ export function median(xs) {
  * Time `fn` in a plain synchronous loop: `warmup` untimed calls, then `iterations` timed
  * ones, each timed on its own, never yielding to the event loop in between (tinybench's
  * async Bench.run awaits every iteration, and its runSync is time-budgeted and cannot stop
- * cleanly at an error count). Code that relies on the GC safety net rather than tidy behaves
- * here as in a user's long synchronous loop: finalizers get no chance to run.
+ * cleanly at an error count). Code written without tidy behaves here as in a user's long
+ * synchronous loop: finalizers get no chance to run.
  * Stops at the first error. Returns { samples (ms), median, done (calls that completed,
  * warmup included), error }.
  */
