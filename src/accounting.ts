@@ -161,7 +161,7 @@ export const accounting = {
    * block, which leaves the list when it moves out of linear memory).
    */
   watch(storage: object, a: Account, heldBytes: number): void {
-    if (accountRegistry === null) return;
+    if (accountRegistry === null || a.pending >= 0 || a.watched) return;
     if (pending.length === 0) queueMicrotask(flush);
     a.pending = pending.length;
     pending.push({ storage, account: a, heldBytes });

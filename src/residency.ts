@@ -16,8 +16,12 @@
  * one registration each) so that the block of a collected storage is freed without the
  * copy; a synchronous loop never gets there and relies on the budget alone.
  *
- * A block touched by one of the last `PROTECT` uses is never moved out, so the operands
- * an op has just looked up stay where the op found them.
+ * Which block goes first is decided as CLOCK does (an approximation of least recently
+ * used that costs a use nothing but a counter): resident blocks wait in a queue in the
+ * order they came in; the block at its head moves out, unless it was used since it
+ * joined the queue, in which case it goes to the back for another round. A block used by
+ * one of the last `PROTECT` look-ups never moves out, so the operands an op has just
+ * looked up stay where the op found them.
  */
 import type { WasmBackend } from "./backend/wasm/index.js";
 import type { DType, TypedArray } from "./dtype.js";
@@ -34,11 +38,12 @@ export class Block extends Account {
   ptr: number;
   /** The bytes on the JS heap while not resident. */
   spilled: TypedArray | null = null;
-  /** Least-recently-used list links (resident blocks only). */
+  /** Queue links (resident blocks only). */
   prev: Block | null = null;
   next: Block | null = null;
-  /** The cache's use counter at this block's last use. */
+  /** The cache's use counter at this block's last use, and when it joined the queue. */
   lastUse = 0;
+  queuedAt = 0;
   constructor(readonly cache: LinearMemoryCache, readonly dtype: DType, readonly numel: number, bytes: number, ptr: number) {
     super(bytes);
     this.ptr = ptr;
@@ -56,8 +61,9 @@ export class LinearMemoryCache {
   /** Blocks moved out to the JS heap, and moved back in, since start-up. */
   spills = 0;
   restores = 0;
-  private head: Block | null = null; // least recently used
-  private tail: Block | null = null; // most recently used
+  private head: Block | null = null; // next to move out, unless used since it was queued
+  private tail: Block | null = null;
+  private residentBlocks = 0;
   private uses = 0;
 
   constructor(readonly backend: WasmBackend) {}
@@ -74,7 +80,6 @@ export class LinearMemoryCache {
   /** The block's pointer, moving it back into linear memory if it was spilled; marks it used. */
   use(b: Block, storage: object): number {
     if (b.ptr === 0) { this.restore(b); accounting.watch(storage, b, 0); }
-    else if (b !== this.tail) { this.unlink(b); this.linkTail(b); }
     b.lastUse = ++this.uses;
     return b.ptr;
   }
@@ -91,16 +96,24 @@ export class LinearMemoryCache {
     }
   }
 
-  /** Move blocks out (least recently used first) until `bytes` more fit under the budget. */
+  /** Move blocks out until `bytes` more fit under the budget. */
   makeRoom(bytes: number): void {
     while (this.residentBytes + bytes > this.budget && this.moveOutOldest()) { /* next */ }
   }
 
-  /** Move the least recently used block out to the JS heap; false when it is protected
-   *  (used by one of the last PROTECT look-ups) or there is none. */
+  /** Move one block out to the JS heap (see the file comment for which); false when every
+   *  resident block is protected (used by one of the last PROTECT look-ups). */
   private moveOutOldest(): boolean {
-    const b = this.head;
-    if (b === null || b.lastUse > this.uses - PROTECT) return false;
+    const recent = this.uses - PROTECT;
+    let b = this.head;
+    // used since queued (or protected): to the back; two rounds at most, since a block
+    // sent back is movable on its next turn unless it is protected
+    for (let turns = 2 * this.residentBlocks; b !== null && (b.lastUse > b.queuedAt || b.lastUse > recent); b = this.head) {
+      if (turns-- === 0) return false;
+      this.unlink(b);
+      this.queue(b);
+    }
+    if (b === null) return false;
     accounting.unwatch(b);
     b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
     this.evict(b);
@@ -139,18 +152,22 @@ export class LinearMemoryCache {
   /** Take a resident block out of linear memory (its bytes are elsewhere or not needed). */
   evict(b: Block): void {
     this.unlink(b);
+    this.residentBlocks--;
     this.residentBytes -= b.bytes;
     this.backend.free(b.ptr, b.dtype, b.numel);
     b.ptr = 0;
   }
 
   private link(b: Block): void {
-    this.linkTail(b);
     b.lastUse = ++this.uses;
+    this.queue(b);
+    this.residentBlocks++;
     this.residentBytes += b.bytes;
   }
 
-  private linkTail(b: Block): void {
+  /** Put a resident block at the back of the queue. */
+  private queue(b: Block): void {
+    b.queuedAt = this.uses;
     b.prev = this.tail;
     b.next = null;
     if (this.tail !== null) this.tail.next = b; else this.head = b;

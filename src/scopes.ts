@@ -10,16 +10,20 @@ export interface Disposable {
   readonly isDisposed: boolean;
   /** Kept alive past the enclosing tidy scopes (e.g. became a leaf's .grad). */
   _kept: boolean;
+  /** Now outside every scope: only the garbage collector can tell when it dies. */
+  _leftScopes(): void;
 }
 
 /** Stack of open scopes; each collects the tensors made while it is innermost. Internal
  *  scopes (the backward engine's, an op's temporaries) are the library's own. */
 const scopes: { made: Disposable[]; internal: boolean; compactAt: number }[] = [];
 
-export function trackInScope(t: Disposable): void {
+/** Collect `t` in the innermost scope; false when no scope is open. */
+export function trackInScope(t: Disposable): boolean {
   const top = scopes[scopes.length - 1];
-  if (top === undefined) return;
+  if (top === undefined) return false;
   if (top.made.push(t) > top.compactAt) compact(top);
+  return true;
 }
 
 /** Drop already-disposed entries (a long loop inside one scope that disposes as it goes). */
@@ -48,7 +52,7 @@ export function closeScope(keep: Set<Disposable>): void {
     // kept tensors (a result, or a .grad that belongs to a tensor) stay tracked by the
     // enclosing scope: a .grad let go later (its tensor disposed, or replaced after it was
     // handed out) is then freed when that scope closes
-    if (keep.has(t) || t._kept) { if (parent) parent.push(t); continue; }
+    if (keep.has(t) || t._kept) { if (parent) parent.push(t); else t._leftScopes(); continue; }
     t.dispose();
   }
   // a long loop of inner scopes inside one outer scope hands it kept tensors that are

@@ -65,7 +65,12 @@ export class Storage {
     if (!counted) return;
     accounting.countBytes(account.bytes);
     if (block === null && account.bytes > 0) accounting.joinCurrentGroup(account, false);
-    accounting.watch(this, account, block === null ? account.bytes : 0);
+  }
+
+  /** Let the garbage collector report this storage if it is still alive when the job ends
+   *  (called for storage outside every tidy scope: scoped storage is freed by its scope). */
+  watch(): void {
+    if (this.counted) accounting.watch(this, this.account, this.block === null ? this.account.bytes : 0);
   }
 
   /** The backend handle for a kernel: for wasm, moves the bytes back into linear memory

@@ -70,7 +70,7 @@ export class Tensor {
       this._isAlias = true; // its storage reference is returned by its node (storage.ts)
     } else {
       storage.countTensor(1);
-      trackInScope(this);
+      if (!trackInScope(this)) storage.watch();
     }
   }
 
@@ -235,6 +235,8 @@ export class Tensor {
     const g = this._grad;
     if (g !== null) { this._grad = null; releaseGrad(g); }
   }
+
+  _leftScopes(): void { this._storage.watch(); }
 
   _assertLive(): void {
     if (this._disposed) throw new Error("tensor was disposed");
