@@ -7,6 +7,7 @@
 // The tests share the module's one wasm heap, in order: the coalescing test needs a
 // fresh heap, so it runs first.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { rng } from "./helpers/rng.js";
 import * as torch from "../src/index.js";
 import { WasmBackend, instantiate } from "../src/backend/wasm/index.js";
 import { wasmBinary } from "../src/backend/wasm/binary.generated.js";
@@ -103,17 +104,6 @@ describe("wasm allocator at the 4 GiB limit (backend level, no memory budget)", 
   });
 });
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("wasm allocator stress (backend level)", () => {
   let wasmModule: WebAssembly.Module;

@@ -5,6 +5,7 @@
  * 3-d strided operands; plus the Wasm backend's memory behaviour (growth, reuse, OOM).
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { rng } from "./helpers/rng.js";
 import { Bin, Red, Un, type Backend, type BinOp, type Handle, type RedOp, type UnOp } from "../src/backend/backend.js";
 import { JsBackend } from "../src/backend/js/index.js";
 import { WasmBackend, instantiate } from "../src/backend/wasm/index.js";
@@ -27,17 +28,6 @@ const ALL: DType[] = ["float32", "float64", "int32", "bool"];
 
 // ------------------------------------------------------------------------------ helpers
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(dtype: DType, n: number, seed: number, lo = -3, hi = 3): TypedArray {
   const r = rng(seed);

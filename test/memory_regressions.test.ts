@@ -19,6 +19,15 @@ async function collectUntil(done: () => boolean): Promise<void> {
   for (let i = 0; i < 20 && !done(); i++) { await tick(); gc(); await tick(); }
 }
 
+/** Tensors dropped outside any tidy are reclaimed by the GC: nothing is pinned by a scope
+ *  left open, and the counts come back to `before`. */
+async function expectDroppedReclaimed(before: ReturnType<typeof torch.memory>): Promise<void> {
+  (() => { for (let i = 0; i < 500; i++) torch.ones(64).mul(2); })();
+  await collectUntil(() => torch.memory().tensors <= before.tensors);
+  expect(torch.memory().tensors).toBe(before.tensors);
+  expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+}
+
 /** A number of float32 elements such that `k` tensors of it, alive together, push
  *  bytesInUse past the high-water mark left by earlier tests (at least 4 MB each). */
 function elementsForNewPeak(k: number): number {
@@ -61,10 +70,7 @@ for (const backend of ["wasm", "js"] as const) {
       expect(Array.from(kept.toArray())).toEqual([1, 1, 1, 1]);
       kept.dispose();
       // nothing made outside is pinned: dropped tensors are reclaimed by the GC
-      (() => { for (let i = 0; i < 500; i++) torch.ones(64).mul(2); })();
-      await collectUntil(() => torch.memory().tensors <= before.tensors);
-      expect(torch.memory().tensors).toBe(before.tensors);
-      expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+      await expectDroppedReclaimed(before);
     });
 
     test("tidy(fn returning a Promise) throws, frees what fn made, leaves no scope open", async () => {
@@ -79,10 +85,7 @@ for (const backend of ["wasm", "js"] as const) {
       torch.tidy(() => torch.ones(2));
       expect(kept.isDisposed).toBe(false);
       kept.dispose();
-      (() => { for (let i = 0; i < 500; i++) torch.ones(64).mul(2); })();
-      await collectUntil(() => torch.memory().tensors <= before.tensors);
-      expect(torch.memory().tensors).toBe(before.tensors);
-      expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+      await expectDroppedReclaimed(before);
     });
 
     test("tidy with a non-function argument or a throwing fn leaves no scope open", async () => {
@@ -94,9 +97,7 @@ for (const backend of ["wasm", "js"] as const) {
       expect(() => torch.tidy(() => { torch.ones(10); throw new Error("inside"); })).toThrow("inside");
       expect(torch.memory().tensors).toBe(before.tensors);
       expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
-      (() => { for (let i = 0; i < 500; i++) torch.ones(64).mul(2); })();
-      await collectUntil(() => torch.memory().tensors <= before.tensors);
-      expect(torch.memory().tensors).toBe(before.tensors);
+      await expectDroppedReclaimed(before);
     });
 
     // ---- 3. in-place ops allocate no full-size temporary ------------------------------------
