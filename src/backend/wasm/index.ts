@@ -6,18 +6,17 @@
  * typed-array views whenever memory growth has replaced the buffer.
  */
 import type { Backend, BinOp, Handle, RedOp, UnOp } from "../backend.js";
+import { DT, MAX_DIMS } from "../abi.generated.js";
 import type { DType, TypedArray } from "../../dtype.js";
 import { instantiate, instantiateSync, type WasmExports, type WasmSource } from "./loader.js";
 
 export { instantiate, instantiateSync, type WasmExports, type WasmSource } from "./loader.js";
 
-/** DT codes of assembly/abi.ts. */
-const DT_CODE: Readonly<Record<DType, number>> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+/** The dtype codes the kernels take (assembly/abi.ts DT). */
+const DT_CODE: Readonly<Record<DType, number>> = { float32: DT.F32, float64: DT.F64, int32: DT.I32, bool: DT.BOOL };
 /** log2 of the element size. */
 const SHIFT: Readonly<Record<DType, number>> = { float32: 2, float64: 3, int32: 2, bool: 0 };
 
-/** Most dimensions a strided call accepts (assembly/abi.ts MAX_DIMS). */
-export const MAX_DIMS = 64;
 const SCRATCH_BYTES = 4 * (1 + 4 * MAX_DIMS);
 const WASM32_BYTES = 2 ** 32;
 
