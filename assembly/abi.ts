@@ -1,5 +1,7 @@
-// Op and dtype codes shared with src/backend/backend.ts (Un, Bin, Red) and
-// src/backend/wasm/index.ts (DT). Compile-time constants: switches on them fold away.
+// The op and dtype codes of the Wasm ABI, defined here only: scripts/gen-abi.mjs (run by
+// `npm run build`) writes them into src/backend/abi.generated.ts for the TypeScript side
+// (Un, Bin, Red in src/backend/backend.ts; DT and MAX_DIMS in src/backend/wasm/index.ts).
+// Compile-time constants: switches on them fold away. Every member needs an explicit value.
 
 export const enum Un {
   NEG = 0, ABS = 1, EXP = 2, LOG = 3, SQRT = 4, SIN = 5, COS = 6, TANH = 7, SIGMOID = 8, RELU = 9, SIGN = 10,

@@ -5,13 +5,13 @@
 //   node bench/raw-kernels.js [filter]
 import { Bench } from "tinybench";
 import { JsBackend } from "../dist/backend/js/index.js";
-import { WasmBackend } from "../dist/backend/wasm/index.js";
+import { WasmBackend, instantiate } from "../dist/backend/wasm/index.js";
 import { wasmBinary } from "../dist/backend/wasm/binary.generated.js";
 import { Bin, Red, Un } from "../dist/backend/backend.js";
 
 const filter = process.argv[2] ?? "";
 const js = new JsBackend();
-const wasm = await WasmBackend.create(wasmBinary);
+const wasm = new WasmBackend(await instantiate(wasmBinary));
 
 function random(n, seed) {
   const a = new Float32Array(n);

@@ -3,7 +3,7 @@
  * main entry (index.ts) is this plus an embedded binary started with top-level await.
  * Nothing here imports `node:` modules, so it runs in browsers, Deno, Bun and workerd.
  */
-import { installWasmBackend, isInitialised } from "./backend/registry.js";
+import { backendByName, installWasmBackend, isInitialised } from "./backend/registry.js";
 import { instantiate } from "./backend/wasm/loader.js";
 import { WasmBackend } from "./backend/wasm/index.js";
 import { Tensor, type DimArg, type IndexArg, type TensorOrScalar } from "./tensor.js";
@@ -14,6 +14,8 @@ import * as autogradFns from "./autograd/functions.js";
 import { Function as AutogradFunction } from "./autograd/function.js";
 import * as gradcheckFns from "./autograd/gradcheck.js";
 import * as functionalFns from "./autograd/functional.js";
+import * as nn from "./nn/index.js";
+import * as optim from "./optim/index.js";
 
 export { Tensor };
 export type { DimArg, IndexArg, TensorOrScalar };
@@ -40,15 +42,13 @@ export function init(opts: { module?: WebAssembly.Module | BufferSource } = {}):
     return Promise.reject(new Error("wasmgrad/core: init() needs { module }: a WebAssembly.Module or the bytes of wasmgrad.wasm"));
   }
   starting = instantiate(opts.module).then(
-    (exports: any) => { installWasmBackend(new WasmBackend(exports)); },
+    (exports) => { installWasmBackend(new WasmBackend(exports)); },
     (err: unknown) => { starting = null; throw err; },
   );
   return starting!;
 }
 
 // ---- memory ------------------------------------------------------------------------------------
-
-import { backendByName } from "./backend/registry.js";
 
 export interface MemoryInfo {
   /** Live tensor objects (views included). */
@@ -177,7 +177,4 @@ export const autograd = {
   },
 };
 export * as viz from "./viz.js";
-
-import * as nn from "./nn/index.js";
-import * as optim from "./optim/index.js";
 export { nn, optim };

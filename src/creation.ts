@@ -1,6 +1,6 @@
 /** Tensor factories: tensor, zeros, ones, full, empty, rand, randn, arange, linspace, eye, *Like, fromArray. */
 import { currentBackend } from "./backend/registry.js";
-import { dtypeOfTypedArray, isDType, isFloating, typedArrayFor, type DType, type TypedArray } from "./dtype.js";
+import { dtypeName, dtypeOfTypedArray, isDType, isFloating, typedArrayFor, type DType, type TypedArray } from "./dtype.js";
 import { numelOf, parseShapeArgs } from "./shape.js";
 import { allocTensor, Tensor } from "./tensor.js";
 
@@ -136,7 +136,7 @@ function uniform(): number { return (nextUint32() * 2 ** 21 + (nextUint32() >>> 
 function random(args: unknown[], gen: () => number, kernel: string): Tensor {
   const { shape, opts } = parseShapeArgs(args);
   const dtype = checkDtype(opts.dtype);
-  if (!isFloating(dtype)) throw new Error(`"${kernel}" not implemented for '${dtype === "int32" ? "Int" : "Bool"}'`);
+  if (!isFloating(dtype)) throw new Error(`"${kernel}" not implemented for '${dtypeName(dtype, "scalar")}'`);
   const n = numelOf(shape);
   const data = typedArrayFor(dtype, n);
   for (let i = 0; i < n; i++) data[i] = gen();

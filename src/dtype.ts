@@ -23,11 +23,30 @@ export function itemSize(dtype: DType): number {
   return dtype === "float64" ? 8 : dtype === "bool" ? 1 : 4;
 }
 
+/**
+ * How PyTorch names a dtype in its messages and printing:
+ * - "scalar": c10's ScalarType name, as in "expected scalar type Float but found Double"
+ *   or "not implemented for 'Int'" ("Float" | "Double" | "Int" | "Bool").
+ * - "tensor": the legacy tensor type, as `t.type()` and the version-counter error write it
+ *   ("torch.FloatTensor" | "torch.DoubleTensor" | "torch.IntTensor" | "torch.BoolTensor").
+ * - "torch": `str(torch.<dtype>)`, as the `dtype=` print suffix writes it; int32 says
+ *   "torch.int64", the dtype it stands in for (API.md, Printing).
+ * int32 keeps the "Int" spellings in the first two styles, as the tests of error messages expect.
+ */
+export function dtypeName(dtype: DType, style: "scalar" | "tensor" | "torch"): string {
+  switch (style) {
+    case "scalar": return SCALAR_NAME[dtype];
+    case "tensor": return "torch." + SCALAR_NAME[dtype] + "Tensor";
+    case "torch": return "torch." + (dtype === "int32" ? "int64" : dtype);
+  }
+}
+
+const SCALAR_NAME: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" };
+
 /** PyTorch's promotion between two tensors: bool < int32 < float32 < float64. */
 export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
-
 
 export function typedArrayFor(dtype: DType, n: number): TypedArray {
   switch (dtype) {

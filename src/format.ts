@@ -9,7 +9,7 @@
  * `toExponential` break exact ties upwards (0.03125 -> "0.0313", Python "0.0312"), so
  * the digits are computed here with BigInt arithmetic instead.
  */
-import type { DType, TypedArray } from "./dtype.js";
+import { dtypeName, type DType, type TypedArray } from "./dtype.js";
 
 /** PyTorch's default `PRINT_OPTS` (precision 4, threshold 1000, edgeitems 3, linewidth 80, sci_mode None). */
 const PRINT_OPTS = {
@@ -411,11 +411,6 @@ function addSuffixes(tensorStr: string, suffixes: readonly string[], indent: num
   return tensorStrs.join("");
 }
 
-/** `str(torch.<dtype>)`; int32 prints as the int64 it stands in for (API.md, Printing). */
-function dtypeName(dtype: DType): string {
-  return "torch." + (dtype === "int32" ? "int64" : dtype);
-}
-
 /** Python's `str(tuple(shape))`. */
 function pyTupleStr(shape: readonly number[]): string {
   if (shape.length === 1) return "(" + shape[0] + ",)";
@@ -458,10 +453,10 @@ export function formatTensor(
     if (shape.length !== 1) suffixes.push("size=" + pyTupleStr(shape));
     // In an empty tensor, there are no elements to infer if the dtype
     // should be int64, so it must be shown explicitly.
-    if (dtype !== "float32") suffixes.push("dtype=" + dtypeName(dtype));
+    if (dtype !== "float32") suffixes.push("dtype=" + dtypeName(dtype, "torch"));
     tStr = "[]";
   } else {
-    if (!hasDefaultDtype) suffixes.push("dtype=" + dtypeName(dtype));
+    if (!hasDefaultDtype) suffixes.push("dtype=" + dtypeName(dtype, "torch"));
     const view: View = { values, offset: 0, shape, strides: contiguousStrides(shape) };
     tStr = tensorStr(view, numel, dtype, indent);
   }

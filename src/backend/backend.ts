@@ -15,14 +15,15 @@
  *   support only what the comments say.
  */
 import type { DType, TypedArray } from "../dtype.js";
+import * as abi from "./abi.generated.js";
 
 /** Opaque storage reference: a typed array (js) or a byte pointer into linear memory (wasm). */
 export type Handle = unknown;
 
+// The op codes are assembly/abi.ts's, through abi.generated.ts (scripts/gen-abi.mjs).
+
 /** Unary ops. NEG, ABS, SIGN and RELU accept int32 too; the rest float only. */
-export const Un = {
-  NEG: 0, ABS: 1, EXP: 2, LOG: 3, SQRT: 4, SIN: 5, COS: 6, TANH: 7, SIGMOID: 8, RELU: 9, SIGN: 10,
-} as const;
+export const Un = abi.Un;
 export type UnOp = (typeof Un)[keyof typeof Un];
 
 /**
@@ -31,10 +32,7 @@ export type UnOp = (typeof Un)[keyof typeof Un];
  * layer promotes to float before dividing, as PyTorch's true division).
  * POW follows Math.pow; MAXIMUM/MINIMUM propagate NaN like torch.maximum.
  */
-export const Bin = {
-  ADD: 0, SUB: 1, MUL: 2, DIV: 3, POW: 4, MAXIMUM: 5, MINIMUM: 6,
-  EQ: 7, NE: 8, LT: 9, LE: 10, GT: 11, GE: 12,
-} as const;
+export const Bin = abi.Bin;
 export type BinOp = (typeof Bin)[keyof typeof Bin];
 
 /**
@@ -44,7 +42,7 @@ export type BinOp = (typeof Bin)[keyof typeof Bin];
  * first NaN, as PyTorch does. axis == 0: SUM gives 0, PROD 1 (MAX etc. are never
  * asked for an empty axis). float32 and float64 and int32.
  */
-export const Red = { SUM: 0, PROD: 1, MAX: 2, MIN: 3, ARGMAX: 4, ARGMIN: 5 } as const;
+export const Red = abi.Red;
 export type RedOp = (typeof Red)[keyof typeof Red];
 
 export interface Backend {

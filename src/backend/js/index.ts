@@ -27,7 +27,7 @@ unaryFns[Un.RELU] = (x) => (x < 0 ? 0 : x); // keeps NaN and -0
 unaryFns[Un.SIGN] = (x) => (x > 0 ? 1 : x < 0 ? -1 : 0); // sign(NaN) = 0, as PyTorch
 
 /** Integer power by repeated squaring with int32 wrap-around (exact, like PyTorch's integer pow). */
-export function intPow(a: number, b: number): number {
+function intPow(a: number, b: number): number {
   if (b < 0) return a === 1 ? 1 : a === -1 ? (b & 1 ? -1 : 1) : 0;
   let result = 1, base = a | 0, e = b;
   while (e > 0) {

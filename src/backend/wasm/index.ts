@@ -5,19 +5,27 @@
  * writes shapes and strides into a scratch block allocated once, and refreshes its
  * typed-array views whenever memory growth has replaced the buffer.
  */
-import type { Backend, BinOp, Handle, RedOp, UnOp } from "../backend.js";
+import { Un, type Backend, type BinOp, type Handle, type RedOp, type UnOp } from "../backend.js";
+import { DT, MAX_DIMS } from "../abi.generated.js";
 import type { DType, TypedArray } from "../../dtype.js";
-import { instantiate, instantiateSync, type WasmExports, type WasmSource } from "./loader.js";
+import type { WasmExports } from "./loader.js";
 
-export { instantiate, instantiateSync, type WasmExports, type WasmSource } from "./loader.js";
+export { instantiate } from "./loader.js";
 
-/** DT codes of assembly/abi.ts. */
-const DT_CODE: Readonly<Record<DType, number>> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+/** The dtype codes the kernels take (assembly/abi.ts DT). */
+const DT_CODE: Readonly<Record<DType, number>> = { float32: DT.F32, float64: DT.F64, int32: DT.I32, bool: DT.BOOL };
 /** log2 of the element size. */
 const SHIFT: Readonly<Record<DType, number>> = { float32: 2, float64: 3, int32: 2, bool: 0 };
 
-/** Most dimensions a strided call accepts (assembly/abi.ts MAX_DIMS). */
-export const MAX_DIMS = 64;
+function byteSize(dtype: DType, numel: number): number {
+  return numel * 2 ** SHIFT[dtype];
+}
+
+/** The byte address of element `offset` of the `dtype` storage at pointer `h`. */
+function addr(h: Handle, dtype: DType, offset: number): number {
+  return (h as number) + byteSize(dtype, offset);
+}
+
 const SCRATCH_BYTES = 4 * (1 + 4 * MAX_DIMS);
 const WASM32_BYTES = 2 ** 32;
 
@@ -54,16 +62,6 @@ export class WasmBackend implements Backend {
     if (this.scratch === 0 || this.dummy === 0) throw new Error("wasm backend: cannot allocate its scratch block");
   }
 
-  /** Instantiate the module from a compiled module or its bytes and wrap it. */
-  static async create(source: WasmSource): Promise<WasmBackend> {
-    return new WasmBackend(await instantiate(source));
-  }
-
-  /** Synchronous variant of `create` for a compiled module or bytes. */
-  static createSync(source: WasmSource): WasmBackend {
-    return new WasmBackend(instantiateSync(source));
-  }
-
   /** Re-create the views if memory growth replaced (detached) the buffer. */
   private sync(): void {
     const b = this.exports.memory.buffer as ArrayBuffer;
@@ -81,7 +79,7 @@ export class WasmBackend implements Backend {
   alloc(dtype: DType, numel: number, zero = true): Handle {
     if (!(numel >= 0) || !Number.isInteger(numel)) throw new RangeError(`alloc: invalid element count ${numel}`);
     if (numel === 0) return this.dummy;
-    const bytes = numel * 2 ** SHIFT[dtype];
+    const bytes = byteSize(dtype, numel);
     if (bytes >= WASM32_BYTES) throw outOfMemory(bytes);
     const p = (zero ? this.exports.alloc(bytes) : this.exports.allocUninit(bytes)) >>> 0;
     if (p === 0) throw outOfMemory(bytes);
@@ -92,7 +90,7 @@ export class WasmBackend implements Backend {
    *  the request does not fit within that. For the memory budget (src/residency.ts). */
   allocWithin(dtype: DType, numel: number, zero: boolean, maxHeapBytes: number): number {
     if (numel === 0) return this.dummy;
-    const bytes = numel * 2 ** SHIFT[dtype];
+    const bytes = byteSize(dtype, numel);
     if (bytes >= WASM32_BYTES) return 0;
     const pages = Math.min(65536, Math.floor(maxHeapBytes / 65536));
     return this.exports.allocWithin(bytes, zero ? 1 : 0, pages) >>> 0;
@@ -108,29 +106,29 @@ export class WasmBackend implements Backend {
 
   write(h: Handle, dtype: DType, src: TypedArray, offset: number): void {
     this.sync();
-    const p = h as number;
+    const s = addr(h, dtype, offset) >>> SHIFT[dtype]; // index into the view of dtype
     switch (dtype) {
-      case "float32": this.f32.set(src, (p >>> 2) + offset); break;
-      case "float64": this.f64.set(src, (p >>> 3) + offset); break;
-      case "int32": this.i32.set(src, (p >>> 2) + offset); break;
-      case "bool": this.u8.set(src, p + offset); break;
+      case "float32": this.f32.set(src, s); break;
+      case "float64": this.f64.set(src, s); break;
+      case "int32": this.i32.set(src, s); break;
+      case "bool": this.u8.set(src, s); break;
     }
   }
 
   read(h: Handle, dtype: DType, offset: number, numel: number): TypedArray {
     this.sync();
-    const p = h as number;
+    const s = addr(h, dtype, offset) >>> SHIFT[dtype]; // index into the view of dtype
     switch (dtype) {
-      case "float32": { const s = (p >>> 2) + offset; return this.f32.slice(s, s + numel); }
-      case "float64": { const s = (p >>> 3) + offset; return this.f64.slice(s, s + numel); }
-      case "int32": { const s = (p >>> 2) + offset; return this.i32.slice(s, s + numel); }
-      case "bool": { const s = p + offset; return this.u8.slice(s, s + numel); }
+      case "float32": return this.f32.slice(s, s + numel);
+      case "float64": return this.f64.slice(s, s + numel);
+      case "int32": return this.i32.slice(s, s + numel);
+      case "bool": return this.u8.slice(s, s + numel);
     }
   }
 
   fill(h: Handle, dtype: DType, value: number, offset: number, n: number): void {
     if (n <= 0) return;
-    this.exports.fill((h as number) + offset * 2 ** SHIFT[dtype], DT_CODE[dtype], value, n);
+    this.exports.fill(addr(h, dtype, offset), DT_CODE[dtype], value, n);
   }
 
   // ---------------------------------------------------------------------------- kernels
@@ -157,8 +155,8 @@ export class WasmBackend implements Backend {
   ): void {
     const sp = this.put(shape, srcStrides, dstStrides);
     this.exports.copy(
-      (src as number) + srcOffset * 2 ** SHIFT[srcDtype], DT_CODE[srcDtype],
-      (dst as number) + dstOffset * 2 ** SHIFT[dstDtype], DT_CODE[dstDtype], sp,
+      addr(src, srcDtype, srcOffset), DT_CODE[srcDtype],
+      addr(dst, dstDtype, dstOffset), DT_CODE[dstDtype], sp,
     );
   }
 
@@ -166,11 +164,11 @@ export class WasmBackend implements Backend {
     if (n <= 0) return;
     const ex = this.exports;
     switch (dtype) {
-      case "float32": ex.unary_f32(op, (x as number) + xOffset * 4, out as number, n); break;
-      case "float64": ex.unary_f64(op, (x as number) + xOffset * 8, out as number, n); break;
+      case "float32": ex.unary_f32(op, addr(x, dtype, xOffset), out as number, n); break;
+      case "float64": ex.unary_f64(op, addr(x, dtype, xOffset), out as number, n); break;
       case "int32":
-        if (op !== 0 && op !== 1 && op !== 9 && op !== 10) throw unsupported(`unary op ${op}`, dtype);
-        ex.unary_i32(op, (x as number) + xOffset * 4, out as number, n);
+        if (op !== Un.NEG && op !== Un.ABS && op !== Un.RELU && op !== Un.SIGN) throw unsupported(`unary op ${op}`, dtype);
+        ex.unary_i32(op, addr(x, dtype, xOffset), out as number, n);
         break;
       default: throw unsupported("unary", dtype);
     }
@@ -184,10 +182,11 @@ export class WasmBackend implements Backend {
   ): void {
     const sp = this.put(shape, aStrides, bStrides);
     const ex = this.exports;
+    const pa = addr(a, dtype, aOffset), pb = addr(b, dtype, bOffset);
     switch (dtype) {
-      case "float32": ex.binary_f32(op, (a as number) + aOffset * 4, (b as number) + bOffset * 4, out as number, sp); break;
-      case "float64": ex.binary_f64(op, (a as number) + aOffset * 8, (b as number) + bOffset * 8, out as number, sp); break;
-      case "int32": ex.binary_i32(op, (a as number) + aOffset * 4, (b as number) + bOffset * 4, out as number, sp); break;
+      case "float32": ex.binary_f32(op, pa, pb, out as number, sp); break;
+      case "float64": ex.binary_f64(op, pa, pb, out as number, sp); break;
+      case "int32": ex.binary_i32(op, pa, pb, out as number, sp); break;
       default: throw unsupported("binary", dtype);
     }
   }
@@ -201,12 +200,12 @@ export class WasmBackend implements Backend {
   ): void {
     const sp = this.put(shape, cStrides, aStrides, bStrides);
     const ex = this.exports;
-    const c = (cond as number) + cOffset;
+    const pc = addr(cond, "bool", cOffset), pa = addr(a, dtype, aOffset), pb = addr(b, dtype, bOffset);
     switch (dtype) {
-      case "float32": ex.where_f32(c, (a as number) + aOffset * 4, (b as number) + bOffset * 4, out as number, sp); break;
-      case "float64": ex.where_f64(c, (a as number) + aOffset * 8, (b as number) + bOffset * 8, out as number, sp); break;
-      case "int32": ex.where_i32(c, (a as number) + aOffset * 4, (b as number) + bOffset * 4, out as number, sp); break;
-      case "bool": ex.where_u8(c, (a as number) + aOffset, (b as number) + bOffset, out as number, sp); break;
+      case "float32": ex.where_f32(pc, pa, pb, out as number, sp); break;
+      case "float64": ex.where_f64(pc, pa, pb, out as number, sp); break;
+      case "int32": ex.where_i32(pc, pa, pb, out as number, sp); break;
+      case "bool": ex.where_u8(pc, pa, pb, out as number, sp); break;
     }
   }
 
@@ -214,9 +213,9 @@ export class WasmBackend implements Backend {
     if (outer === 0 || inner === 0) return;
     const ex = this.exports;
     switch (dtype) {
-      case "float32": ex.reduce_f32(op, (x as number) + xOffset * 4, outer, axis, inner, out as number); break;
-      case "float64": ex.reduce_f64(op, (x as number) + xOffset * 8, outer, axis, inner, out as number); break;
-      case "int32": ex.reduce_i32(op, (x as number) + xOffset * 4, outer, axis, inner, out as number); break;
+      case "float32": ex.reduce_f32(op, addr(x, dtype, xOffset), outer, axis, inner, out as number); break;
+      case "float64": ex.reduce_f64(op, addr(x, dtype, xOffset), outer, axis, inner, out as number); break;
+      case "int32": ex.reduce_i32(op, addr(x, dtype, xOffset), outer, axis, inner, out as number); break;
       default: throw unsupported("reduce", dtype);
     }
   }
@@ -229,7 +228,6 @@ export class WasmBackend implements Backend {
   ): void {
     if (batch === 0 || m === 0 || n === 0) return;
     if (dtype !== "float32" && dtype !== "float64") throw unsupported("matmul", dtype);
-    const sh = SHIFT[dtype];
     // b with a non-unit column stride is packed into a k x n panel (allocated here, not in the kernel)
     let pack = 0;
     if (bStrides[2] !== 1 && n > 1 && k > 0) {
@@ -237,8 +235,8 @@ export class WasmBackend implements Backend {
     }
     const f = dtype === "float32" ? this.exports.matmul_f32 : this.exports.matmul_f64;
     f(
-      (a as number) + aOffset * 2 ** sh, aStrides[0]!, aStrides[1]!, aStrides[2]!,
-      (b as number) + bOffset * 2 ** sh, bStrides[0]!, bStrides[1]!, bStrides[2]!,
+      addr(a, dtype, aOffset), aStrides[0]!, aStrides[1]!, aStrides[2]!,
+      addr(b, dtype, bOffset), bStrides[0]!, bStrides[1]!, bStrides[2]!,
       out as number, batch, m, k, n, pack,
     );
     if (pack !== 0) this.free(pack, dtype, k * n);

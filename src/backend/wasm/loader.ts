@@ -7,14 +7,19 @@
  * scripts/embed-wasm.mjs).
  */
 
-/** The raw exports of wasmgrad.wasm. Pointers are byte offsets into `memory`. */
+/**
+ * The raw exports of wasmgrad.wasm. Pointers are byte offsets into `memory`.
+ * Written by hand rather than taken from the build/wasmgrad.d.ts asc writes: that file
+ * types the adapted exports of its own build/wasmgrad.js (bool parameters, unsigned
+ * results), and dist must not point at build/. test/abi.test.ts checks the two agree.
+ */
 export interface WasmExports {
   readonly memory: WebAssembly.Memory;
   /** `bytes` zero-filled bytes, 16-byte aligned; 0 when memory cannot grow enough. */
   alloc(bytes: number): number;
   /** Like alloc, but a reused block keeps its old bytes (for outputs a kernel overwrites). */
   allocUninit(bytes: number): number;
-  /** Like alloc (zero-filled when zeroFill is 1), growing memory to at most maxPages
+  /** Like alloc (zero-filled when zeroFill is 1: a raw bool), growing memory to at most maxPages
    *  pages of 64 KiB; 0 when the request does not fit within them. */
   allocWithin(bytes: number, zeroFill: number, maxPages: number): number;
   free(ptr: number): void;
@@ -46,8 +51,8 @@ export interface WasmExports {
     out: number, batch: number, m: number, k: number, n: number, pack: number,
   ): void;
   /** `sp` points at i32 [ndim, shape, srcStrides, dstStrides]; dtypes as DT codes. */
-  copy(src: number, srcDt: number, dst: number, dstDt: number, sp: number): void;
-  fill(ptr: number, dt: number, value: number, n: number): void;
+  copy(src: number, sdt: number, dst: number, ddt: number, sp: number): void;
+  fill(p: number, dt: number, value: number, n: number): void;
 }
 
 export type WasmSource = WebAssembly.Module | BufferSource;
@@ -90,16 +95,5 @@ export async function instantiate(source?: WasmSource): Promise<WasmExports> {
     const { instance } = await WebAssembly.instantiate(source, imp);
     exports = instance.exports as unknown as WasmExports;
   }
-  return exports;
-}
-
-/** Synchronous instantiation (browsers may refuse to compile large bytes synchronously on
- *  the main thread; prefer `instantiate` there or pass a compiled Module). */
-export function instantiateSync(source: WasmSource): WasmExports {
-  if (source === undefined || source === null) throw missingSource();
-  let exports: WasmExports | undefined;
-  const mod = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
-  const instance = new WebAssembly.Instance(mod, imports(() => exports?.memory));
-  exports = instance.exports as unknown as WasmExports;
   return exports;
 }
