@@ -14,6 +14,8 @@ import * as autogradFns from "./autograd/functions.js";
 import { Function as AutogradFunction } from "./autograd/function.js";
 import * as gradcheckFns from "./autograd/gradcheck.js";
 import * as functionalFns from "./autograd/functional.js";
+import { detectAnomaly, isAnomalyEnabled, setDetectAnomaly } from "./autograd/anomaly.js";
+import { checkpoint } from "./utils/checkpoint.js";
 import * as nn from "./nn/index.js";
 import * as optim from "./optim/index.js";
 
@@ -175,6 +177,12 @@ export const autograd = {
     vjp: functionalFns.vjp,
     jvp: functionalFns.jvp,
   },
+  detectAnomaly,
+  setDetectAnomaly,
+  isAnomalyEnabled,
 };
+
+/** torch.utils: `checkpoint(fn, ...args)` recomputes `fn`'s intermediates in backward instead of keeping them. */
+export const utils = { checkpoint };
 export * as viz from "./viz.js";
 export { nn, optim };

@@ -120,6 +120,11 @@ export function manualSeed(seed: number): void {
   if (rngState.every((w) => w === 0)) rngState[0] = 1;
 }
 
+/** A copy of the random number generator's state (for torch.utils.checkpoint). */
+export function getRngState(): Uint32Array { return rngState.slice(); }
+/** Restore a state from getRngState. */
+export function setRngState(state: Uint32Array): void { rngState = state.slice(); }
+
 function nextUint32(): number {
   const s = rngState;
   const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;

@@ -6,6 +6,7 @@
  */
 import { AccumulateGrad, FnNode, type Node } from "./node.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
+import { checkNodeOutputs, isAnomalyEnabled, reportAnomaly } from "./anomaly.js";
 import { closeScope, openScope, type Disposable } from "../scopes.js";
 import type { Tensor } from "../tensor.js";
 
@@ -36,6 +37,20 @@ function takeCapture(at: number[], grad: Tensor, inputs: readonly Tensor[], resu
     const gi = grad.dtype === want ? grad : grad.to(want);
     results[i] = gi;
     keep.add(gi);
+  }
+}
+
+/** A node's gradient rule; in anomaly mode, its outputs checked for NaN and its errors
+ *  reported with the forward op's stack (anomaly.ts). */
+function callRule(node: FnNode, g: Tensor): (Tensor | null)[] {
+  if (!isAnomalyEnabled()) return node.rule.backward(node, g);
+  try {
+    const grads = node.rule.backward(node, g);
+    checkNodeOutputs(node.name(), grads);
+    return grads;
+  } catch (e) {
+    reportAnomaly(node.name(), node.forwardTrace);
+    throw e;
   }
 }
 
@@ -120,7 +135,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       if (node instanceof AccumulateGrad) {
         if (run && g !== null && capture === null) node.variable._accumulateGrad(g, opts.createGraph);
       } else if (node instanceof FnNode) {
-        const grads = run && g !== null ? node.rule.backward(node, g) : null;
+        const grads = run && g !== null ? callRule(node, g) : null;
         for (let i = 0; i < node.next.length; i++) {
           const m = node.next[i];
           if (m === null || m === undefined) continue;

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
+import { forwardTrace } from "./anomaly.js";
 
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 
@@ -60,6 +61,9 @@ export class FnNode extends Node {
   inputDtypes: (DType | null)[] | null = null;
   private _versions: number[] | null = null;
   private _released = false;
+
+  /** Where the forward op ran, in anomaly mode (see anomaly.ts); null otherwise. */
+  readonly forwardTrace: string | null = forwardTrace();
 
   constructor(
     readonly rule: GradRule,
