@@ -52,9 +52,12 @@ export function inputNrsOf(inputs: readonly (Tensor | null | undefined)[]): numb
 /** One node's state in one pass (PyTorch keeps these in GraphTask's dependencies_ and
  *  not_ready_; one map of small records costs a pass one lookup per edge). */
 class NodeState {
+  constructor(readonly node: Node) {}
   /** Edges into this node not yet evaluated. */
   deps = 0;
-  /** Gradients received so far, per output number (allocated when the first arrives). */
+  /** The gradient received so far by a node with one output (most nodes: no array per node). */
+  grad: Tensor | null = null;
+  /** A node with several outputs: the gradients received so far, per output number. */
   grads: (Tensor | null)[] | null = null;
 }
 
@@ -65,7 +68,7 @@ interface Capture { at: number; outputNr: number }
 class GraphTask {
   readonly states = new Map<Node, NodeState>();
   /** Nodes ready to evaluate (all their dependencies done), taken last-in first-out. */
-  readonly ready: Node[] = [];
+  readonly ready: NodeState[] = [];
   /** autograd.grad: the nodes that must run to reach an input (PyTorch's exec_info_), and the
    *  gradients to capture; null for a plain backward, which runs everything reachable. */
   needed: Set<Node> | null = null;
@@ -78,17 +81,21 @@ class GraphTask {
     this.results = opts.inputs === undefined ? [] : opts.inputs.map(() => null);
   }
 
-  addGrad(node: Node, outputNr: number, g: Tensor): void {
-    const state = this.states.get(node)!;
-    const grads = (state.grads ??= new Array<Tensor | null>(node.numOutputs).fill(null));
-    const old = grads[outputNr]!;
-    grads[outputNr] = old === null || old === undefined ? g : old.add(g);
-  }
+}
 
-  /** One edge into `node` is done: evaluate it once all are. */
-  edgeDone(node: Node): void {
-    if (--this.states.get(node)!.deps === 0) this.ready.push(node);
+/** Add `g` to what `node` (whose state is `state`) received as output `outputNr`. */
+function addGrad(state: NodeState, node: Node, outputNr: number, g: Tensor): void {
+  if (node.numOutputs === 1) {
+    const old = state.grad;
+    state.grad = old === null ? g : old.add(g);
+    return;
   }
+  let grads = state.grads;
+  if (grads === null) {
+    state.grads = grads = new Array<Tensor | null>(node.numOutputs).fill(null);
+  }
+  const old = grads[outputNr]!;
+  grads[outputNr] = old === null ? g : old.add(g);
 }
 
 export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions): (Tensor | null)[] {
@@ -105,10 +112,14 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   openScope(true);
   try {
     setGradEnabled(opts.createGraph);
-    for (let i = 0; i < rootNodes.length; i++) task.addGrad(rootNodes[i]!, rootNrs[i]!, rootGrads[i]!);
     for (let i = 0; i < rootNodes.length; i++) {
       const n = rootNodes[i]!;
-      if (task.states.get(n)!.deps === 0 && rootNodes.indexOf(n) === i) task.ready.push(n);
+      addGrad(task.states.get(n)!, n, rootNrs[i]!, rootGrads[i]!);
+    }
+    for (let i = 0; i < rootNodes.length; i++) {
+      const n = rootNodes[i]!;
+      const state = task.states.get(n)!;
+      if (state.deps === 0 && rootNodes.indexOf(n) === i) task.ready.push(state);
     }
     while (task.ready.length > 0) evaluateNode(task, task.ready.pop()!);
     if (opts.inputs !== undefined && !opts.allowUnused && task.results.some((r) => r === null)) {
@@ -130,7 +141,7 @@ function computeDependencies(task: GraphTask, rootNodes: readonly Node[], wantCo
   const states = task.states;
   const consumers: Map<Node, Node[]> | null = wantConsumers ? new Map() : null;
   const stack: Node[] = [];
-  for (const n of rootNodes) if (!states.has(n)) { states.set(n, new NodeState()); stack.push(n); }
+  for (const n of rootNodes) if (!states.has(n)) { states.set(n, new NodeState(n)); stack.push(n); }
   while (stack.length > 0) {
     const n = stack.pop()!;
     const next = n.next;
@@ -138,7 +149,7 @@ function computeDependencies(task: GraphTask, rootNodes: readonly Node[], wantCo
       const m = next[i];
       if (m === null || m === undefined) continue;
       let s = states.get(m);
-      if (s === undefined) { states.set(m, (s = new NodeState())); stack.push(m); }
+      if (s === undefined) { states.set(m, (s = new NodeState(m))); stack.push(m); }
       s.deps++;
       if (consumers !== null) { const c = consumers.get(m); if (c) c.push(n); else consumers.set(m, [n]); }
     }
@@ -168,28 +179,37 @@ function decideExecution(task: GraphTask, inputs: readonly Tensor[], consumers: 
 
 /** Phase 3: a node whose dependencies are all done: hooks and captures on the gradients it
  *  received, then its rule, then phase 4 for what the rule returned. */
-function evaluateNode(task: GraphTask, node: Node): void {
-  const state = task.states.get(node)!;
-  const grads = state.grads;
-  state.grads = null; // the pass no longer holds them once the node is done
+function evaluateNode(task: GraphTask, state: NodeState): void {
+  const node = state.node;
+  let grad = state.grad;
+  let grads = state.grads;
+  state.grad = state.grads = null; // the pass no longer holds them once the node is done
   const opts = task.opts;
   const run = task.needed === null || task.needed.has(node);
-  const captures = grads === null || task.captures === null ? undefined : task.captures.get(node);
+  const captures = task.captures === null ? undefined : task.captures.get(node);
+  // hooks and captures work on one list of gradients per output (for one output: made only here)
+  if (grad !== null && (captures !== undefined || node._preHooks !== null)) grads = [grad];
   if (grads !== null) {
     // autograd.grad takes an input's gradient before that tensor's hooks run (PyTorch 1.13)
     if (captures !== undefined && !opts.captureAfterHooks) capture(task, captures, grads);
     if ((run || (captures !== undefined && opts.captureAfterHooks)) && node._preHooks !== null) runPreHooks(task, node, grads);
     if (captures !== undefined && opts.captureAfterHooks) capture(task, captures, grads);
+    if (node.numOutputs === 1) grad = grads[0]!;
   }
   if (node instanceof AccumulateGrad) {
-    const g = grads === null ? null : grads[0]!;
-    if (run && g !== null && task.captures === null) node.variable._accumulateGrad(g, opts.createGraph);
+    if (run && grad !== null && task.captures === null) node.variable._accumulateGrad(grad, opts.createGraph);
   } else if (node instanceof FnNode) {
-    const inputGrads = run && grads !== null && grads.some((g) => g !== null) ? callRule(node, grads) : null;
+    const ran = run && (node.numOutputs === 1 ? grad !== null : grads !== null && anyGrad(grads));
+    const inputGrads = ran ? callRule(node, grad, grads) : null;
     routeOutputs(task, node, inputGrads);
     // PyTorch frees saved tensors only of nodes that ran (pruned branches keep theirs)
     if (!opts.retainGraph && inputGrads !== null) node.releaseSaved();
   }
+}
+
+function anyGrad(grads: readonly (Tensor | null)[]): boolean {
+  for (let k = 0; k < grads.length; k++) if (grads[k] !== null) return true;
+  return false;
 }
 
 /** The tensor hooks of each output, in order; a hook may replace the gradient (same shape). */
@@ -226,13 +246,14 @@ function capture(task: GraphTask, captures: readonly Capture[], grads: readonly 
 }
 
 /**
- * The one place the engine runs a node's gradient rule: one gradient per output in (null
- * where none arrived), one per input out. A node with one output gets its gradient alone.
+ * The one place the engine runs a node's gradient rule: the gradient of a one-output node
+ * (`grad`), or of each output of a node with several (`grads`, null where none arrived);
+ * one gradient (or null) per input out.
  */
-export function callRule(node: FnNode, grads: (Tensor | null)[]): (Tensor | null)[] {
+export function callRule(node: FnNode, grad: Tensor | null, grads: (Tensor | null)[] | null): (Tensor | null)[] {
   const rule = node.rule;
-  if (rule.backwardOutputs !== undefined) return rule.backwardOutputs(node, grads);
-  return rule.backward(node, grads[0]!);
+  if (node.numOutputs === 1) return rule.backward(node, grad!);
+  return rule.backwardOutputs!(node, grads!);
 }
 
 /** Phase 4: give each edge its gradient (cast to its input's dtype) and mark the edge done. */
@@ -241,10 +262,11 @@ function routeOutputs(task: GraphTask, node: FnNode, inputGrads: (Tensor | null)
   for (let i = 0; i < next.length; i++) {
     const m = next[i];
     if (m === null || m === undefined) continue;
+    const state = task.states.get(m)!;
     let gi = inputGrads === null ? null : inputGrads[i];
     const want = node.inputDtypes === null ? null : node.inputDtypes[i];
     if (gi != null && want != null && gi.dtype !== want) gi = gi.to(want);
-    if (gi !== null && gi !== undefined) task.addGrad(m, node.inputNrOf(i), gi);
-    task.edgeDone(m);
+    if (gi !== null && gi !== undefined) addGrad(state, m, node.inputNrOf(i), gi);
+    if (--state.deps === 0) task.ready.push(state); // every edge into m is done
   }
 }
