@@ -39,7 +39,7 @@ export function gradEdge(t: Tensor): Node | null {
 }
 
 /** The input numbers of the edges to `inputs` (call after gradEdge on each): null when all
- *  are 0, as unless an input is a later output of a multi-output node. */
+ *  are 0, which they are unless an input is a later output of a multi-output node. */
 export function inputNrsOf(inputs: readonly (Tensor | null | undefined)[]): number[] | null {
   let nrs: number[] | null = null;
   for (let i = 0; i < inputs.length; i++) {
