@@ -10,7 +10,7 @@ import { Tensor, type DimArg, type IndexArg, type TensorOrScalar } from "./tenso
 import { memoryCache, stats } from "./storage.js";
 import * as E from "./ops/elementwise.js";
 import * as M from "./ops/movement.js";
-import * as autogradFns from "./autograd/functions.js";
+import * as autogradFns from "./autograd/grad.js";
 import { Function as AutogradFunction } from "./autograd/function.js";
 import * as gradcheckFns from "./autograd/gradcheck.js";
 import * as functionalFns from "./autograd/functional.js";

@@ -5,7 +5,7 @@
  * rule side by side).
  */
 import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
-import { runBackward } from "./autograd/engine.js";
+import { backward as autogradBackward } from "./autograd/grad.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
 import { isFloating, type DType, type TypedArray } from "./dtype.js";
 import { Storage } from "./storage.js";
@@ -36,6 +36,8 @@ export class Tensor {
   _offset: number;
   _requiresGrad = false;
   _gradFn: Node | null = null;
+  /** Which output of its gradFn this tensor is (PyTorch's output_nr; 0 but for a multi-output node). */
+  _outputNr = 0;
   /** The version counter's value when this view's gradFn was set (see `gradFn`). */
   _viewVersion = 0;
   _grad: Tensor | null = null;
@@ -93,6 +95,7 @@ export class Tensor {
   }
   set gradFn(node: Node | null) {
     this._gradFn = node;
+    this._outputNr = 0; // a multi-output node's maker sets the number after this
     this._viewVersion = this._version.n;
     const retain = this._retainHook;
     if (retain !== null && retain.node !== node) {
@@ -104,7 +107,7 @@ export class Tensor {
   }
 
   _attachRetainHook(node: Node): void {
-    const handle = node.addPreHook((g) => { this._accumulateGrad(g, isGradEnabled(), true); });
+    const handle = node.addPreHook((g) => { this._accumulateGrad(g, isGradEnabled(), true); }, this._outputNr);
     this._retainHook = { node, remove: handle.remove };
   }
   get isDisposed(): boolean { return this._disposed; }
@@ -259,6 +262,7 @@ export class Tensor {
     const t = new Tensor(this._storage.retain(), this.shape, this._strides, this._offset, true);
     t._version = this._version;
     t.gradFn = this.gradFn;
+    t._outputNr = this._outputNr;
     t._requiresGrad = this._requiresGrad;
     t._leafOf = this.gradFn === null && this._requiresGrad ? (this._leafOf ?? this) : null;
     t._savedFrom = this._savedFrom ?? this;
@@ -305,7 +309,7 @@ export class Tensor {
   }
 
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {}): void {
-    backwardImpl([this], gradient === undefined || gradient === null ? [null] : [gradient], opts);
+    autogradBackward([this], gradient === undefined || gradient === null ? [null] : [gradient], opts);
   }
 
   /** A new tensor on the same storage, out of the graph. */
@@ -354,8 +358,8 @@ export class Tensor {
 
   registerHook(fn: TensorHook): { remove(): void } {
     if (!this.requiresGrad) throw new Error("cannot register a hook on a tensor that doesn't require gradient");
-    const node = this.gradFn ?? this._accumulator();
-    return node.addPreHook(fn);
+    const gradFn = this.gradFn;
+    return gradFn !== null ? gradFn.addPreHook(fn, this._outputNr) : this._accumulator().addPreHook(fn);
   }
 
   // ---- elementwise ------------------------------------------------------------------------
@@ -458,53 +462,6 @@ function releaseGrad(old: Tensor): void {
   old._kept = false;
   old._libGrad = false;
   trackInUserScope(old);
-}
-
-/** PyTorch's error for a gradient whose shape is not its output's. */
-export function shapeMismatch(i: number, g: Tensor, t: Tensor): Error {
-  const size = (s: number[]) => `torch.Size([${s.join(", ")}])`;
-  return new Error(`Mismatch in shape: grad_output[${i}] has a shape of ${size(g.shape)} and output[${i}] has a shape of ${size(t.shape)}.`);
-}
-
-/** Shared by `tensor.backward` and `torch.autograd.backward`. */
-export function backwardImpl(
-  tensors: Tensor[], grads: (Tensor | null)[],
-  opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] },
-): void {
-  const createGraph = !!opts.createGraph;
-  const retainGraph = opts.retainGraph ?? createGraph;
-  if (opts.inputs !== undefined && opts.inputs.length === 0) throw new Error("'inputs' argument to backward() cannot be empty.");
-  const rootGrads: Tensor[] = [];
-  const made: Tensor[] = [];
-  tensors.forEach((t, i) => {
-    t._assertLive();
-    if (!t.requiresGrad) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
-    const g = grads[i] ?? null;
-    if (g !== null && !(g instanceof Tensor)) {
-      throw new TypeError(`gradient must be a Tensor or null, got ${typeof g === "object" ? "an object (did you mean backward(undefined, { ... })?)" : typeof g}`);
-    }
-    if (g === null) {
-      if (t.numel() !== 1) throw new Error("grad can be implicitly created only for scalar outputs");
-      const ones = M.onesOf(t);
-      made.push(ones);
-      rootGrads.push(ones);
-    } else {
-      if (g.shape.length !== t.shape.length || g.shape.some((d, k) => d !== t.shape[k])) {
-        throw shapeMismatch(i, g, t);
-      }
-      rootGrads.push(g);
-    }
-  });
-  try {
-    if (opts.inputs !== undefined) {
-      const got = runBackward(tensors, rootGrads, { retainGraph, createGraph, inputs: opts.inputs, allowUnused: true, captureAfterHooks: true });
-      opts.inputs.forEach((inp, i) => { const g = got[i]; if (g) inp._accumulateGrad(g, createGraph); });
-      return;
-    }
-    runBackward(tensors, rootGrads, { retainGraph, createGraph });
-  } finally {
-    for (const t of made) t.dispose();
-  }
 }
 
 /** Make a contiguous tensor on a backend: zero-filled, or (zero false) for a kernel to overwrite whole. */

@@ -46,6 +46,22 @@ for (const backend of ["wasm", "js"] as const) {
       close(b.grad, gb);
     });
 
+    test("a parameter used inside the checkpoint and outside it (the inner backward runs inside the outer)", () => {
+      torch.setBackend(backend);
+      const w = torch.tensor([1.5, 0.25, -0.75], { requiresGrad: true });
+      const x = torch.tensor([0.5, -1, 2], { requiresGrad: true });
+      const fn = (t: T) => t.mul(w).tanh().mul(w);
+      const loss = (y: T) => y.mul(torch.tensor([1, 2, 3])).sum().add(w.mul(w).sum());
+      loss(fn(x)).backward();
+      const [gw, gx] = [w.grad!.clone(), x.grad!.clone()];
+      w.grad = null; x.grad = null;
+      loss(torch.utils.checkpoint(fn, x)).backward();
+      close(w.grad, gw);
+      close(x.grad, gx);
+      // PyTorch 1.13: w.grad = [4.082588, -0.459845, -5.028625]
+      close(w.grad, torch.tensor([4.082588, -0.459845, -5.028625]), 1e-5);
+    });
+
     test("keeps only its inputs: the intermediates are not saved", () => {
       torch.setBackend(backend);
       const x = torch.randn([100_000], { requiresGrad: true });

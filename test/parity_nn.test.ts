@@ -238,8 +238,7 @@ for (const backend of ["wasm", "js"] as const) {
     // ------------------------------------------------------------------------------------
     // P5: a custom Function with several differentiable outputs is one node in PyTorch:
     // every output has the same grad_fn, whose next_functions are the inputs' edges, and a
-    // consumer's next_functions carry the output number. wasmgrad gives each output its own
-    // node (also named TwoBackward) leading to an inner one, and the output number is 0.
+    // consumer's next_functions carry the output number.
     //
     //   class Two(Function):
     //       @staticmethod
@@ -251,10 +250,7 @@ for (const backend of ["wasm", "js"] as const) {
     //   a.grad_fn.next_functions               -> ((<AccumulateGrad>, 0),)
     //   (a + b).grad_fn.next_functions         -> ((<TwoBackward>, 0), (<TwoBackward>, 1))
     // ------------------------------------------------------------------------------------
-    // needs multi-output nodes in the engine (src/autograd/node.ts, engine.ts): a Node has one
-    // output here, so a Function with several differentiable outputs gives each output its own
-    // TwoBackward node feeding the shared one, and every edge's output number is 0
-    test.fails("P5: a Function's outputs share one node; consumers see output numbers 0 and 1", () => {
+    test("P5: a Function's outputs share one node; consumers see output numbers 0 and 1", () => {
       class Two extends torch.autograd.Function {
         static forward(_ctx: any, x: Tensor) { return [x.mul(2), x.mul(3)]; }
         static backward(_ctx: any, g1: Tensor, g2: Tensor) { return g1.mul(2).add(g2.mul(3)); }
@@ -268,8 +264,7 @@ for (const backend of ["wasm", "js"] as const) {
 
     // ------------------------------------------------------------------------------------
     // P6: with ctx.set_materialize_grads(False), an output that received no gradient is
-    // passed to backward as None. wasmgrad passes zeros when the Function has several
-    // differentiable outputs (the packed-gradient path fills them in).
+    // passed to backward as None.
     //
     //   class Two(Function):
     //       @staticmethod

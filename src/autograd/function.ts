@@ -9,15 +9,10 @@
  * the in-place version check and the "backward through the graph a second time"
  * error after release are PyTorch's.
  *
- * Graph nodes here have one output each. A Function with one differentiable output
- * (the usual case, and any number of outputs marked non-differentiable or of
- * non-floating dtype) is one node, exactly as in PyTorch. With several
- * differentiable outputs, each output gets its own small node (also named
- * `<ClassName>Backward`) that hands its gradient, packed into one flat vector, to
- * the shared node whose edges are the inputs; the shared node unpacks the vector
- * and calls `backward` once with one gradient per output (null for an output that
- * received none, under `setMaterializeGrads(false)`). PyTorch has one node there,
- * with numbered outputs; that needs multi-output nodes in the engine.
+ * The node has one output per `forward` output, numbered as they are returned (a
+ * non-tensor output's number is never used), so a Function with several differentiable
+ * outputs is one node, as in PyTorch. `backward` gets one gradient per output: zeros for
+ * an output that received none, or null under `setMaterializeGrads(false)`.
  *
  * Outputs follow PyTorch's `_wrap_outputs`: an input returned as-is comes back as a
  * view carrying the node (a detached alias when it gets no node but requires grad, as
@@ -26,13 +21,12 @@
  * modified in place (see `markCustomFunctionViews`).
  */
 import { FnNode, type GradRule, type Node } from "./node.js";
-import { gradEdge } from "./engine.js";
+import { gradEdge, inputNrsOf } from "./engine.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
-import { isFloating, promoteTypes, type DType } from "../dtype.js";
+import { isFloating, type DType } from "../dtype.js";
 import { sameShape } from "../shape.js";
 import { allocTensor, Tensor } from "../tensor.js";
 import { sumToShape } from "../ops/reduce.js";
-import { cat } from "../ops/movement.js";
 import type { Backend } from "../backend/backend.js";
 
 /** The `ctx` object passed to `forward` and `backward`. User code may store anything on it. */
@@ -133,20 +127,23 @@ interface FnAttrs {
   outputs: (OutputMeta | null)[];
   /** Indices of the differentiable outputs. */
   diff: number[];
-  /** With several differentiable outputs: where each sits in the packed gradient, and which
-   *  of them received a gradient in the current backward pass (set by their own nodes). */
-  pack: { offsets: number[]; total: number; dtype: DType; received: boolean[] } | null;
 }
 
-const rules = new WeakMap<FunctionClass, { main: GradRule; output: GradRule }>();
+const rules = new WeakMap<FunctionClass, GradRule>();
 
-function rulesFor(cls: FunctionClass): { main: GradRule; output: GradRule } {
+function ruleFor(cls: FunctionClass): GradRule {
   let r = rules.get(cls);
   if (r === undefined) {
-    const name = `${cls.name}Backward`;
     r = {
-      main: { name, backward: (node, g) => runUserBackward(node, g) },
-      output: { name, backward: (node, g) => [packGrad(node, g)] },
+      name: `${cls.name}Backward`,
+      // the engine calls backwardOutputs (one gradient per output); backward is the same
+      // for a caller that has the gradient of the only differentiable output
+      backward: (node, g) => {
+        const grads: (Tensor | null)[] = (node.attrs as FnAttrs).outputs.map(() => null);
+        grads[(node.attrs as FnAttrs).diff[0]!] = g;
+        return runUserBackward(node, grads);
+      },
+      backwardOutputs: (node, grads) => runUserBackward(node, grads),
     };
     rules.set(cls, r);
   }
@@ -200,32 +197,18 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     const next: (Node | null)[] = edgeArgs.map((i) => gradEdge(args[i] as Tensor));
     const outputs = outs.map((o): OutputMeta | null =>
       o instanceof Tensor ? { shape: o.shape.slice(), dtype: o.dtype, backend: o._storage.backend } : null);
-    let pack: FnAttrs["pack"] = null;
-    if (diff.length > 1) {
-      const offsets: number[] = [];
-      let total = 0;
-      let dtype: DType = "float32";
-      for (const i of diff) {
-        offsets.push(total);
-        total += (outs[i] as Tensor).numel();
-        dtype = promoteTypes(dtype, (outs[i] as Tensor).dtype);
-      }
-      pack = { offsets, total, dtype, received: diff.map(() => false) };
-    }
-    const r = rulesFor(cls);
+    const rule = ruleFor(cls);
     const attrs: FnAttrs = {
-      cls, ctx, name: r.main.name, nArgs: args.length, argOfEdge: edgeArgs,
+      cls, ctx, name: rule.name, nArgs: args.length, argOfEdge: edgeArgs,
       inputMeta: edgeArgs.map((i) => ({ shape: (args[i] as Tensor).shape.slice(), dtype: (args[i] as Tensor).dtype })),
-      outputs, diff, pack,
+      outputs, diff,
     };
-    const node = new FnNode(r.main, next, attrs);
-    if (pack === null) {
-      (outs[diff[0]!] as Tensor).gradFn = node;
-    } else {
-      diff.forEach((i, k) => {
-        const o = outs[i] as Tensor;
-        o.gradFn = new FnNode(r.output, [node], { offset: pack!.offsets[k]!, total: pack!.total, dtype: pack!.dtype, received: pack!.received, k });
-      });
+    const node = new FnNode(rule, next, attrs, inputNrsOf(edgeArgs.map((i) => args[i] as Tensor)));
+    node.numOutputs = outs.length;
+    for (const i of diff) {
+      const o = outs[i] as Tensor;
+      o.gradFn = node;
+      o._outputNr = i;
     }
     // a view output now carries this node: PyTorch's CreationMeta::IN_CUSTOM_FUNCTION replaces
     // NO_GRAD_MODE (see markCustomFunctionViews)
@@ -276,40 +259,13 @@ export type CustomFnView = Tensor & { _customFnView?: string };
 
 // ---- backward --------------------------------------------------------------------------------
 
-/** A differentiable output's own node (several differentiable outputs): its gradient, flattened
- *  into its slot of a zero vector the size of all differentiable outputs together. */
-function packGrad(node: FnNode, g: Tensor): Tensor {
-  const { offset, total, dtype, received, k } = node.attrs as { offset: number; total: number; dtype: DType; received: boolean[]; k: number };
-  received[k] = true;
-  const n = g.numel();
-  const be = g._storage.backend;
-  const parts: Tensor[] = [];
-  if (offset > 0) parts.push(allocTensor(be, dtype, [offset]));
-  parts.push(g.reshape([n]).to(dtype));
-  if (total - offset - n > 0) parts.push(allocTensor(be, dtype, [total - offset - n]));
-  return parts.length === 1 ? parts[0]! : cat(parts, 0);
-}
-
-function runUserBackward(node: FnNode, g: Tensor): (Tensor | null)[] {
+/** Call the user's `backward` with one gradient per forward output (`grads`, null where
+ *  none arrived) and check what it returns: one gradient per input edge. */
+function runUserBackward(node: FnNode, grads: readonly (Tensor | null)[]): (Tensor | null)[] {
   const a = node.attrs as FnAttrs;
   const { ctx, name } = a;
 
-  // one gradient per forward output
-  const gradOutputs: (Tensor | null)[] = a.outputs.map(() => null);
-  if (a.pack === null) {
-    gradOutputs[a.diff[0]!] = g;
-  } else {
-    const received = a.pack.received.slice();
-    a.pack.received.fill(false);
-    a.diff.forEach((i, k) => {
-      // an output that received no gradient is left out (null, or zeros when materialized)
-      if (!received[k]) return;
-      const m = a.outputs[i]!;
-      const off = a.pack!.offsets[k]!;
-      const n = m.shape.reduce((x, y) => x * y, 1);
-      gradOutputs[i] = g.index([off, off + n] as [number, number]).reshape(m.shape).to(m.dtype);
-    });
-  }
+  const gradOutputs: (Tensor | null)[] = a.outputs.map((m, i) => (m === null ? null : grads[i] ?? null));
   if (ctx._materializeGrads) {
     a.outputs.forEach((m, i) => {
       if (m !== null && gradOutputs[i] === null) gradOutputs[i] = allocTensor(m.backend, m.dtype, m.shape.slice());

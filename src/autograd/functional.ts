@@ -12,7 +12,7 @@
  */
 import { Tensor, allocTensor } from "../tensor.js";
 import { enableGrad } from "./grad_mode.js";
-import { grad } from "./functions.js";
+import { grad } from "./grad.js";
 import { stack } from "../ops/movement.js";
 import { sameShape } from "../shape.js";
 import { releaseNodes } from "./gradcheck.js";

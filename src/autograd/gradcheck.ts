@@ -10,7 +10,7 @@
  * tensors released at once, so a large check does not pile up memory.
  */
 import { collectSavingNodes, type FnNode } from "./node.js";
-import { grad } from "./functions.js";
+import { grad } from "./grad.js";
 import { isFloating, typedArrayFor, type DType, type TypedArray } from "../dtype.js";
 import { sameShape } from "../shape.js";
 import { allocTensor, Tensor } from "../tensor.js";

@@ -1,7 +1,12 @@
 /**
  * Graph nodes (PyTorch's `grad_fn`). The graph lives on tensors: each non-leaf
- * tensor points at the Node that made it; each Node points at the nodes of its
- * inputs (`nextFunctions`), with an AccumulateGrad node standing for a leaf.
+ * tensor points at the Node that made it (and which of its outputs it is,
+ * `_outputNr`); each Node has one edge per input, a (node, inputNr) pair naming the
+ * node that receives that input's gradient and which of its outputs the input was
+ * (`nextFunctions`), with an AccumulateGrad node standing for a leaf.
+ *
+ * A node holds only the graph: everything about a backward pass lives in the pass's
+ * GraphTask (engine.ts), so passes may nest.
  */
 import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
@@ -10,19 +15,26 @@ import { forwardTrace } from "./anomaly.js";
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 
 export abstract class Node {
-  /** Engine scratch: incoming grad and pending dependency count during one backward pass. */
-  _grad: Tensor | null = null;
-  _deps = 0;
-  /** Tensor hooks (registerHook / retainGrad) of the tensor this node produces. */
-  _preHooks: TensorHook[] | null = null;
+  /** Tensor hooks (registerHook / retainGrad) of the tensors this node produces, per output number. */
+  _preHooks: (TensorHook[] | undefined)[] | null = null;
+  /** How many outputs (gradients in) this node has; only a custom Function's node has several. */
+  numOutputs = 1;
 
-  constructor(readonly next: readonly (Node | null)[]) {}
+  /**
+   * Edges, one per input: `next[i]` receives input i's gradient as its output number
+   * `nextInputNr[i]` (null when every number is 0, as for all but a multi-output node's
+   * consumers: two parallel arrays cost a small op nothing, an edge object per input would).
+   */
+  constructor(readonly next: readonly (Node | null)[], readonly nextInputNr: readonly number[] | null = null) {}
 
   abstract name(): string;
 
-  /** PyTorch's `next_functions`: `[node | null, inputNr]` per input (every node here has one output). */
+  /** The output number of `next[i]` that input i's gradient goes to. */
+  inputNrOf(i: number): number { return this.nextInputNr === null ? 0 : this.nextInputNr[i]!; }
+
+  /** PyTorch's `next_functions`: `[node | null, inputNr]` per input. */
   get nextFunctions(): [Node | null, number][] {
-    return this.next.map((n) => [n, 0]);
+    return this.next.map((n, i) => [n ?? null, n == null ? 0 : this.inputNrOf(i)]);
   }
 
   toString(): string { return `<${this.name()} object>`; }
@@ -32,8 +44,10 @@ export abstract class Node {
   /** Drop saved tensors (after a backward pass without retainGraph). */
   releaseSaved(): void {}
 
-  addPreHook(fn: TensorHook): { remove(): void } {
-    const hooks = (this._preHooks ??= []);
+  /** A hook on the gradient of output `outputNr` before this node uses it (a tensor hook). */
+  addPreHook(fn: TensorHook, outputNr = 0): { remove(): void } {
+    const perOutput = (this._preHooks ??= []);
+    const hooks = (perOutput[outputNr] ??= []);
     hooks.push(fn);
     return { remove: () => { const i = hooks.indexOf(fn); if (i >= 0) hooks.splice(i, 1); } };
   }
@@ -45,6 +59,9 @@ export abstract class Node {
 export interface GradRule {
   readonly name: string;
   backward(node: FnNode, grad: Tensor): (Tensor | null)[];
+  /** For a node with several outputs (a custom Function's): one gradient per output, null
+   *  for an output that received none. The engine calls this instead of `backward`. */
+  backwardOutputs?(node: FnNode, grads: (Tensor | null)[]): (Tensor | null)[];
 }
 
 const SECOND_BACKWARD =
@@ -70,8 +87,9 @@ export class FnNode extends Node {
     next: readonly (Node | null)[],
     /** Non-tensor facts the rule needs (shapes, dims, scalars). */
     readonly attrs: any,
+    nextInputNr: readonly number[] | null = null,
   ) {
-    super(next);
+    super(next, nextInputNr);
   }
 
   /** Keep tensors for backward (set once, after the output already points at this node). */
@@ -104,7 +122,7 @@ export class FnNode extends Node {
         throw new Error(
           "one of the variables needed for gradient computation has been modified by an inplace operation: " +
           `[torch.${typeName} [${t.shape.join(", ")}]]` +
-          (origin.gradFn !== null ? `, which is output 0 of ${origin.gradFn.name()},` : "") + " " +
+          (origin.gradFn !== null ? `, which is output ${origin._outputNr} of ${origin.gradFn.name()},` : "") + " " +
           `is at version ${t._version.n}; expected version ${this._versions![i]} instead. Hint: enable anomaly ` +
           "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
         );

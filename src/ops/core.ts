@@ -5,7 +5,7 @@
 import type { Backend } from "../backend/backend.js";
 import { FnNode, type GradRule, type Node } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
-import { gradEdge } from "../autograd/engine.js";
+import { gradEdge, inputNrsOf } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
 import { allocTensor, Tensor } from "../tensor.js";
 import { isContiguous } from "../shape.js";
@@ -83,7 +83,7 @@ export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | n
     const t = inputs[i];
     next[i] = t == null ? null : gradEdge(t);
   }
-  const node = new FnNode(rule, next, attrs);
+  const node = new FnNode(rule, next, attrs, inputNrsOf(inputs));
   out.gradFn = node;
   node._out = out;
   // the engine hands each input a gradient of its own dtype (PyTorch's validate_outputs)

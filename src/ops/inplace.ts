@@ -6,7 +6,7 @@
  */
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { FnNode, type Node } from "../autograd/node.js";
-import { gradEdge } from "../autograd/engine.js";
+import { gradEdge, inputNrsOf } from "../autograd/engine.js";
 import { canCast, isFloating, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
@@ -105,7 +105,7 @@ export function fill_(x: Tensor, value: number | boolean, isZero = false): Tenso
   v.dispose();
   if (rebaseView(x, null)) return x;
   if (isGradEnabled() && before !== null) {
-    const node = new FnNode(isZero ? ZeroBackward : FillBackward, [before], null);
+    const node = new FnNode(isZero ? ZeroBackward : FillBackward, [before], null, inputNrsOf([x]));
     x.gradFn = node;
     node._out = x;
   }
@@ -131,7 +131,7 @@ export function copy_(x: Tensor, src: TensorOrScalar): Tensor {
   const srcT = src instanceof Tensor ? src : null;
   const recording = isGradEnabled() && isFloating(x.dtype) && (before !== null || (srcT !== null && srcT.requiresGrad));
   const node = recording
-    ? new FnNode(CopyBackwards, [before, srcT === null ? null : gradEdge(srcT)], [srcT?.shape ?? [], srcT?.dtype ?? null])
+    ? new FnNode(CopyBackwards, [before, srcT === null ? null : gradEdge(srcT)], [srcT?.shape ?? [], srcT?.dtype ?? null], inputNrsOf([x, srcT]))
     : null;
   if (rebaseView(x, node === null || (srcT === null || !srcT.requiresGrad) ? null : node)) return x;
   if (node !== null) {
@@ -217,7 +217,7 @@ function rebaseView(x: Tensor, newValueFn: Node | null): boolean {
   if (base === null || base.isDisposed || !isGradEnabled()) return false;
   if (!base.requiresGrad && newValueFn === null) return false;
   const geo = geometry(base, x);
-  const copySlices = new FnNode(CopySlices, [gradEdge(base), newValueFn], geo);
+  const copySlices = new FnNode(CopySlices, [gradEdge(base), newValueFn], geo, inputNrsOf([base]));
   base.gradFn = copySlices;
   copySlices._out = base;
   const viewFn = new FnNode(AsStridedBackward, [copySlices], geo);
@@ -228,7 +228,7 @@ function rebaseView(x: Tensor, newValueFn: Node | null): boolean {
 
 /** A view's gradFn re-derived from its base's current history (PyTorch's view replay). */
 export function viewOfBaseNode(base: Tensor, view: Tensor): FnNode {
-  const node = new FnNode(AsStridedBackward, [gradEdge(base)], geometry(base, view));
+  const node = new FnNode(AsStridedBackward, [gradEdge(base)], geometry(base, view), inputNrsOf([base]));
   node._out = view;
   return node;
 }

@@ -7,7 +7,7 @@
  * the inner backward, as in PyTorch.
  */
 import { Function as AutogradFunction, type FunctionCtx } from "../autograd/function.js";
-import { backward as autogradBackward } from "../autograd/functions.js";
+import { backward as autogradBackward } from "../autograd/grad.js";
 import { enableGrad } from "../autograd/grad_mode.js";
 import { getRngState, setRngState } from "../creation.js";
 import { Tensor } from "../tensor.js";
