@@ -4,16 +4,19 @@
 // backend) because tfjs-core's Node build registers no gradients: the gradient registrations
 // ship only as extensionless ES modules, which Node cannot load, or inside @tensorflow/tfjs's
 // Node bundle. Without them tf.grad and optimizers fail ("gradient function not found").
+// The tfjs packages live in bench/deps (installed by `npm run bench`, not by the quick start).
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import * as torch from "wasmgrad";
-import * as tf from "@tensorflow/tfjs";
-import * as tfwasm from "@tensorflow/tfjs-backend-wasm";
+
+const require = createRequire(new URL("./deps/package.json", import.meta.url));
+const importPeer = (name) => import(pathToFileURL(require.resolve(name)).href);
+const tf = await importPeer("@tensorflow/tfjs");
+const tfwasm = await importPeer("@tensorflow/tfjs-backend-wasm");
 
 export { torch, tf };
-
-const require = createRequire(import.meta.url);
 
 /** wasmgrad's peers: "wasmgrad-wasm" and "wasmgrad-js" (torch.setBackend), "tfjs-cpu" and "tfjs-wasm" (tf.setBackend). */
 export const WASMGRAD = ["wasmgrad-wasm", "wasmgrad-js"];

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve, sep, extname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { resultLine } from "./program.js";
 import { withTimeout } from "./util.mjs";
 
@@ -73,7 +74,9 @@ const profile = mkdtempSync(join(tmpdir(), "wasmgrad-e2e-chromium-"));
 const result = {};
 try {
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} not found (Debian: apt-get install chromium)`);
-  const { chromium } = await import("playwright-core");
+  const deps = createRequire(new URL("./deps/package.json", import.meta.url));
+  const playwright = await import(pathToFileURL(deps.resolve("playwright-core")).href);
+  const { chromium } = playwright.chromium ? playwright : playwright.default; // its CommonJS entry
   await withTimeout(new Promise((ok, fail) => server.once("error", fail).listen(0, "127.0.0.1", ok)), STEP_TIMEOUT, "server start");
   const origin = `http://127.0.0.1:${server.address().port}`;
 

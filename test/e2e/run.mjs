@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = fileURLToPath(new URL(".", import.meta.url));
-const require = createRequire(join(root, "package.json"));
+// the runtimes live in test/e2e/deps (installed by `npm run test:e2e`, not by the quick start)
+const require = createRequire(join(here, "deps", "package.json"));
 
 const EXPECTED = [
   "backend wasm",
@@ -145,7 +146,7 @@ const checks = [
     async run() {
       const deno = findBinary("deno", [
         denoPlatform && fromPlatformPackage("deno", `@deno/${denoPlatform}`, "deno"),
-        join(root, "node_modules", ".bin", "deno"),
+        join(here, "deps", "node_modules", ".bin", "deno"),
       ]);
       const denoDir = mkdtempSync(join(tmpdir(), "wasmgrad-e2e-deno-"));
       try {
@@ -187,7 +188,7 @@ const checks = [
         version = require("miniflare/package.json").version;
         require.resolve("workerd");
       } catch {
-        fail("miniflare/workerd is not installed (run `npm ci`)");
+        fail("miniflare/workerd is not installed (run `npm run test:e2e`, which installs test/e2e/deps)");
       }
       const r = await runForResult("workerd (miniflare)", process.execPath, [join(here, "workerd.mjs")], { timeoutMs: 60_000 });
       if (r.error) fail(r.error);
@@ -209,7 +210,7 @@ const checks = [
     async run() {
       const chromium = process.env.WASMGRAD_E2E_CHROMIUM || "/usr/bin/chromium";
       if (!existsSync(chromium)) fail(`${chromium} not found (Debian: apt-get install chromium; .ci/run installs it)`);
-      try { require.resolve("playwright-core"); } catch { fail("playwright-core is not installed (run `npm ci`)"); }
+      try { require.resolve("playwright-core"); } catch { fail("playwright-core is not installed (run `npm run test:e2e`, which installs test/e2e/deps)"); }
       const r = await runForResult("chromium", process.execPath, [join(here, "browser.mjs")], { timeoutMs: 90_000 });
       expectNoError("chromium", r);
       expectText('page importing "/dist/index.js"', r.main, EXPECTED);

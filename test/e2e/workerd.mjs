@@ -6,12 +6,15 @@
 //   probe  worker-probe.mjs: dynamic import of dist/index.js and core.init(bytes) at request
 //          time. Reported, not required.
 // Prints one E2E-RESULT line.
-import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { resultLine } from "./program.js";
 import { withTimeout } from "./util.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+// miniflare lives in test/e2e/deps (installed by `npm run test:e2e`)
+const deps = createRequire(new URL("./deps/package.json", import.meta.url));
+const { Miniflare } = await import(pathToFileURL(deps.resolve("miniflare")).href);
 const STEP_TIMEOUT = 20_000;
 
 // Miniflare reports a failed start both through `ready` (handled below) and as an unhandled
