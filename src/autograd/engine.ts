@@ -6,6 +6,7 @@
  */
 import { AccumulateGrad, FnNode, type Node } from "./node.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
+import { validateOutputs } from "./validate.js";
 import { closeScope, openScope, type Disposable } from "../scopes.js";
 import type { Tensor } from "../tensor.js";
 
@@ -120,13 +121,11 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       if (node instanceof AccumulateGrad) {
         if (run && g !== null && capture === null) node.variable._accumulateGrad(g, opts.createGraph);
       } else if (node instanceof FnNode) {
-        const grads = run && g !== null ? node.rule.backward(node, g) : null;
+        const grads = run && g !== null ? validateOutputs(node, node.rule.backward(node, g)) : null;
         for (let i = 0; i < node.next.length; i++) {
           const m = node.next[i];
           if (m === null || m === undefined) continue;
-          let gi = grads === null ? null : grads[i];
-          const want = node.inputDtypes === null ? null : node.inputDtypes[i];
-          if (gi != null && want != null && gi.dtype !== want) gi = gi.to(want);
+          const gi = grads === null ? null : grads[i];
           if (gi !== null && gi !== undefined) addGrad(m, gi);
           if (--m._deps === 0) ready.push(m);
         }

@@ -31,7 +31,7 @@ import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { isFloating, promoteTypes, type DType } from "../dtype.js";
 import { sameShape } from "../shape.js";
 import { allocTensor, Tensor } from "../tensor.js";
-import { sumToShape } from "../ops/reduce.js";
+import { sumTo } from "./validate.js";
 import { cat } from "../ops/movement.js";
 import type { Backend } from "../backend/backend.js";
 
@@ -353,7 +353,7 @@ function runUserBackward(node: FnNode, g: Tensor): (Tensor | null)[] {
           `but expected shape compatible with [${meta.shape.join(", ")}]`,
         );
       }
-      out = sumToShape(out, meta.shape);
+      out = sumTo(out, meta.shape);
     }
     if (out.dtype !== meta.dtype) out = out.to(meta.dtype);
     return out;

@@ -40,10 +40,16 @@ export abstract class Node {
 
 /** A gradient rule: PyTorch's derivatives.yaml entry for one op, written in Tensor ops
  *  so that `createGraph` makes higher-order gradients for free. Returns one gradient
- *  (or null) per input; it only needs to compute those with `node.needsInputGrad(i)`. */
+ *  (or null) per input; it only needs to compute those with `node.needsInputGrad(i)`.
+ *  The engine then shapes each to its input (validateOutputs, autograd/validate.ts). */
 export interface GradRule {
   readonly name: string;
   backward(node: FnNode, grad: Tensor): (Tensor | null)[];
+}
+
+/** What a node remembers of one input: the shape and dtype its gradient must have. */
+export class InputMetadata {
+  constructor(readonly shape: readonly number[], readonly dtype: DType) {}
 }
 
 const SECOND_BACKWARD =
@@ -56,16 +62,17 @@ export class FnNode extends Node {
   private _saved: Tensor[] | null = null;
   /** The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
   _out: Tensor | null = null;
-  /** Inputs' dtypes, kept only when one differs from the output's (grads are cast back). */
-  inputDtypes: (DType | null)[] | null = null;
   private _versions: number[] | null = null;
   private _released = false;
 
   constructor(
     readonly rule: GradRule,
     next: readonly (Node | null)[],
-    /** Non-tensor facts the rule needs (shapes, dims, scalars). */
-    readonly attrs: any,
+    /** Non-tensor facts the rule needs (shapes, dims, scalars); typed by the rule. */
+    readonly attrs: unknown,
+    /** Per input, its shape and dtype (null for a non-tensor input); null: gradients are
+     *  not checked (a node whose rule shapes its gradients itself). */
+    readonly inputMeta: readonly (InputMetadata | null)[] | null = null,
   ) {
     super(next);
   }
