@@ -25,13 +25,11 @@
  * is a view is marked with `_customFnView`, the error PyTorch throws when it is
  * modified in place (see `markCustomFunctionViews`).
  */
-import { FnNode, type GradRule, type Node } from "./node.js";
+import { FnNode, InputMetadata, type GradRule, type Node } from "./node.js";
 import { gradEdge } from "./engine.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { isFloating, promoteTypes, type DType } from "../dtype.js";
-import { sameShape } from "../shape.js";
 import { allocTensor, Tensor } from "../tensor.js";
-import { sumTo } from "./validate.js";
 import { cat } from "../ops/movement.js";
 import type { Backend } from "../backend/backend.js";
 
@@ -127,8 +125,6 @@ interface FnAttrs {
   nArgs: number;
   /** Forward-argument index of each edge (the Tensor arguments, in order). */
   argOfEdge: number[];
-  /** Shape and dtype of each Tensor argument, for checking returned gradients. */
-  inputMeta: { shape: number[]; dtype: DType }[];
   /** Per output of forward: its metadata (null for a non-tensor output). */
   outputs: (OutputMeta | null)[];
   /** Indices of the differentiable outputs. */
@@ -215,10 +211,11 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     const r = rulesFor(cls);
     const attrs: FnAttrs = {
       cls, ctx, name: r.main.name, nArgs: args.length, argOfEdge: edgeArgs,
-      inputMeta: edgeArgs.map((i) => ({ shape: (args[i] as Tensor).shape.slice(), dtype: (args[i] as Tensor).dtype })),
       outputs, diff, pack,
     };
-    const node = new FnNode(r.main, next, attrs);
+    // the engine sums each returned gradient to its input's shape and casts it (validate.ts)
+    const inputMeta = edgeArgs.map((i) => new InputMetadata((args[i] as Tensor).shape.slice(), (args[i] as Tensor).dtype));
+    const node = new FnNode(r.main, next, attrs, inputMeta);
     if (pack === null) {
       (outs[diff[0]!] as Tensor).gradFn = node;
     } else {
@@ -340,34 +337,7 @@ function runUserBackward(node: FnNode, g: Tensor): (Tensor | null)[] {
     if (!(x instanceof Tensor)) throw new Error(`expected Variable or None (got ${pyTypeName(x)})`);
   });
 
-  return a.argOfEdge.map((argIdx, k) => {
-    const gi = list[argIdx] as Tensor | null | undefined;
-    if (gi === null || gi === undefined) return null;
-    if (!node.needsInputGrad(k)) return null;
-    const meta = a.inputMeta[k]!;
-    let out = gi;
-    if (!sameShape(out.shape, meta.shape)) {
-      if (!expandableTo(meta.shape, out.shape)) {
-        throw new Error(
-          `Function ${name} returned an invalid gradient at index ${k} - got [${out.shape.join(", ")}] ` +
-          `but expected shape compatible with [${meta.shape.join(", ")}]`,
-        );
-      }
-      out = sumTo(out, meta.shape);
-    }
-    if (out.dtype !== meta.dtype) out = out.to(meta.dtype);
-    return out;
-  });
-}
-
-/** PyTorch's is_expandable_to(shape, desired). */
-function expandableTo(shape: readonly number[], desired: readonly number[]): boolean {
-  if (shape.length > desired.length) return false;
-  for (let i = 1; i <= shape.length; i++) {
-    const s = shape[shape.length - i]!, d = desired[desired.length - i]!;
-    if (s !== d && s !== 1) return false;
-  }
-  return true;
+  return a.argOfEdge.map((argIdx) => (list[argIdx] as Tensor | null | undefined) ?? null);
 }
 
 /** What Python's type(x).__name__ would say for the JS value `x` (numbers are floats, as in the API). */

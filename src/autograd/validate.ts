@@ -34,7 +34,7 @@ export function validateOutputs(node: FnNode, grads: (Tensor | null)[]): (Tensor
 }
 
 /** PyTorch's is_expandable_to(shape, desired). */
-export function isExpandableTo(shape: readonly number[], desired: readonly number[]): boolean {
+function isExpandableTo(shape: readonly number[], desired: readonly number[]): boolean {
   if (shape.length > desired.length) return false;
   for (let i = 1; i <= shape.length; i++) {
     const s = shape[shape.length - i]!, d = desired[desired.length - i]!;
@@ -44,7 +44,7 @@ export function isExpandableTo(shape: readonly number[], desired: readonly numbe
 }
 
 /** PyTorch's at::sum_to: sum `g` over its leading dims and the dims `shape` has as 1. */
-export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   const lead = g.ndim - shape.length;
   const dims: number[] = [];
   for (let d = 0; d < g.ndim; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
