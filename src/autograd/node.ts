@@ -58,6 +58,8 @@ const SECOND_BACKWARD =
   "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or " +
   "if you need to access saved tensors after calling backward.";
 
+const NOTHING_SAVED: Tensor[] = Object.freeze([]) as unknown as Tensor[];
+
 export class FnNode extends Node {
   private _saved: Tensor[] | null = null;
   /** The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
@@ -96,7 +98,7 @@ export class FnNode extends Node {
     const saved = this._saved;
     if (saved === null) {
       if (this._released) throw new Error(SECOND_BACKWARD);
-      return [];
+      return NOTHING_SAVED;
     }
     for (let i = 0; i < saved.length; i++) {
       const t = saved[i]!;

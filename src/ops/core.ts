@@ -88,7 +88,7 @@ export function rule<Saved extends readonly Tensor[] = [], Attrs = null>(name: s
   return {
     name,
     math,
-    backward: (node, grad) => math(grad, node.saved as unknown as Saved, node.attrs as Attrs, (i) => node.needsInputGrad(i)),
+    backward: (node, grad) => math(grad, node.saved as readonly Tensor[] as Saved, node.attrs as Attrs, (i) => node.needsInputGrad(i)),
   };
 }
 
@@ -107,16 +107,17 @@ export function inputMetadata(inputs: readonly (Tensor | null)[]): (InputMetadat
  * gradients flow to (null for a non-tensor argument); `saved` are kept (as aliases
  * that hold their own storage reference) for the rule's backward.
  */
+export function record<Saved extends readonly Tensor[], Attrs extends null>(
+  out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[], saved: NoInfer<Saved> | null): Tensor;
 export function record<Saved extends readonly Tensor[], Attrs>(
-  out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[],
-  saved: NoInfer<Saved> | null, ...attrs: Attrs extends null ? [] : [NoInfer<Attrs>]
-): Tensor {
+  out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[], saved: NoInfer<Saved> | null, attrs: NoInfer<Attrs>): Tensor;
+export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | null)[], saved: readonly Tensor[] | null, attrs: unknown = null): Tensor {
   const next: (Node | null)[] = new Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
     next[i] = t == null ? null : gradEdge(t);
   }
-  const node = new FnNode(rule, next, attrs.length === 0 ? null : attrs[0], inputMetadata(inputs));
+  const node = new FnNode(rule, next, attrs, inputMetadata(inputs));
   out.gradFn = node;
   node._out = out;
   // aliases are made after out.gradFn is set, so a saved output keeps its own history
