@@ -25,7 +25,7 @@
  * is a view is marked with `_customFnView`, the error PyTorch throws when it is
  * modified in place (see `markCustomFunctionViews`).
  */
-import { FnNode, InputMetadata, type GradRule, type Node } from "./node.js";
+import { FnNode, inputMetadata, type GradRule, type Node } from "./node.js";
 import { gradEdge } from "./engine.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { isFloating, promoteTypes, type DType } from "../dtype.js";
@@ -214,8 +214,7 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
       outputs, diff, pack,
     };
     // the engine sums each returned gradient to its input's shape and casts it (validate.ts)
-    const inputMeta = edgeArgs.map((i) => new InputMetadata((args[i] as Tensor).shape.slice(), (args[i] as Tensor).dtype));
-    const node = new FnNode(r.main, next, attrs, inputMeta);
+    const node = new FnNode(r.main, next, attrs, inputMetadata(edgeArgs.map((i) => args[i] as Tensor)));
     if (pack === null) {
       (outs[diff[0]!] as Tensor).gradFn = node;
     } else {

@@ -47,10 +47,28 @@ export interface GradRule {
   backward(node: FnNode, grad: Tensor): (Tensor | null)[];
 }
 
-/** What a node remembers of one input: the shape and dtype its gradient must have. */
-export class InputMetadata {
-  constructor(readonly shape: readonly number[], readonly dtype: DType) {}
+/**
+ * What a node remembers of its inputs (PyTorch's input_metadata): per input, the shape and
+ * dtype its gradient must have, null for a non-tensor input. Kept as one flat list
+ * [shape0, dtype0, shape1, dtype1, ...] so recording an op allocates one array; read it with
+ * inputShape/inputDtype. A shape is the tensor's own array: no op changes one in place
+ * (`.data =` replaces it).
+ */
+export type InputMetadata = readonly (readonly number[] | DType | null)[];
+
+export function inputMetadata(inputs: readonly ({ readonly shape: readonly number[]; readonly dtype: DType } | null | undefined)[]): InputMetadata {
+  const meta: (readonly number[] | DType | null)[] = new Array(2 * inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    meta[2 * i] = t == null ? null : t.shape;
+    meta[2 * i + 1] = t == null ? null : t.dtype;
+  }
+  return meta;
 }
+
+export function inputCount(meta: InputMetadata): number { return meta.length >> 1; }
+export function inputShape(meta: InputMetadata, i: number): readonly number[] | null { return meta[2 * i] as readonly number[] | null; }
+export function inputDtype(meta: InputMetadata, i: number): DType | null { return meta[2 * i + 1] as DType | null; }
 
 const SECOND_BACKWARD =
   "Trying to backward through the graph a second time (or directly access saved tensors after they have " +
@@ -58,6 +76,7 @@ const SECOND_BACKWARD =
   "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or " +
   "if you need to access saved tensors after calling backward.";
 
+// what a node that saved nothing hands its rule: one frozen list, not a new one per backward
 const NOTHING_SAVED: Tensor[] = Object.freeze([]) as unknown as Tensor[];
 
 export class FnNode extends Node {
@@ -74,7 +93,7 @@ export class FnNode extends Node {
     readonly attrs: unknown,
     /** Per input, its shape and dtype (null for a non-tensor input); null: gradients are
      *  not checked (a node whose rule shapes its gradients itself). */
-    readonly inputMeta: readonly (InputMetadata | null)[] | null = null,
+    readonly inputMeta: InputMetadata | null = null,
   ) {
     super(next);
   }

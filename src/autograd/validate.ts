@@ -4,7 +4,7 @@
  * (at::sum_to) and cast to the input's dtype, so gradient rules are pure math. Under
  * createGraph both steps are recorded, like any other Tensor op.
  */
-import type { FnNode } from "./node.js";
+import { inputCount, inputDtype, inputShape, type FnNode } from "./node.js";
 import type { Tensor } from "../tensor.js";
 import { sameShape } from "../shape.js";
 
@@ -12,22 +12,24 @@ import { sameShape } from "../shape.js";
 export function validateOutputs(node: FnNode, grads: (Tensor | null)[]): (Tensor | null)[] {
   const meta = node.inputMeta;
   if (meta === null) return grads;
+  const n = inputCount(meta);
   for (let i = 0; i < grads.length; i++) {
     let g = grads[i];
     if (g === null || g === undefined) continue;
-    const want = meta[i];
+    const shape = i < n ? inputShape(meta, i) : null;
     // a gradient no edge takes is dropped unshaped (the engine skips it)
-    if (want === null || want === undefined || !node.needsInputGrad(i)) { grads[i] = null; continue; }
-    if (!sameShape(g.shape, want.shape)) {
-      if (!isExpandableTo(want.shape, g.shape)) {
+    if (shape === null || !node.needsInputGrad(i)) { grads[i] = null; continue; }
+    if (!sameShape(g.shape, shape)) {
+      if (!isExpandableTo(shape, g.shape)) {
         throw new Error(
           `Function ${node.name()} returned an invalid gradient at index ${i} - got [${g.shape.join(", ")}] ` +
-          `but expected shape compatible with [${want.shape.join(", ")}]`,
+          `but expected shape compatible with [${shape.join(", ")}]`,
         );
       }
-      g = sumTo(g, want.shape);
+      g = sumTo(g, shape);
     }
-    if (g.dtype !== want.dtype) g = g.to(want.dtype);
+    const dtype = inputDtype(meta, i)!;
+    if (g.dtype !== dtype) g = g.to(dtype);
     grads[i] = g;
   }
   return grads;

@@ -3,7 +3,7 @@
  * the right backend, and recording a graph node when grad mode wants one.
  */
 import type { Backend } from "../backend/backend.js";
-import { FnNode, InputMetadata, type GradRule, type Node } from "../autograd/node.js";
+import { FnNode, inputMetadata, type GradRule, type Node } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { gradEdge } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
@@ -92,15 +92,7 @@ export function rule<Saved extends readonly Tensor[] = [], Attrs = null>(name: s
   };
 }
 
-/** Per input, what its gradient must look like (null for a non-tensor input). */
-export function inputMetadata(inputs: readonly (Tensor | null)[]): (InputMetadata | null)[] {
-  const meta: (InputMetadata | null)[] = new Array(inputs.length);
-  for (let i = 0; i < inputs.length; i++) {
-    const t = inputs[i];
-    meta[i] = t == null ? null : new InputMetadata(t.shape, t.dtype);
-  }
-  return meta;
-}
+export { inputMetadata };
 
 /**
  * Attach a graph node to `out` for a differentiable op. `inputs` are the tensors
