@@ -19,6 +19,7 @@
 import { AccumulateGrad, FnNode, type Node } from "./node.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
 import { checkNodeOutputs, isAnomalyEnabled, reportAnomaly } from "./anomaly.js";
+import { validateOutputs } from "./validate.js";
 import { closeScope, openScope, type Disposable } from "../scopes.js";
 import type { Tensor } from "../tensor.js";
 
@@ -201,7 +202,7 @@ function evaluateNode(task: GraphTask, state: NodeState): void {
     if (run && grad !== null && task.captures === null) node.variable._accumulateGrad(grad, opts.createGraph);
   } else if (node instanceof FnNode) {
     const ran = run && (node.numOutputs === 1 ? grad !== null : grads !== null && anyGrad(grads));
-    const inputGrads = ran ? callRule(node, grad, grads) : null;
+    const inputGrads = ran ? validateOutputs(node, callRule(node, grad, grads)) : null;
     routeOutputs(task, node, inputGrads);
     // PyTorch frees saved tensors only of nodes that ran (pruned branches keep theirs)
     if (!opts.retainGraph && inputGrads !== null) node.releaseSaved();
@@ -270,16 +271,14 @@ function runRule(node: FnNode, grad: Tensor | null, grads: (Tensor | null)[] | n
   return rule.backwardOutputs!(node, grads!);
 }
 
-/** Phase 4: give each edge its gradient (cast to its input's dtype) and mark the edge done. */
+/** Phase 4: give each edge its gradient (shaped by validateOutputs) and mark the edge done. */
 function routeOutputs(task: GraphTask, node: FnNode, inputGrads: (Tensor | null)[] | null): void {
   const next = node.next;
   for (let i = 0; i < next.length; i++) {
     const m = next[i];
     if (m === null || m === undefined) continue;
     const state = task.states.get(m)!;
-    let gi = inputGrads === null ? null : inputGrads[i];
-    const want = node.inputDtypes === null ? null : node.inputDtypes[i];
-    if (gi != null && want != null && gi.dtype !== want) gi = gi.to(want);
+    const gi = inputGrads === null ? null : inputGrads[i];
     if (gi !== null && gi !== undefined) addGrad(state, m, node.inputNrOf(i), gi);
     if (--state.deps === 0) task.ready.push(state); // every edge into m is done
   }

@@ -20,13 +20,11 @@
  * is a view is marked with `_customFnView`, the error PyTorch throws when it is
  * modified in place (see `markCustomFunctionViews`).
  */
-import { FnNode, type GradRule, type Node } from "./node.js";
+import { FnNode, inputMetadata, type GradRule, type Node } from "./node.js";
 import { gradEdge, inputNrsOf } from "./engine.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { isFloating, type DType } from "../dtype.js";
-import { sameShape } from "../shape.js";
 import { allocTensor, Tensor } from "../tensor.js";
-import { sumToShape } from "../ops/reduce.js";
 import type { Backend } from "../backend/backend.js";
 
 /** The `ctx` object passed to `forward` and `backward`. User code may store anything on it. */
@@ -121,8 +119,6 @@ interface FnAttrs {
   nArgs: number;
   /** Forward-argument index of each edge (the Tensor arguments, in order). */
   argOfEdge: number[];
-  /** Shape and dtype of each Tensor argument, for checking returned gradients. */
-  inputMeta: { shape: number[]; dtype: DType }[];
   /** Per output of forward: its metadata (null for a non-tensor output). */
   outputs: (OutputMeta | null)[];
   /** Indices of the differentiable outputs. */
@@ -200,10 +196,11 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     const rule = ruleFor(cls);
     const attrs: FnAttrs = {
       cls, ctx, name: rule.name, nArgs: args.length, argOfEdge: edgeArgs,
-      inputMeta: edgeArgs.map((i) => ({ shape: (args[i] as Tensor).shape.slice(), dtype: (args[i] as Tensor).dtype })),
       outputs, diff,
     };
-    const node = new FnNode(rule, next, attrs, inputNrsOf(edgeArgs.map((i) => args[i] as Tensor)));
+    // the engine sums each returned gradient to its input's shape and casts it (validate.ts)
+    const edgeInputs = edgeArgs.map((i) => args[i] as Tensor);
+    const node = new FnNode(rule, next, attrs, inputNrsOf(edgeInputs), inputMetadata(edgeInputs));
     node.numOutputs = outs.length;
     for (const i of diff) {
       const o = outs[i] as Tensor;
@@ -296,34 +293,7 @@ function runUserBackward(node: FnNode, grads: readonly (Tensor | null)[]): (Tens
     if (!(x instanceof Tensor)) throw new Error(`expected Variable or None (got ${pyTypeName(x)})`);
   });
 
-  return a.argOfEdge.map((argIdx, k) => {
-    const gi = list[argIdx] as Tensor | null | undefined;
-    if (gi === null || gi === undefined) return null;
-    if (!node.needsInputGrad(k)) return null;
-    const meta = a.inputMeta[k]!;
-    let out = gi;
-    if (!sameShape(out.shape, meta.shape)) {
-      if (!expandableTo(meta.shape, out.shape)) {
-        throw new Error(
-          `Function ${name} returned an invalid gradient at index ${k} - got [${out.shape.join(", ")}] ` +
-          `but expected shape compatible with [${meta.shape.join(", ")}]`,
-        );
-      }
-      out = sumToShape(out, meta.shape);
-    }
-    if (out.dtype !== meta.dtype) out = out.to(meta.dtype);
-    return out;
-  });
-}
-
-/** PyTorch's is_expandable_to(shape, desired). */
-function expandableTo(shape: readonly number[], desired: readonly number[]): boolean {
-  if (shape.length > desired.length) return false;
-  for (let i = 1; i <= shape.length; i++) {
-    const s = shape[shape.length - i]!, d = desired[desired.length - i]!;
-    if (s !== d && s !== 1) return false;
-  }
-  return true;
+  return a.argOfEdge.map((argIdx) => (list[argIdx] as Tensor | null | undefined) ?? null);
 }
 
 /** What Python's type(x).__name__ would say for the JS value `x` (numbers are floats, as in the API). */

@@ -55,7 +55,8 @@ export abstract class Node {
 
 /** A gradient rule: PyTorch's derivatives.yaml entry for one op, written in Tensor ops
  *  so that `createGraph` makes higher-order gradients for free. Returns one gradient
- *  (or null) per input; it only needs to compute those with `node.needsInputGrad(i)`. */
+ *  (or null) per input; it only needs to compute those with `node.needsInputGrad(i)`.
+ *  The engine then shapes each to its input (validateOutputs, autograd/validate.ts). */
 export interface GradRule {
   readonly name: string;
   backward(node: FnNode, grad: Tensor): (Tensor | null)[];
@@ -64,18 +65,42 @@ export interface GradRule {
   backwardOutputs?(node: FnNode, grads: (Tensor | null)[]): (Tensor | null)[];
 }
 
+/**
+ * What a node remembers of its inputs (PyTorch's input_metadata): per input, the shape and
+ * dtype its gradient must have, null for a non-tensor input. Kept as one flat list
+ * [shape0, dtype0, shape1, dtype1, ...] so recording an op allocates one array; read it with
+ * inputShape/inputDtype. A shape is the tensor's own array: no op changes one in place
+ * (`.data =` replaces it).
+ */
+export type InputMetadata = readonly (readonly number[] | DType | null)[];
+
+export function inputMetadata(inputs: readonly ({ readonly shape: readonly number[]; readonly dtype: DType } | null | undefined)[]): InputMetadata {
+  const meta: (readonly number[] | DType | null)[] = new Array(2 * inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    meta[2 * i] = t == null ? null : t.shape;
+    meta[2 * i + 1] = t == null ? null : t.dtype;
+  }
+  return meta;
+}
+
+export function inputCount(meta: InputMetadata): number { return meta.length >> 1; }
+export function inputShape(meta: InputMetadata, i: number): readonly number[] | null { return meta[2 * i] as readonly number[] | null; }
+export function inputDtype(meta: InputMetadata, i: number): DType | null { return meta[2 * i + 1] as DType | null; }
+
 const SECOND_BACKWARD =
   "Trying to backward through the graph a second time (or directly access saved tensors after they have " +
   "already been freed). Saved intermediate values of the graph are freed when you call .backward() or " +
   "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or " +
   "if you need to access saved tensors after calling backward.";
 
+// what a node that saved nothing hands its rule: one frozen list, not a new one per backward
+const NOTHING_SAVED: Tensor[] = Object.freeze([]) as unknown as Tensor[];
+
 export class FnNode extends Node {
   private _saved: Tensor[] | null = null;
   /** The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
   _out: Tensor | null = null;
-  /** Inputs' dtypes, kept only when one differs from the output's (grads are cast back). */
-  inputDtypes: (DType | null)[] | null = null;
   private _versions: number[] | null = null;
   private _released = false;
 
@@ -85,9 +110,13 @@ export class FnNode extends Node {
   constructor(
     readonly rule: GradRule,
     next: readonly (Node | null)[],
-    /** Non-tensor facts the rule needs (shapes, dims, scalars). */
-    readonly attrs: any,
+    /** Non-tensor facts the rule needs (shapes, dims, scalars); typed by the rule. */
+    readonly attrs: unknown,
+    /** Output number of each edge's node (null: all 0; see Node). */
     nextInputNr: readonly number[] | null = null,
+    /** Per input, its shape and dtype (null for a non-tensor input); null: gradients are
+     *  not checked (a node whose rule shapes its gradients itself). */
+    readonly inputMeta: InputMetadata | null = null,
   ) {
     super(next, nextInputNr);
   }
@@ -111,7 +140,7 @@ export class FnNode extends Node {
     const saved = this._saved;
     if (saved === null) {
       if (this._released) throw new Error(SECOND_BACKWARD);
-      return [];
+      return NOTHING_SAVED;
     }
     for (let i = 0; i < saved.length; i++) {
       const t = saved[i]!;

@@ -10,7 +10,6 @@ import { broadcastShapes, isContiguous, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { allocTensor, composite, compute, record, rule, wantsGrad } from "../ops/core.js";
 import { bmmRaw } from "../ops/matmul.js";
-import { sumToShape } from "../ops/reduce.js";
 import { where } from "../ops/elementwise.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -68,18 +67,15 @@ export function logSoftmax(input: Tensor, dim?: number): Tensor {
 // and, outside the addmm cases, the bias is added in place (`output.add_(bias)`: AddBackward0,
 // with add_'s broadcast errors).
 
-interface AddmmAttrs { biasShape: number[]; mat1At: number; mat2At: number }
+/** Where mat1 and mat2 sit among the saved tensors (-1: not saved). */
+interface AddmmAttrs { mat1At: number; mat2At: number }
 
-// d/dbias = g summed to bias's shape (it was expanded); d/dmat1 = g @ mat2^T; d/dmat2 = mat1^T @ g
-const AddmmBackward = rule("AddmmBackward0", (n, g) => {
-  const a = n.attrs as AddmmAttrs;
-  const saved = n.saved;
-  return [
-    n.needsInputGrad(0) ? sumToShape(g, a.biasShape) : null,
-    n.needsInputGrad(1) ? g.mm(saved[a.mat2At]!.t()) : null,
-    n.needsInputGrad(2) ? saved[a.mat1At]!.t().mm(g) : null,
-  ];
-});
+// d/dbias = g (the engine sums it to bias's shape: it was expanded); d/dmat1 = g @ mat2^T; d/dmat2 = mat1^T @ g
+const AddmmBackward = rule<Tensor[], AddmmAttrs>("AddmmBackward0", (g, saved, a, needsInputGrad) => [
+  g,
+  needsInputGrad(1) ? g.mm(saved[a.mat2At]!.t()) : null,
+  needsInputGrad(2) ? saved[a.mat1At]!.t().mm(g) : null,
+]);
 
 /** `bias + mat1 @ mat2` (bias expanded to the result's shape) as one recorded AddmmBackward0. */
 export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
@@ -101,13 +97,13 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
     const saved: Tensor[] = [];
     const mat1At = mat2.requiresGrad ? saved.push(mat1) - 1 : -1;
     const mat2At = mat1.requiresGrad ? saved.push(mat2) - 1 : -1;
-    record(out, AddmmBackward, [bias, mat1, mat2], saved, { biasShape: bias.shape.slice(), mat1At, mat2At } as AddmmAttrs);
+    record(out, AddmmBackward, [bias, mat1, mat2], saved, { mat1At, mat2At });
   }
   return out;
 }
 
 // matmul's squeeze_(0) of a 1-D input's row: an in-place squeeze, PyTorch's SqueezeBackward3
-const SqueezeBackward3 = rule("SqueezeBackward3", (n, g) => [g.reshape(n.attrs as number[])]);
+const SqueezeBackward3 = rule<[], number[]>("SqueezeBackward3", (g, _, inShape) => [g.reshape(inShape)]);
 
 /** `input @ weight.T + bias`, recorded as PyTorch 1.13's `linear` records it (see above). */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
@@ -146,20 +142,13 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
 
 // ---- mse loss -----------------------------------------------------------------------------
 
-interface MseAttrs { reduction: Reduction; n: number; inShape: number[]; tgShape: number[] }
+interface MseAttrs { reduction: Reduction; n: number }
 
 // d/dinput = 2 * (input - target) * g / N (N only for "mean"); d/dtarget = the negation
-const MseLossBackward = rule("MseLossBackward0", (node, g) => {
-  const [input, target] = node.saved as [Tensor, Tensor];
-  const a = node.attrs as MseAttrs;
+const MseLossBackward = rule<[Tensor, Tensor], MseAttrs>("MseLossBackward0", (g, [input, target], a, needsInputGrad) => {
   const scale = a.reduction === "mean" ? 2 / a.n : 2;
-  const needIn = node.needsInputGrad(0), needTg = node.needsInputGrad(1);
-  if (!needIn && !needTg) return [null, null];
   const grad = input.sub(target).mul(g).mul(scale);
-  return [
-    needIn ? sumToShape(grad, a.inShape) : null,
-    needTg ? sumToShape(grad.neg(), a.tgShape) : null,
-  ];
+  return [grad, needsInputGrad(1) ? grad.neg() : null];
 });
 
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
@@ -182,8 +171,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
     return r;
   });
   if (wantsGrad(input, target)) {
-    const attrs: MseAttrs = { reduction, n, inShape: input.shape.slice(), tgShape: target.shape.slice() };
-    record(out, MseLossBackward, [input, target], [input, target], attrs);
+    record(out, MseLossBackward, [input, target], [input, target], { reduction, n });
   }
   return out;
 }
@@ -193,9 +181,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
 interface NllAttrs { reduction: Reduction; classDim: number; denom: number }
 
 // d/dlogp = -W * g / denom, W holding the target class's weight at each target position
-const NllLossBackward = rule("NllLossBackward0", (node, g) => {
-  const [w] = node.saved as [Tensor];
-  const a = node.attrs as NllAttrs;
+const NllLossBackward = rule<[Tensor], NllAttrs>("NllLossBackward0", (g, [w], a) => {
   const ge = a.reduction === "none" ? g.unsqueeze(a.classDim) : g;
   const grad = w.mul(ge).mul(-1 / a.denom);
   return [grad];
@@ -295,7 +281,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): T
   });
   mask.dispose();
   if (wantsGrad(input)) {
-    record(out, NllLossBackward, [input], [W], { reduction, classDim, denom: reduction === "mean" ? denom : 1 } as NllAttrs);
+    record(out, NllLossBackward, [input], [W], { reduction, classDim, denom: reduction === "mean" ? denom : 1 });
   }
   W.dispose();
   return out;

@@ -3,7 +3,7 @@
  * the right backend, and recording a graph node when grad mode wants one.
  */
 import type { Backend } from "../backend/backend.js";
-import { FnNode, type GradRule, type Node } from "../autograd/node.js";
+import { FnNode, inputMetadata, type GradRule, type Node } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { gradEdge, inputNrsOf } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
@@ -72,33 +72,49 @@ export function wantsGrad(a: Tensor, b?: Tensor | null, c?: Tensor | null): bool
   return a.requiresGrad || (b != null && b.requiresGrad) || (c != null && c.requiresGrad);
 }
 
+/** A gradient rule's math, as its derivatives.yaml line: the output's gradient, the tensors
+ *  saved in forward, the op's non-tensor facts, and which inputs need a gradient. The engine
+ *  sums each returned gradient to its input's shape and casts it to its dtype. */
+export type RuleBackward<Saved extends readonly Tensor[], Attrs> =
+  (grad: Tensor, saved: Saved, attrs: Attrs, needsInputGrad: (i: number) => boolean) => (Tensor | null)[];
+
+/** A rule whose saved tensors and attrs have known types (checked where the op records it). */
+export interface TypedRule<Saved extends readonly Tensor[], Attrs> extends GradRule {
+  readonly math: RuleBackward<Saved, Attrs>;
+}
+
+/** Declare a gradient rule: PyTorch's node name and its math. */
+export function rule<Saved extends readonly Tensor[] = [], Attrs = null>(name: string, math: RuleBackward<Saved, Attrs>): TypedRule<Saved, Attrs> {
+  return {
+    name,
+    math,
+    backward: (node, grad) => math(grad, node.saved as readonly Tensor[] as Saved, node.attrs as Attrs, (i) => node.needsInputGrad(i)),
+  };
+}
+
+export { inputMetadata };
+
 /**
  * Attach a graph node to `out` for a differentiable op. `inputs` are the tensors
  * gradients flow to (null for a non-tensor argument); `saved` are kept (as aliases
  * that hold their own storage reference) for the rule's backward.
  */
+export function record<Saved extends readonly Tensor[], Attrs extends null>(
+  out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[], saved: NoInfer<Saved> | null): Tensor;
+export function record<Saved extends readonly Tensor[], Attrs>(
+  out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[], saved: NoInfer<Saved> | null, attrs: NoInfer<Attrs>): Tensor;
 export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | null)[], saved: readonly Tensor[] | null, attrs: unknown = null): Tensor {
   const next: (Node | null)[] = new Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
     next[i] = t == null ? null : gradEdge(t);
   }
-  const node = new FnNode(rule, next, attrs, inputNrsOf(inputs));
+  const node = new FnNode(rule, next, attrs, inputNrsOf(inputs), inputMetadata(inputs));
   out.gradFn = node;
   node._out = out;
-  // the engine hands each input a gradient of its own dtype (PyTorch's validate_outputs)
-  for (let i = 0; i < inputs.length; i++) {
-    const t = inputs[i];
-    if (t != null && t.dtype !== out.dtype) { node.inputDtypes = inputs.map((u) => (u == null ? null : u.dtype)); break; }
-  }
   // aliases are made after out.gradFn is set, so a saved output keeps its own history
   if (saved !== null) node.save(saved.map((t) => t._alias()));
   return out;
-}
-
-/** Declare a gradient rule (PyTorch's node name + backward). */
-export function rule(name: string, backward: GradRule["backward"]): GradRule {
-  return { name, backward };
 }
 
 /** Run a composite forward without recording and free every temporary it makes but its result. */

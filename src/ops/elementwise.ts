@@ -6,8 +6,7 @@ import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
 import { isFloating, resultType, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad } from "./core.js";
-import { sumToShape } from "./reduce.js";
+import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad, type TypedRule } from "./core.js";
 
 // ---- raw forward kernels (no autograd) -----------------------------------------------------
 
@@ -144,46 +143,54 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
 
 // ---- unary ops ----------------------------------------------------------------------------
 
-function unary(op: UnOp, x: Tensor, r: ReturnType<typeof rule>, save: "input" | "output" | "none"): Tensor {
+/** A unary op whose rule reads its input or its output. */
+function unary(op: UnOp, x: Tensor, r: TypedRule<[Tensor], null>, save: "input" | "output"): Tensor {
   const out = unaryRaw(op, x);
-  if (wantsGrad(x)) record(out, r, [x], save === "input" ? [x] : save === "output" ? [out] : null);
+  if (wantsGrad(x)) record(out, r, [x], [save === "input" ? x : out]);
   return out;
 }
 
-const NegBackward = rule("NegBackward0", (_n, g) => [g.neg()]);
-export const neg = (x: Tensor) => unary(Un.NEG, x, NegBackward, "none");
+/** A unary op whose rule needs nothing saved. */
+function unaryUnsaved(op: UnOp, x: Tensor, r: TypedRule<[], null>): Tensor {
+  const out = unaryRaw(op, x);
+  if (wantsGrad(x)) record(out, r, [x], null);
+  return out;
+}
 
-const AbsBackward = rule("AbsBackward0", (n, g) => [g.mul(n.saved[0]!.sign())]);
+const NegBackward = rule("NegBackward0", (g) => [g.neg()]);
+export const neg = (x: Tensor) => unaryUnsaved(Un.NEG, x, NegBackward);
+
+const AbsBackward = rule<[Tensor]>("AbsBackward0", (g, [x]) => [g.mul(x.sign())]);
 export const abs = (x: Tensor) => unary(Un.ABS, x, AbsBackward, "input");
 
-const SignBackward = rule("SignBackward0", (_n, g) => [zerosLikeRaw(g)]);
-export const sign = (x: Tensor) => unary(Un.SIGN, x, SignBackward, "none");
+const SignBackward = rule("SignBackward0", (g) => [zerosLikeRaw(g)]);
+export const sign = (x: Tensor) => unaryUnsaved(Un.SIGN, x, SignBackward);
 
-const ExpBackward = rule("ExpBackward0", (n, g) => [g.mul(n.saved[0]!)]);
+const ExpBackward = rule<[Tensor]>("ExpBackward0", (g, [result]) => [g.mul(result)]);
 export const exp = (x: Tensor) => unary(Un.EXP, x, ExpBackward, "output");
 
-const LogBackward = rule("LogBackward0", (n, g) => [g.div(n.saved[0]!)]);
+const LogBackward = rule<[Tensor]>("LogBackward0", (g, [x]) => [g.div(x)]);
 export const log = (x: Tensor) => unary(Un.LOG, x, LogBackward, "input");
 
-const SqrtBackward = rule("SqrtBackward0", (n, g) => [g.div(n.saved[0]!.mul(2))]);
+const SqrtBackward = rule<[Tensor]>("SqrtBackward0", (g, [result]) => [g.div(result.mul(2))]);
 export const sqrt = (x: Tensor) => unary(Un.SQRT, x, SqrtBackward, "output");
 
-const SinBackward = rule("SinBackward0", (n, g) => [g.mul(n.saved[0]!.cos())]);
+const SinBackward = rule<[Tensor]>("SinBackward0", (g, [x]) => [g.mul(x.cos())]);
 export const sin = (x: Tensor) => unary(Un.SIN, x, SinBackward, "input");
 
-const CosBackward = rule("CosBackward0", (n, g) => [g.mul(n.saved[0]!.sin().neg())]);
+const CosBackward = rule<[Tensor]>("CosBackward0", (g, [x]) => [g.mul(x.sin().neg())]);
 export const cos = (x: Tensor) => unary(Un.COS, x, CosBackward, "input");
 
 // d tanh = 1 - tanh^2, from the saved output
-const TanhBackward = rule("TanhBackward0", (n, g) => { const y = n.saved[0]!; return [g.mul(y.mul(y).neg().add(1))]; });
+const TanhBackward = rule<[Tensor]>("TanhBackward0", (g, [y]) => [g.mul(y.mul(y).neg().add(1))]);
 export const tanh = (x: Tensor) => unary(Un.TANH, x, TanhBackward, "output");
 
 // d sigmoid = s (1 - s), from the saved output
-const SigmoidBackward = rule("SigmoidBackward0", (n, g) => { const s = n.saved[0]!; return [g.mul(s.mul(s.neg().add(1)))]; });
+const SigmoidBackward = rule<[Tensor]>("SigmoidBackward0", (g, [s]) => [g.mul(s.mul(s.neg().add(1)))]);
 export const sigmoid = (x: Tensor) => unary(Un.SIGMOID, x, SigmoidBackward, "output");
 
 // PyTorch's threshold_backward: pass the gradient where the output is positive
-const ReluBackward = rule("ReluBackward0", (n, g) => [g.mul(n.saved[0]!.gt(0))]);
+const ReluBackward = rule<[Tensor]>("ReluBackward0", (g, [result]) => [g.mul(result.gt(0))]);
 export const relu = (x: Tensor) => unary(Un.RELU, x, ReluBackward, "output");
 
 function zerosLikeRaw(g: Tensor): Tensor {
@@ -192,17 +199,11 @@ function zerosLikeRaw(g: Tensor): Tensor {
 
 // ---- binary arithmetic --------------------------------------------------------------------
 
-/** Reduce a broadcast gradient back to an input's shape. */
-function to(g: Tensor, t: Tensor): Tensor { return sumToShape(g, t.shape); }
-
-const AddBackward = rule("AddBackward0", (n, g) => {
-  const [a, b] = n.attrs as [Tensor, Tensor | null, number];
-  const alpha = (n.attrs as [Tensor, Tensor | null, number])[2];
-  return [
-    n.needsInputGrad(0) ? to(g, a) : null,
-    n.needsInputGrad(1) && b ? to(alpha === 1 ? g : g.mul(alpha), b) : null,
-  ];
-});
+// d(a + alpha b) = g, alpha g (the engine sums each to its input's shape)
+const AddBackward = rule<[], number>("AddBackward0", (g, _, alpha, needsInputGrad) => [
+  g,
+  needsInputGrad(1) ? (alpha === 1 ? g : g.mul(alpha)) : null,
+]);
 function checkAlpha(a: Tensor, b: TensorOrScalar, alpha: number): void {
   if (!Number.isInteger(alpha) && !isFloating(resultType([a, b]))) {
     throw new Error("For integral input tensors, argument alpha must not be a floating point number.");
@@ -216,7 +217,7 @@ export function add(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   const out = alpha === 1 ? binaryRaw(Bin.ADD, a, b, into)
     : b instanceof Tensor ? addScaled(a, b, alpha, into) : binaryRaw(Bin.ADD, a, (b as number) * alpha, into);
   const bt = b instanceof Tensor ? b : null;
-  if (wantsGrad(a, bt)) record(out, AddBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
+  if (wantsGrad(a, bt)) record(out, AddBackward, [a, bt], null, alpha);
   return out;
 }
 
@@ -225,16 +226,11 @@ function addScaled(a: Tensor, b: Tensor, alpha: number, into: Tensor | null = nu
   try { return binaryRaw(Bin.ADD, a, scaled, into); } finally { scaled.dispose(); }
 }
 
-/** Gradient rules that only need an input's shape keep a shape record, not the tensor. */
-function shapeOnly(t: Tensor): Tensor { return { shape: t.shape } as unknown as Tensor; }
-
-const SubBackward = rule("SubBackward0", (n, g) => {
-  const [a, b, alpha] = n.attrs as [Tensor, Tensor | null, number];
-  return [
-    n.needsInputGrad(0) ? to(g, a) : null,
-    n.needsInputGrad(1) && b ? to(g.mul(-alpha), b) : null,
-  ];
-});
+// d(a - alpha b) = g, -alpha g
+const SubBackward = rule<[], number>("SubBackward0", (g, _, alpha, needsInputGrad) => [
+  g,
+  needsInputGrad(1) ? g.mul(-alpha) : null,
+]);
 export function sub(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   const into = takeTarget();
   checkOperand("sub", b);
@@ -242,68 +238,52 @@ export function sub(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   const out = alpha === 1 ? binaryRaw(Bin.SUB, a, b, into)
     : b instanceof Tensor ? addScaled(a, b, -alpha, into) : binaryRaw(Bin.SUB, a, (b as number) * alpha, into);
   const bt = b instanceof Tensor ? b : null;
-  if (wantsGrad(a, bt)) record(out, SubBackward, [a, bt], null, [shapeOnly(a), bt && shapeOnly(bt), alpha]);
+  if (wantsGrad(a, bt)) record(out, SubBackward, [a, bt], null, alpha);
   return out;
 }
 
 // d(a*b) = g*b, g*a
-const MulBackward = rule("MulBackward0", (n, g) => {
-  const s = n.saved;
-  if (n.attrs !== null) return [g.mul(n.attrs as number), null]; // times a number
-  const [a, b] = s as [Tensor, Tensor];
-  return [
-    n.needsInputGrad(0) ? to(g.mul(b), a) : null,
-    n.needsInputGrad(1) ? to(g.mul(a), b) : null,
-  ];
-});
+const MulBackward = rule<[Tensor, Tensor]>("MulBackward0", (g, [a, b], _, needsInputGrad) => [
+  needsInputGrad(0) ? g.mul(b) : null,
+  needsInputGrad(1) ? g.mul(a) : null,
+]);
+// times a number
+const MulScalarBackward = rule<[], number>("MulBackward0", (g, _, b) => [g.mul(b)]);
 export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw(Bin.MUL, a, b, takeTarget());
   if (b instanceof Tensor) {
     if (wantsGrad(a, b)) record(out, MulBackward, [a, b], [a, b]);
   } else if (wantsGrad(a)) {
-    record(out, MulBackward, [a, null], null, +b);
+    record(out, MulScalarBackward, [a, null], null, +b);
   }
   return out;
 }
 
 // d(a/b) = g/b, -g*a/b^2
-const DivBackward = rule("DivBackward0", (n, g) => {
-  if (n.attrs !== null) return [g.div(n.attrs as number), null];
-  const [a, b] = n.saved as [Tensor, Tensor];
-  return [
-    n.needsInputGrad(0) ? to(g.div(b), a) : null,
-    n.needsInputGrad(1) ? to(g.neg().mul(a).div(b.mul(b)), b) : null,
-  ];
-});
+const DivBackward = rule<[Tensor, Tensor]>("DivBackward0", (g, [a, b], _, needsInputGrad) => [
+  needsInputGrad(0) ? g.div(b) : null,
+  needsInputGrad(1) ? g.neg().mul(a).div(b.mul(b)) : null,
+]);
+// divided by a number
+const DivScalarBackward = rule<[], number>("DivBackward0", (g, _, b) => [g.div(b)]);
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw(Bin.DIV, a, b, takeTarget());
   if (b instanceof Tensor) {
     if (wantsGrad(a, b)) record(out, DivBackward, [a, b], [a, b]);
   } else if (wantsGrad(a)) {
-    record(out, DivBackward, [a, null], null, +b);
+    record(out, DivScalarBackward, [a, null], null, +b);
   }
   return out;
 }
 
 // d(x^p) = p x^(p-1) for a number p (0 when p == 0)
-const PowBackward0 = rule("PowBackward0", (n, g) => {
-  const p = n.attrs as number;
-  const [x] = n.saved as [Tensor];
-  if (p === 0) return [g.mul(0)];
-  return [g.mul(x.pow(p - 1).mul(p))];
-});
-// d(a^b) = b a^(b-1) for a, a^b ln a for b (0 where a == 0 and b >= 0, as PyTorch masks it)
-const PowBackward1 = rule("PowBackward1", (n, g) => {
-  const [a, b, out] = n.saved as [Tensor, Tensor, Tensor];
-  // where b == 0 the gradient to a is 0 (PyTorch masks it: 0 * 0^-1 would be nan)
-  const ga = n.needsInputGrad(0) ? to(where(b.eq(0), 0, g.mul(b.mul(a.pow(b.sub(1))))), a) : null;
-  let gb: Tensor | null = null;
-  if (n.needsInputGrad(1)) {
-    const term = g.mul(out.mul(a.log()));
-    gb = to(where(logicalAnd(a.eq(0), b.ge(0)), 0, term), b);
-  }
-  return [ga, gb];
-});
+const PowBackward0 = rule<[Tensor], number>("PowBackward0", (g, [x], p) => [p === 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))]);
+// d(a^b) = b a^(b-1) for a, a^b ln a for b; where b == 0 the gradient to a is 0 and where
+// a == 0 and b >= 0 the gradient to b is 0 (PyTorch masks them: they would be nan)
+const PowBackward1 = rule<[Tensor, Tensor, Tensor]>("PowBackward1", (g, [a, b, result], _, needsInputGrad) => [
+  needsInputGrad(0) ? where(b.eq(0), 0, g.mul(b.mul(a.pow(b.sub(1))))) : null,
+  needsInputGrad(1) ? where(logicalAnd(a.eq(0), b.ge(0)), 0, g.mul(result.mul(a.log()))) : null,
+]);
 export function pow(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw(Bin.POW, a, b);
   if (b instanceof Tensor) {
@@ -317,9 +297,7 @@ export function pow(a: Tensor, b: TensorOrScalar): Tensor {
 // ---- clamp, maximum, minimum ----------------------------------------------------------------
 
 // gradient passes where min <= x <= max (PyTorch's clamp_backward)
-const ClampBackward = rule("ClampBackward1", (n, g) => {
-  const [x] = n.saved as [Tensor];
-  const [lo, hi] = n.attrs as [number | null, number | null];
+const ClampBackward = rule<[Tensor], [number | null, number | null]>("ClampBackward1", (g, [x], [lo, hi]) => {
   let mask = lo === null ? null : x.ge(lo);
   if (hi !== null) { const m = x.le(hi); mask = mask === null ? m : logicalAnd(mask, m); }
   return [mask === null ? g : g.mul(mask)];
@@ -343,12 +321,11 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 
 // gradient goes to the larger (smaller) input; split evenly on ties, as PyTorch does
 function maxMinRule(name: string, pick: "gt" | "lt") {
-  return rule(name, (n, g) => {
-    const [a, b] = n.saved as [Tensor, Tensor];
+  return rule<[Tensor, Tensor]>(name, (g, [a, b], _, needsInputGrad) => {
     const half = g.mul(a.eq(b)).div(2);
     return [
-      n.needsInputGrad(0) ? to(g.mul(a[pick](b)).add(half), a) : null,
-      n.needsInputGrad(1) ? to(g.mul(b[pick](a)).add(half), b) : null,
+      needsInputGrad(0) ? g.mul(a[pick](b)).add(half) : null,
+      needsInputGrad(1) ? g.mul(b[pick](a)).add(half) : null,
     ];
   });
 }
@@ -380,16 +357,11 @@ export function logicalAnd(a: Tensor, b: Tensor): Tensor {
 
 // ---- where --------------------------------------------------------------------------------
 
-const WhereBackward = rule("WhereBackward0", (n, g) => {
-  const [c] = n.saved as [Tensor];
-  const [a, b] = n.attrs as [Tensor | null, Tensor | null];
-  const zero = 0;
-  return [
-    null,
-    n.needsInputGrad(1) && a ? to(where(c, g, zero), a) : null,
-    n.needsInputGrad(2) && b ? to(where(c, zero, g), b) : null,
-  ];
-});
+const WhereBackward = rule<[Tensor]>("WhereBackward0", (g, [condition], _, needsInputGrad) => [
+  null,
+  needsInputGrad(1) ? where(condition, g, 0) : null,
+  needsInputGrad(2) ? where(condition, 0, g) : null,
+]);
 export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where(): argument 'condition' (position 1) must be Tensor");
   if (cond.dtype !== "bool") {
@@ -416,7 +388,7 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   for (const [tmp, orig] of [[c, cond], [a2, at], [b2, bt], [at, a], [bt, b]] as const) if (tmp !== orig) tmp.dispose();
   const ta = a instanceof Tensor ? a : null, tb = b instanceof Tensor ? b : null;
   if (wantsGrad(cond, ta, tb)) {
-    record(out, WhereBackward, [null, ta, tb], [cond], [ta && shapeOnly(ta), tb && shapeOnly(tb)]);
+    record(out, WhereBackward, [null, ta, tb], [cond]);
   }
   return out;
 }

@@ -10,10 +10,9 @@ import { gradEdge, inputNrsOf } from "../autograd/engine.js";
 import { canCast, isFloating, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
+import { allocTensor, castRaw, contiguousRaw, handleOf, inputMetadata, moveTo, record, rule, scalarTensor, wantsGrad, type RuleBackward } from "./core.js";
 import { binaryRaw, withInplaceTarget } from "./elementwise.js";
 import { Bin } from "../backend/backend.js";
-import { sumToShape } from "./reduce.js";
 
 const DTYPE_NAME: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" };
 
@@ -94,7 +93,7 @@ export function addInPlaceRaw(x: Tensor, g: Tensor): void {
 }
 
 // fill_/zero_: the old values are gone, so the old history gets a zero gradient
-const zeroGrad = (_n: FnNode, g: Tensor) => [g.mul(0)];
+const zeroGrad: RuleBackward<[], null> = (g) => [g.mul(0)];
 const FillBackward = rule("FillBackward2", zeroGrad);
 const ZeroBackward = rule("ZeroBackward0", zeroGrad);
 export function fill_(x: Tensor, value: number | boolean, isZero = false): Tensor {
@@ -105,23 +104,15 @@ export function fill_(x: Tensor, value: number | boolean, isZero = false): Tenso
   v.dispose();
   if (rebaseView(x, null)) return x;
   if (isGradEnabled() && before !== null) {
-    const node = new FnNode(isZero ? ZeroBackward : FillBackward, [before], null, inputNrsOf([x]));
+    const node = new FnNode(isZero ? ZeroBackward : FillBackward, [before], null, inputNrsOf([x]), inputMetadata([x]));
     x.gradFn = node;
     node._out = x;
   }
   return x;
 }
 
-// copy_: the gradient goes to the source (summed over broadcast dims); zero to the old self
-const CopyBackwards = rule("CopyBackwards", (n, g) => {
-  const [srcShape, srcDtype] = n.attrs as [number[], DType | null];
-  let gs: Tensor | null = null;
-  if (n.needsInputGrad(1) && srcDtype !== null) {
-    gs = sumToShape(g, srcShape);
-    if (gs.dtype !== srcDtype) gs = gs.to(srcDtype);
-  }
-  return [n.needsInputGrad(0) ? g.mul(0) : null, gs];
-});
+// copy_: the gradient goes to the source (the engine sums it over broadcast dims); zero to the old self
+const CopyBackwards = rule("CopyBackwards", (g, _, __, needsInputGrad) => [needsInputGrad(0) ? g.mul(0) : null, g]);
 export function copy_(x: Tensor, src: TensorOrScalar): Tensor {
   checkInPlace(x);
   const s = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x._storage.backend);
@@ -131,7 +122,7 @@ export function copy_(x: Tensor, src: TensorOrScalar): Tensor {
   const srcT = src instanceof Tensor ? src : null;
   const recording = isGradEnabled() && isFloating(x.dtype) && (before !== null || (srcT !== null && srcT.requiresGrad));
   const node = recording
-    ? new FnNode(CopyBackwards, [before, srcT === null ? null : gradEdge(srcT)], [srcT?.shape ?? [], srcT?.dtype ?? null], inputNrsOf([x, srcT]))
+    ? new FnNode(CopyBackwards, [before, srcT === null ? null : gradEdge(srcT)], null, inputNrsOf([x, srcT]), inputMetadata([x, srcT]))
     : null;
   if (rebaseView(x, node === null || (srcT === null || !srcT.requiresGrad) ? null : node)) return x;
   if (node !== null) {
@@ -154,11 +145,9 @@ type Region = Geometry["base"];
 
 // scatter and gather through a region are adjoint linear maps: each one's gradient is the
 // other, so the rules below stay differentiable (createGraph through in-place writes)
-const ScatterBackward = rule("AsStridedScatterBackward0", (n, g) => [gatherFromStorage(g, n.attrs as Region)]);
-const GatherBackward = rule("AsStridedBackward0", (n, g) => {
-  const { region, storageNumel } = n.attrs as { region: Region; storageNumel: number };
-  return [scatterToStorage(g, storageNumel, region)];
-});
+const ScatterBackward = rule<[], Region>("AsStridedScatterBackward0", (g, _, region) => [gatherFromStorage(g, region)]);
+const GatherBackward = rule<[], { region: Region; storageNumel: number }>("AsStridedBackward0",
+  (g, _, { region, storageNumel }) => [scatterToStorage(g, storageNumel, region)]);
 
 /** A zero buffer over the whole storage, `g` scattered into it through `into`'s region. */
 function scatterToStorage(g: Tensor, storageNumel: number, into: Region): Tensor {
@@ -192,19 +181,16 @@ function maskOutside(like: Tensor, storageNumel: number, region: Region): Tensor
 }
 
 // d(new base) = g outside the view's region (to the old base), g inside it (to the new view values)
-const CopySlices = rule("CopySlices", (n, g) => {
-  const geo = n.attrs as Geometry;
+const CopySlices = rule<[], Geometry>("CopySlices", (g, _, geo, needsInputGrad) => {
   const buf = scatterToStorage(g, geo.storageNumel, geo.base);
-  const gView = n.needsInputGrad(1) ? gatherFromStorage(buf, geo.view) : null;
-  const gBase = n.needsInputGrad(0) ? gatherFromStorage(buf.mul(maskOutside(g, geo.storageNumel, geo.view)), geo.base) : null;
+  const gView = needsInputGrad(1) ? gatherFromStorage(buf, geo.view) : null;
+  const gBase = needsInputGrad(0) ? gatherFromStorage(buf.mul(maskOutside(g, geo.storageNumel, geo.view)), geo.base) : null;
   return [gBase, gView];
 });
 
 // the view after the write reads its base: its gradient lands in the base's region
-const AsStridedBackward = rule("AsStridedBackward0", (n, g) => {
-  const geo = n.attrs as Geometry;
-  return [gatherFromStorage(scatterToStorage(g, geo.storageNumel, geo.view), geo.base)];
-});
+const AsStridedBackward = rule<[], Geometry>("AsStridedBackward0",
+  (g, _, geo) => [gatherFromStorage(scatterToStorage(g, geo.storageNumel, geo.view), geo.base)]);
 
 /**
  * After an in-place op wrote through view `x` of a base that takes part in autograd, make

@@ -7,7 +7,6 @@ import { isFloating, promoteTypes } from "../dtype.js";
 import { broadcastShapes, contiguousStrides, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { allocTensor, castRaw, composite, handleOf, moveTo, record, rule, wantsGrad } from "./core.js";
-import { sumToShape } from "./reduce.js";
 import { squeeze, unsqueeze } from "./movement.js";
 
 /** Strides for batch dims collapsed into one, or null when they do not collapse. */
@@ -73,10 +72,10 @@ function mmShapeError(a: number[], b: number[]): Error {
 
 const mT = (x: Tensor) => x.transpose(-2, -1);
 
-const MmBackward = rule("MmBackward0", (n, g) => {
-  const [a, b] = n.saved as [Tensor, Tensor];
-  return [n.needsInputGrad(0) ? mm(g, b.t()) : null, n.needsInputGrad(1) ? mm(a.t(), g) : null];
-});
+const MmBackward = rule<[Tensor, Tensor]>("MmBackward0", (g, [a, b], _, needsInputGrad) => [
+  needsInputGrad(0) ? mm(g, b.t()) : null,
+  needsInputGrad(1) ? mm(a.t(), g) : null,
+]);
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2) throw new Error("self must be a matrix");
   if (b.ndim !== 2) throw new Error("mat2 must be a matrix");
@@ -88,18 +87,15 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 }
 
 // d(a . b) = g b, g a
-const DotBackward = rule("DotBackward0", (n, g) => {
-  const [a, b] = n.saved as [Tensor, Tensor];
-  return [n.needsInputGrad(0) ? b.mul(g) : null, n.needsInputGrad(1) ? a.mul(g) : null];
-});
+const DotBackward = rule<[Tensor, Tensor]>("DotBackward0", (g, [a, b], _, needsInputGrad) => [
+  needsInputGrad(0) ? b.mul(g) : null,
+  needsInputGrad(1) ? a.mul(g) : null,
+]);
 // d(A v) = g v^T, A^T g
-const MvBackward = rule("MvBackward0", (n, g) => {
-  const [a, v] = n.saved as [Tensor, Tensor];
-  return [
-    n.needsInputGrad(0) ? matmul(unsqueeze(g, 1), unsqueeze(v, 0)) : null,
-    n.needsInputGrad(1) ? matmul(a.t(), g) : null,
-  ];
-});
+const MvBackward = rule<[Tensor, Tensor]>("MvBackward0", (g, [a, v], _, needsInputGrad) => [
+  needsInputGrad(0) ? matmul(unsqueeze(g, 1), unsqueeze(v, 0)) : null,
+  needsInputGrad(1) ? matmul(a.t(), g) : null,
+]);
 
 const TYPE_NAME = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" } as const;
 
@@ -140,18 +136,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return matmulBatched(a, b);
 }
 
-// batched / broadcast: grad @ b^T and a^T @ grad, summed over broadcast batch dims, with the
-// dims added for 1-D operands taken off again (PyTorch records this as UnsafeViewBackward0)
-const BatchedMatmulBackward = rule("UnsafeViewBackward0", (n, g) => {
-  const [a, b] = n.saved as [Tensor, Tensor];
+// batched / broadcast: grad @ b^T and a^T @ grad, with the dims added for 1-D operands taken
+// off again (PyTorch records this as UnsafeViewBackward0); the engine sums each over the
+// broadcast batch dims
+const BatchedMatmulBackward = rule<[Tensor, Tensor]>("UnsafeViewBackward0", (g, [a, b], _, needsInputGrad) => {
   const a2 = a.ndim === 1 ? a.unsqueeze(0) : a;
   const b2 = b.ndim === 1 ? b.unsqueeze(1) : b;
   let g2 = a.ndim === 1 ? g.unsqueeze(-2) : g;
   if (b.ndim === 1) g2 = g2.unsqueeze(-1);
-  return [
-    n.needsInputGrad(0) ? sumToShape(matmul(g2, mT(b2)), a2.shape).reshape(a.shape) : null,
-    n.needsInputGrad(1) ? sumToShape(matmul(mT(a2), g2), b2.shape).reshape(b.shape) : null,
-  ];
+  let ga: Tensor | null = null, gb: Tensor | null = null;
+  if (needsInputGrad(0)) { ga = matmul(g2, mT(b2)); if (a.ndim === 1) ga = ga.squeeze(-2); }
+  if (needsInputGrad(1)) { gb = matmul(mT(a2), g2); if (b.ndim === 1) gb = gb.squeeze(-1); }
+  return [ga, gb];
 });
 
 /** Promote 1-D operands, broadcast batch dims, multiply, drop the added dims: one node. */

@@ -6,8 +6,7 @@
 import { type DType } from "../dtype.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, sameShape } from "../shape.js";
 import { Tensor, type IndexArg } from "../tensor.js";
-import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, wantsGrad } from "./core.js";
-import { sumToShape } from "./reduce.js";
+import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, wantsGrad, type RuleBackward } from "./core.js";
 import { isFloating } from "../dtype.js";
 import type { Backend } from "../backend/backend.js";
 
@@ -65,9 +64,11 @@ function viewStrides(x: Tensor, shape: number[]): number[] | null {
   return newStrides;
 }
 
-const ViewBackward = rule("ViewBackward0", (n, g) => [reshape(g, n.attrs as number[])]);
-const ReshapeAliasBackward = rule("ReshapeAliasBackward0", ViewBackward.backward);
-const UnsafeViewBackward = rule("UnsafeViewBackward0", ViewBackward.backward);
+// the gradient read back in the input's shape
+const reshapeBack: RuleBackward<[], number[]> = (g, _, inShape) => [reshape(g, inShape)];
+const ViewBackward = rule("ViewBackward0", reshapeBack);
+const ReshapeAliasBackward = rule("ReshapeAliasBackward0", reshapeBack);
+const UnsafeViewBackward = rule("UnsafeViewBackward0", reshapeBack);
 
 export function view(x: Tensor, shape: number[]): Tensor {
   const target = inferShape(x, shape);
@@ -107,8 +108,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 // ---- transpose / permute / t ------------------------------------------------------------------
 
-const PermuteBackward = rule("PermuteBackward0", (n, g) => {
-  const perm = n.attrs as number[];
+const PermuteBackward = rule<[], number[]>("PermuteBackward0", (g, _, perm) => {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => { inv[p] = i; });
   return [permute(g, inv)];
@@ -124,7 +124,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   return out;
 }
 
-const TransposeBackward = rule("TransposeBackward0", (n, g) => { const [a, b] = n.attrs as [number, number]; return [transpose(g, a, b)]; });
+const TransposeBackward = rule<[], [number, number]>("TransposeBackward0", (g, _, [a, b]) => [transpose(g, a, b)]);
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normDim(dim0, x.ndim), b = normDim(dim1, x.ndim);
   const shape = x.shape.slice(), strides = x._strides.slice();
@@ -137,7 +137,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return out;
 }
 
-const TBackward = rule("TBackward0", (_n, g) => [t(g)]);
+const TBackward = rule("TBackward0", (g) => [t(g)]);
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   const out = x.ndim < 2 ? makeView(x, x.shape.slice(), x._strides.slice(), x._offset)
@@ -148,7 +148,7 @@ export function t(x: Tensor): Tensor {
 
 // ---- unsqueeze / squeeze / expand --------------------------------------------------------------
 
-const UnsqueezeBackward = rule("UnsqueezeBackward0", (n, g) => [squeeze(g, n.attrs as number)]);
+const UnsqueezeBackward = rule<[], number>("UnsqueezeBackward0", (g, _, dim) => [squeeze(g, dim)]);
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normDim(dim, x.ndim + 1);
   const shape = x.shape.slice(), strides = x._strides.slice();
@@ -160,8 +160,8 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return out;
 }
 
-const SqueezeBackward0 = rule("SqueezeBackward0", (n, g) => [reshape(g, n.attrs as number[])]);
-const SqueezeBackward1 = rule("SqueezeBackward1", SqueezeBackward0.backward);
+const SqueezeBackward0 = rule("SqueezeBackward0", reshapeBack);
+const SqueezeBackward1 = rule("SqueezeBackward1", reshapeBack);
 export function squeeze(x: Tensor, dim?: number): Tensor {
   let keep: number[];
   if (dim === undefined || dim === null) keep = x.shape.map((_, i) => i).filter((i) => x.shape[i] !== 1);
@@ -174,7 +174,8 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   return out;
 }
 
-const ExpandBackward = rule("ExpandBackward0", (n, g) => [sumToShape(g, n.attrs as number[])]);
+// sum_to(g, input's shape): the engine's shaping does exactly that
+const ExpandBackward = rule("ExpandBackward0", (g) => [g]);
 export function expand(x: Tensor, shape: number[]): Tensor {
   if (shape.length < x.ndim) {
     throw new Error(`expand(torch.FloatTensor{[${x.shape.join(", ")}]}, size=[${shape.join(", ")}]): the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`);
@@ -198,13 +199,13 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   }
   if (sameShape(outShape, x.shape) && !wantsGrad(x)) return makeView(x, outShape, strides, x._offset);
   const out = makeView(x, outShape, strides, x._offset);
-  if (wantsGrad(x)) record(out, ExpandBackward, [x], null, x.shape);
+  if (wantsGrad(x)) record(out, ExpandBackward, [x], null);
   return out;
 }
 
 // ---- copies: contiguous, clone, dtype casts ----------------------------------------------------
 
-const CloneBackward = rule("CloneBackward0", (_n, g) => [g]);
+const CloneBackward = rule("CloneBackward0", (g) => [g]);
 export function clone(x: Tensor): Tensor {
   const out = castRaw(x, x.dtype);
   if (wantsGrad(x)) record(out, CloneBackward, [x], null);
@@ -226,18 +227,19 @@ export function contiguousCopy(g: Tensor, shape: number[]): Tensor {
 }
 
 // a leaf's first gradient under createGraph: a copy that keeps the history (PyTorch's CopyBackwards)
-const CopyBackwards = rule("CopyBackwards", (n, g) => [reshape(g, n.attrs as number[])]);
+const CopyBackwards = rule("CopyBackwards", reshapeBack);
 export function copyForGrad(g: Tensor, shape: number[]): Tensor {
   const out = contiguousCopy(g, shape);
   if (wantsGrad(g)) record(out, CopyBackwards, [g], null, g.shape);
   return out;
 }
 
-const ToCopyBackward = rule("ToCopyBackward0", (n, g) => [toDtype(g, n.attrs as DType)]);
+// _to_copy_backward: the gradient in the input's dtype, which the engine's cast gives
+const ToCopyBackward = rule("ToCopyBackward0", (g) => [g]);
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = castRaw(x, dtype);
-  if (isFloating(dtype) && wantsGrad(x)) record(out, ToCopyBackward, [x], null, x.dtype);
+  if (isFloating(dtype) && wantsGrad(x)) record(out, ToCopyBackward, [x], null);
   return out;
 }
 
@@ -295,10 +297,8 @@ function planIndex(x: Tensor, idx: IndexArg[]): IndexPlan {
 }
 
 // the gradient lands in a zero tensor at the indexed positions (PyTorch's select/slice_backward)
-const IndexBackward = (name: string) => rule(name, (n, g) => {
-  const { inShape, idx } = n.attrs as { inShape: number[]; idx: IndexArg[] };
-  return [indexBackward(g, inShape, idx)];
-});
+const IndexBackward = (name: string) =>
+  rule<[], { inShape: number[]; idx: IndexArg[] }>(name, (g, _, { inShape, idx }) => [indexBackward(g, inShape, idx)]);
 const SelectBackward = IndexBackward("SelectBackward0");
 const SliceBackward = IndexBackward("SliceBackward0");
 
@@ -316,7 +316,7 @@ function indexBackward(g: Tensor, inShape: number[], idx: IndexArg[]): Tensor {
   }
   return z;
 }
-const IndexBackwardOfBackward = rule("SliceBackwardBackward0", (n, g) => [index(g, n.attrs as IndexArg[])]);
+const IndexBackwardOfBackward = rule<[], IndexArg[]>("SliceBackwardBackward0", (g, _, idx) => [index(g, idx)]);
 
 export function index(x: Tensor, idx: IndexArg[]): Tensor {
   const p = planIndex(x, idx);
@@ -332,8 +332,7 @@ export function index(x: Tensor, idx: IndexArg[]): Tensor {
 
 // ---- cat / stack ---------------------------------------------------------------------------
 
-const CatBackward = rule("CatBackward0", (n, g) => {
-  const { dim, sizes } = n.attrs as { dim: number; sizes: number[] };
+const CatBackward = rule<[], { dim: number; sizes: number[] }>("CatBackward0", (g, _, { dim, sizes }) => {
   const out: Tensor[] = [];
   let start = 0;
   for (let i = 0; i < sizes.length; i++) {
@@ -377,8 +376,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   return out;
 }
 
-const StackBackward = rule("StackBackward0", (n, g) => {
-  const { dim, count } = n.attrs as { dim: number; count: number };
+const StackBackward = rule<[], { dim: number; count: number }>("StackBackward0", (g, _, { dim, count }) => {
   const out: Tensor[] = [];
   for (let i = 0; i < count; i++) {
     const sel: IndexArg[] = g.shape.map(() => null);

@@ -12,11 +12,7 @@ function floatInput(x: Tensor, kernel: string): Tensor {
 }
 
 // d softmax: y * (g - sum(g * y))
-const SoftmaxBackward = rule("SoftmaxBackward0", (n, g) => {
-  const [y] = n.saved as [Tensor];
-  const d = n.attrs as number;
-  return [y.mul(g.sub(g.mul(y).sum(d, true)))];
-});
+const SoftmaxBackward = rule<[Tensor], number>("SoftmaxBackward0", (g, [y], d) => [y.mul(g.sub(g.mul(y).sum(d, true)))]);
 export function softmax(x0: Tensor, dim: number): Tensor {
   const x = floatInput(x0, "softmax");
   const d = normDim(dim, x.ndim);
@@ -31,11 +27,7 @@ export function softmax(x0: Tensor, dim: number): Tensor {
 }
 
 // d logSoftmax: g - exp(y) * sum(g)
-const LogSoftmaxBackward = rule("LogSoftmaxBackward0", (n, g) => {
-  const [y] = n.saved as [Tensor];
-  const d = n.attrs as number;
-  return [g.sub(y.exp().mul(g.sum(d, true)))];
-});
+const LogSoftmaxBackward = rule<[Tensor], number>("LogSoftmaxBackward0", (g, [y], d) => [g.sub(y.exp().mul(g.sum(d, true)))]);
 export function logSoftmax(x0: Tensor, dim: number): Tensor {
   const x = floatInput(x0, "log_softmax");
   const d = normDim(dim, x.ndim);

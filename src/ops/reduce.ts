@@ -7,7 +7,7 @@ import { Red, type RedOp } from "../backend/backend.js";
 import { isFloating, type DType } from "../dtype.js";
 import { normDim, numelOf, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type DimArg } from "../tensor.js";
-import { allocTensor, castRaw, compute, contiguousRaw, handleOf, record, rule, wantsGrad } from "./core.js";
+import { allocTensor, castRaw, compute, contiguousRaw, handleOf, record, rule, wantsGrad, type RuleBackward } from "./core.js";
 import { arangeAlong, expand, reshape } from "./movement.js";
 import { where } from "./elementwise.js";
 
@@ -78,22 +78,15 @@ function expandBack(g: Tensor, inShape: readonly number[], dims: readonly number
   return expand(gk, inShape as number[]);
 }
 
-/** Sum a broadcast gradient down to `shape` (the backward of broadcasting). */
-export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
-  const dims: number[] = [];
-  for (let d = 0; d < g.ndim; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
-  const s = dims.length > 0 ? sum(g, dims, true) : g;
-  return sameShape(s.shape, shape) ? s : reshape(s, shape as number[]);
-}
-
 // ---- sum, mean ----------------------------------------------------------------------------
 
+/** What a reduction's rule knows: the input's shape, the reduced dims, keepdim, and the count
+ *  of reduced elements (mean, var, std). */
 interface RedAttrs { shape: number[]; dims: number[]; keepdim: boolean; n: number }
 
-const SumBackward0 = rule("SumBackward0", (n, g) => { const a = n.attrs as RedAttrs; return [expandBack(g, a.shape, a.dims, a.keepdim)]; });
-const SumBackward1 = rule("SumBackward1", SumBackward0.backward);
+const sumGrad: RuleBackward<[], RedAttrs> = (g, _, a) => [expandBack(g, a.shape, a.dims, a.keepdim)];
+const SumBackward0 = rule("SumBackward0", sumGrad);
+const SumBackward1 = rule("SumBackward1", sumGrad);
 export function sum(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   const dims = reductionDims(x, dim);
   const out = reduceRaw(Red.SUM, x, dims, keepdim, x.dtype === "bool" ? "int32" : undefined); // bools count
@@ -101,8 +94,9 @@ export function sum(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   return out;
 }
 
-const MeanBackward0 = rule("MeanBackward0", (n, g) => { const a = n.attrs as RedAttrs; return [expandBack(g.div(a.n), a.shape, a.dims, a.keepdim)]; });
-const MeanBackward1 = rule("MeanBackward1", MeanBackward0.backward);
+const meanGrad: RuleBackward<[], RedAttrs> = (g, _, a) => [expandBack(g.div(a.n), a.shape, a.dims, a.keepdim)];
+const MeanBackward0 = rule("MeanBackward0", meanGrad);
+const MeanBackward1 = rule("MeanBackward1", meanGrad);
 export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   if (!isFloating(x.dtype)) {
     throw new Error(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype === "int32" ? "Int" : "Bool"}`);
@@ -124,9 +118,9 @@ export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
 // ---- prod ---------------------------------------------------------------------------------
 
 // d prod / d x_i = prod of the others; computed as out / x where x != 0, exactly otherwise
-const ProdBackward0 = rule("ProdBackward0", (n, g) => prodGrad(n.saved as [Tensor, Tensor], g, n.attrs as RedAttrs));
-const ProdBackward1 = rule("ProdBackward1", ProdBackward0.backward);
-function prodGrad([x, out]: [Tensor, Tensor], g: Tensor, a: RedAttrs): Tensor[] {
+const ProdBackward0 = rule("ProdBackward0", prodGrad);
+const ProdBackward1 = rule("ProdBackward1", prodGrad);
+function prodGrad(g: Tensor, [x, out]: [Tensor, Tensor], a: RedAttrs): Tensor[] {
   const gx = expandBack(g, a.shape, a.dims, a.keepdim);
   const outx = expandBack(out, a.shape, a.dims, a.keepdim);
   const zeros = x.eq(0);
@@ -163,8 +157,7 @@ function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
 }
 
 // full reduction: the gradient is shared evenly between the tied extremes
-const evenly = (n: import("../autograd/node.js").FnNode, g: Tensor) => {
-  const [x, out] = n.saved as [Tensor, Tensor];
+const evenly: RuleBackward<[Tensor, Tensor], null> = (g, [x, out]) => {
   // the extremes, NaN included (a NaN result came from the NaN entries)
   const mask = out.ne(out).item() ? x.ne(x) : x.eq(out);
   return [mask.mul(g.div(sum(mask)))];
@@ -173,9 +166,7 @@ const MaxBackward1 = rule("MaxBackward1", evenly);
 const MinBackward1 = rule("MinBackward1", evenly);
 
 // along a dim: the gradient goes to the index the forward picked
-const selectAt = (n: import("../autograd/node.js").FnNode, g: Tensor) => {
-  const [indices] = n.saved as [Tensor];
-  const a = n.attrs as RedAttrs;
+const selectAt: RuleBackward<[Tensor], RedAttrs> = (g, [indices], a) => {
   const d = a.dims[0]!;
   const gk = a.keepdim ? g : g.unsqueeze(d);
   const ik = a.keepdim ? indices : indices.unsqueeze(d);
@@ -223,16 +214,12 @@ export function argMaxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim 
 // ---- var, std, logsumexp, norm ---------------------------------------------------------------
 
 // var = sum((x - mean)^2) / (N - 1); d var = 2 (x - mean) / (N - 1)
-const VarBackward = rule("VarBackward0", (n, g) => {
-  const [x] = n.saved as [Tensor];
-  const a = n.attrs as RedAttrs;
+const VarBackward = rule<[Tensor], RedAttrs>("VarBackward0", (g, [x], a) => {
   const centered = x.sub(x.mean(a.dims, true));
   return [expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).mul(2 / (a.n - 1))];
 });
 // std = sqrt(var); d std = (x - mean) / ((N - 1) std)
-const StdBackward = rule("StdBackward0", (n, g) => {
-  const [x, out] = n.saved as [Tensor, Tensor];
-  const a = n.attrs as RedAttrs;
+const StdBackward = rule<[Tensor, Tensor], RedAttrs>("StdBackward0", (g, [x, out], a) => {
   const centered = x.sub(x.mean(a.dims, true));
   const std = expandBack(out, a.shape, a.dims, a.keepdim);
   const grad = expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).div(std.mul(a.n - 1));
@@ -247,14 +234,16 @@ export function variance(x: Tensor, dim: DimArg, keepdim: boolean, takeSqrt: boo
     const v = c.mul(c).sum(dims, keepdim).div(Math.max(count - 1, 0)); // 0 or 1 element: nan
     return takeSqrt ? v.sqrt() : v;
   });
-  if (wantsGrad(x)) record(out, takeSqrt ? StdBackward : VarBackward, [x], takeSqrt ? [x, out] : [x], { shape: x.shape, dims, keepdim, n: count });
+  if (wantsGrad(x)) {
+    const attrs = { shape: x.shape, dims, keepdim, n: count };
+    if (takeSqrt) record(out, StdBackward, [x], [x, out], attrs);
+    else record(out, VarBackward, [x], [x], attrs);
+  }
   return out;
 }
 
 // d logsumexp = softmax over the reduced dims = exp(x - out)
-const LogsumexpBackward = rule("LogsumexpBackward0", (n, g) => {
-  const [x, out] = n.saved as [Tensor, Tensor];
-  const a = n.attrs as RedAttrs;
+const LogsumexpBackward = rule<[Tensor, Tensor], RedAttrs>("LogsumexpBackward0", (g, [x, out], a) => {
   return [expandBack(g, a.shape, a.dims, a.keepdim).mul(x.sub(expandBack(out, a.shape, a.dims, a.keepdim)).exp())];
 });
 export function logsumexp(x0: Tensor, dim: DimArg, keepdim = false): Tensor {
@@ -281,9 +270,7 @@ export function logsumexp(x0: Tensor, dim: DimArg, keepdim = false): Tensor {
 
 // d||x||_p = x |x|^(p-2) / ||x||^(p-1), taken as 0 where the norm (or, for p < 1, x) is 0;
 // p = 1: sign(x); p = +-inf: sign(x) shared evenly by the extreme entries; p = 0: 0
-const NormBackward = rule("NormBackward1", (n, g) => {
-  const [x, out] = n.saved as [Tensor, Tensor];
-  const a = n.attrs as RedAttrs & { p: number };
+const NormBackward = rule<[Tensor, Tensor], RedAttrs & { p: number }>("NormBackward1", (g, [x, out], a) => {
   const gk = expandBack(g, a.shape, a.dims, a.keepdim);
   const nk = expandBack(out, a.shape, a.dims, a.keepdim);
   const p = a.p;
