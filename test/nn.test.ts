@@ -310,6 +310,9 @@ for (const backend of ["wasm", "js"] as const) {
           "The expanded size of the tensor (8) must match the existing size (4) at non-singleton dimension 0.  Target sizes: [8, 2].  Tensor sizes: [4, 2]");
         expect(errorOf(() => F.linear(torch.ones(4, 3), W, torch.ones(1, 4, 2)))).toBe(
           "expand(torch.FloatTensor{[1, 4, 2]}, size=[4, 2]): the number of sizes provided (2) must be greater or equal to the number of dimensions in the tensor (3)");
+        // PyTorch names the tensor's type: DoubleTensor for float64
+        expect(errorOf(() => torch.ones([1, 4, 2], { dtype: "float64" }).expand(4, 2))).toBe(
+          "expand(torch.DoubleTensor{[1, 4, 2]}, size=[4, 2]): the number of sizes provided (2) must be greater or equal to the number of dimensions in the tensor (3)");
         expect(errorOf(() => F.linear(torch.ones(3), W, torch.ones(2, 2)))).toBe("output with shape [2] doesn't match the broadcast shape [2, 2]");
         expect(errorOf(() => F.linear(torch.ones(5, 2, 4, 3), W, torch.ones(3)))).toBe(
           "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 3");

@@ -8,6 +8,7 @@
  * A node holds only the graph: everything about a backward pass lives in the pass's
  * GraphTask (engine.ts), so passes may nest.
  */
+import { dtypeName } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import { forwardTrace } from "./anomaly.js";
@@ -147,10 +148,9 @@ export class FnNode extends Node {
       if (t._version.n !== this._versions![i]) {
         // a saved output names the node that made it; a saved input its tensor's current node
         const origin = t.gradFn === this ? t : (t._savedFrom ?? t);
-        const typeName = t.dtype === "float64" ? "DoubleTensor" : t.dtype === "int32" ? "IntTensor" : t.dtype === "bool" ? "BoolTensor" : "FloatTensor";
         throw new Error(
           "one of the variables needed for gradient computation has been modified by an inplace operation: " +
-          `[torch.${typeName} [${t.shape.join(", ")}]]` +
+          `[${dtypeName(t.dtype, "tensor")} [${t.shape.join(", ")}]]` +
           (origin.gradFn !== null ? `, which is output ${origin._outputNr} of ${origin.gradFn.name()},` : "") + " " +
           `is at version ${t._version.n}; expected version ${this._versions![i]} instead. Hint: enable anomaly ` +
           "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",

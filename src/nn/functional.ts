@@ -5,7 +5,7 @@
  */
 import type { Backend } from "../backend/backend.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { isFloating, typedArrayFor, type DType, type TypedArray } from "../dtype.js";
+import { isFloating, typedArrayFor, type DType, type TypedArray, dtypeName } from "../dtype.js";
 import { broadcastShapes, isContiguous, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { allocTensor, composite, compute, record, rule, wantsGrad } from "../ops/core.js";
@@ -25,7 +25,6 @@ function checkTensor(x: unknown, fn: string, what: string): asserts x is Tensor 
   }
 }
 
-const TYPE_NAME: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" };
 
 /** A tensor on `be` over a copy of `data`. */
 function tensorOn(be: Backend, dtype: DType, shape: number[], data: TypedArray): Tensor {
@@ -161,7 +160,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
     const d = input.sub(target);
     if (!isFloating(d.dtype)) {
       d.dispose();
-      throw new Error(`"mse_cpu" not implemented for '${TYPE_NAME[input.dtype]}'`);
+      throw new Error(`"mse_cpu" not implemented for '${dtypeName(input.dtype, "scalar")}'`);
     }
     const sq = d.mul(d);
     d.dispose();
@@ -209,7 +208,7 @@ function classIndices(target: Tensor): ArrayLike<number> {
     }
     return a;
   }
-  throw new Error(`expected scalar type Long but found ${TYPE_NAME[target.dtype]}`);
+  throw new Error(`expected scalar type Long but found ${dtypeName(target.dtype, "scalar")}`);
 }
 
 /** Negative log likelihood of `logp` (log-probabilities, class dim 1, or 0 for 1-D input) at `target`. */
@@ -219,7 +218,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): T
   const reduction = checkReduction(opts.reduction ?? "mean");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   if (input.ndim < 1) throw new Error("Expected 1 or more dimensions (got 0)");
-  if (!isFloating(input.dtype)) throw new Error(`"nll_loss_out_frame" not implemented for '${TYPE_NAME[input.dtype]}'`);
+  if (!isFloating(input.dtype)) throw new Error(`"nll_loss_out_frame" not implemented for '${dtypeName(input.dtype, "scalar")}'`);
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim]!;
   const expected = input.shape.filter((_, i) => i !== classDim);

@@ -3,7 +3,7 @@
  * (PyTorch's derivatives.yaml formula, in Tensor ops) side by side.
  */
 import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
-import { isFloating, resultType, type DType } from "../dtype.js";
+import { isFloating, resultType, type DType, dtypeName } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad, type TypedRule } from "./core.js";
@@ -35,7 +35,6 @@ export function unaryRaw(op: UnOp, x: Tensor): Tensor {
 }
 
 const COMPARISON = (op: BinOp) => op >= Bin.EQ;
-const DTYPE_NAMES: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" };
 
 /** Tensor-or-number operand → tensor on `a`'s backend, and the dtype both compute in. */
 const OP_NAMES = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"];
@@ -365,7 +364,7 @@ const WhereBackward = rule<[Tensor]>("WhereBackward0", (g, [condition], _, needs
 export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where(): argument 'condition' (position 1) must be Tensor");
   if (cond.dtype !== "bool") {
-    throw new Error(`where expected condition to be a boolean tensor, but got a tensor with dtype ${DTYPE_NAMES[cond.dtype]}`);
+    throw new Error(`where expected condition to be a boolean tensor, but got a tensor with dtype ${dtypeName(cond.dtype, "scalar")}`);
   }
   checkOperand("where", a, 2);
   checkOperand("where", b, 3);

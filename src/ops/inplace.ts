@@ -7,14 +7,13 @@
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { FnNode, type Node } from "../autograd/node.js";
 import { gradEdge, inputNrsOf } from "../autograd/engine.js";
-import { canCast, isFloating, type DType } from "../dtype.js";
+import { canCast, isFloating, dtypeName } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, inputMetadata, moveTo, record, rule, scalarTensor, wantsGrad, type RuleBackward } from "./core.js";
 import { binaryRaw, withInplaceTarget } from "./elementwise.js";
 import { Bin } from "../backend/backend.js";
 
-const DTYPE_NAME: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" };
 
 function checkInPlace(x: Tensor): void {
   x._assertLive();
@@ -71,7 +70,7 @@ export function inplace(x: Tensor, fn: (self: Tensor) => Tensor, savesSelf = tru
   if (r.dtype !== x.dtype && !canCast(r.dtype, x.dtype)) {
     r.dispose();
     if (self !== x) self.dispose();
-    throw new Error(`result type ${DTYPE_NAME[r.dtype]} can't be cast to the desired output type ${DTYPE_NAME[x.dtype]}`);
+    throw new Error(`result type ${dtypeName(r.dtype, "scalar")} can't be cast to the desired output type ${dtypeName(x.dtype, "scalar")}`);
   }
   writeInto(x, r);
   if (r.gradFn !== null) {

@@ -3,7 +3,7 @@
  * (transposed or broadcast operands are not copied when their batch dims collapse
  * to a single stride). Backward: two matmuls, grad @ b^T and a^T @ grad.
  */
-import { isFloating, promoteTypes } from "../dtype.js";
+import { isFloating, promoteTypes, dtypeName } from "../dtype.js";
 import { broadcastShapes, contiguousStrides, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { allocTensor, castRaw, composite, handleOf, moveTo, record, rule, wantsGrad } from "./core.js";
@@ -97,11 +97,10 @@ const MvBackward = rule<[Tensor, Tensor]>("MvBackward0", (g, [a, v], _, needsInp
   needsInputGrad(1) ? matmul(a.t(), g) : null,
 ]);
 
-const TYPE_NAME = { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" } as const;
 
 /** matmul/mm do not promote: PyTorch's error for mixed dtypes. */
 function checkSameDtype(a: Tensor, b: Tensor): void {
-  if (a.dtype !== b.dtype) throw new Error(`expected scalar type ${TYPE_NAME[a.dtype]} but found ${TYPE_NAME[b.dtype]}`);
+  if (a.dtype !== b.dtype) throw new Error(`expected scalar type ${dtypeName(a.dtype, "scalar")} but found ${dtypeName(b.dtype, "scalar")}`);
 }
 
 function mvError(rows: number, k: number, v: number): Error {

@@ -3,7 +3,7 @@
  * detach) share storage and only change (shape, strides, offset); their gradient
  * rules are the inverse movement. cat/stack/contiguous/clone copy.
  */
-import { type DType } from "../dtype.js";
+import { type DType, dtypeName } from "../dtype.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, sameShape } from "../shape.js";
 import { Tensor, type IndexArg } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, wantsGrad, type RuleBackward } from "./core.js";
@@ -178,7 +178,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 const ExpandBackward = rule("ExpandBackward0", (g) => [g]);
 export function expand(x: Tensor, shape: number[]): Tensor {
   if (shape.length < x.ndim) {
-    throw new Error(`expand(torch.FloatTensor{[${x.shape.join(", ")}]}, size=[${shape.join(", ")}]): the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`);
+    throw new Error(`expand(${dtypeName(x.dtype, "tensor")}{[${x.shape.join(", ")}]}, size=[${shape.join(", ")}]): the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`);
   }
   const lead = shape.length - x.ndim;
   const outShape = new Array<number>(shape.length), strides = new Array<number>(shape.length);

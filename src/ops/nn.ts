@@ -4,10 +4,10 @@ import { normDim } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { compute, record, rule, wantsGrad } from "./core.js";
 import { reduceRaw } from "./reduce.js";
-import { isFloating } from "../dtype.js";
+import { isFloating, dtypeName } from "../dtype.js";
 
 function floatInput(x: Tensor, kernel: string): Tensor {
-  if (!isFloating(x.dtype)) throw new Error(`"${kernel}_lastdim_kernel_impl" not implemented for '${x.dtype === "int32" ? "Int" : "Bool"}'`);
+  if (!isFloating(x.dtype)) throw new Error(`"${kernel}_lastdim_kernel_impl" not implemented for '${dtypeName(x.dtype, "scalar")}'`);
   return x;
 }
 

@@ -4,7 +4,7 @@
  * Backward: the gradient re-expanded over the reduced dims (a stride-0 view, no copy).
  */
 import { Red, type RedOp } from "../backend/backend.js";
-import { isFloating, type DType } from "../dtype.js";
+import { isFloating, type DType, dtypeName } from "../dtype.js";
 import { normDim, numelOf, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type DimArg } from "../tensor.js";
 import { allocTensor, castRaw, compute, contiguousRaw, handleOf, record, rule, wantsGrad, type RuleBackward } from "./core.js";
@@ -99,7 +99,7 @@ const MeanBackward0 = rule("MeanBackward0", meanGrad);
 const MeanBackward1 = rule("MeanBackward1", meanGrad);
 export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   if (!isFloating(x.dtype)) {
-    throw new Error(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype === "int32" ? "Int" : "Bool"}`);
+    throw new Error(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${dtypeName(x.dtype, "scalar")}`);
   }
   const dims = reductionDims(x, dim);
   const count = numelOf(dims.map((d) => x.shape[d]!));
@@ -288,7 +288,7 @@ const NormBackward = rule<[Tensor, Tensor], RedAttrs & { p: number }>("NormBackw
 /** The p-norm over all elements (or `dim`): one recorded op with PyTorch's gradient at 0. */
 export function norm(x: Tensor, p: number, dim: DimArg, keepdim: boolean): Tensor {
   if (!isFloating(x.dtype)) {
-    throw new Error(`norm(): input dtype should be either floating point or complex. Got ${x.dtype === "int32" ? "Int" : "Bool"} instead.`);
+    throw new Error(`norm(): input dtype should be either floating point or complex. Got ${dtypeName(x.dtype, "scalar")} instead.`);
   }
   const dims = reductionDims(x, dim);
   const out = compute(() => {

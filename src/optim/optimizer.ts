@@ -6,6 +6,7 @@
  * during a step are freed when it ends, state tensors live with the optimizer
  * (they survive an enclosing `torch.tidy`).
  */
+import { dtypeName } from "../dtype.js";
 import { enableGrad, noGrad } from "../autograd/grad_mode.js";
 import { closeScope, openScope } from "../scopes.js";
 import { Tensor } from "../tensor.js";
@@ -31,7 +32,6 @@ export type ParamsInput<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 
 type Defaults<O> = { [K in keyof O]: O[K] | typeof required };
 
-const TYPE_NAME: Record<string, string> = { float32: "torch.FloatTensor", float64: "torch.DoubleTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" };
 
 export class Optimizer<O extends object = Record<string, unknown>> {
   readonly defaults: Defaults<O>;
@@ -43,7 +43,7 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     this.defaults = defaults;
     if (params instanceof Tensor) {
       throw new TypeError(
-        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${TYPE_NAME[params.dtype] ?? "torch.Tensor"}`,
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${dtypeName(params.dtype, "tensor")}`,
       );
     }
     if (params === null || params === undefined || typeof (params as Iterable<unknown>)[Symbol.iterator] !== "function") {
