@@ -151,7 +151,7 @@ export const accounting = {
       currentFree[k] = GROUP_SIZE;
       if (!retiring && groupRegistry !== null) { retiring = true; queueMicrotask(retireGroups); }
     }
-    currentFree[k]--;
+    currentFree[k] = currentFree[k]! - 1;
     joinGroup(a, current[k]!);
   },
 

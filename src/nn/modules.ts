@@ -276,7 +276,7 @@ export class Module {
         const dtype: DType = isDType(v.dtype) ? v.dtype : t.dtype;
         const data = typedArrayFor(dtype, v.data.length);
         for (let i = 0; i < v.data.length; i++) {
-          const x = v.data[i];
+          const x = v.data[i] as number | boolean | null; // i < length
           data[i] = x === null ? NaN : typeof x === "boolean" ? (x ? 1 : 0) : x;
         }
         const be = t._storage.backend;

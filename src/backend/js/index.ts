@@ -304,10 +304,10 @@ export class JsBackend implements Backend {
           const brow = bBase + p * brs;
           for (let j = 0, q = brow; j < n; j++, q += bcs) {
             const bv = y[q]!;
-            acc[j] += a0 * bv;
-            acc[n + j] += a1 * bv;
-            acc[2 * n + j] += a2 * bv;
-            acc[3 * n + j] += a3 * bv;
+            acc[j]! += a0 * bv;
+            acc[n + j]! += a1 * bv;
+            acc[2 * n + j]! += a2 * bv;
+            acc[3 * n + j]! += a3 * bv;
           }
         }
         o.set(acc.subarray(0, 4 * n), oBase + i * n);
@@ -318,7 +318,7 @@ export class JsBackend implements Backend {
         for (let p = 0; p < k; p++) {
           const av = x[arow + p * acs]!;
           const brow = bBase + p * brs;
-          for (let j = 0, q = brow; j < n; j++, q += bcs) acc[j] += av * y[q]!;
+          for (let j = 0, q = brow; j < n; j++, q += bcs) acc[j]! += av * y[q]!;
         }
         o.set(acc.subarray(0, n), oBase + i * n);
       }
