@@ -3,18 +3,13 @@
  * detach) share storage and only change (shape, strides, offset); their gradient
  * rules are the inverse movement. cat/stack/contiguous/clone copy.
  */
-import { type DType, dtypeName } from "../dtype.js";
+import { type DType, dtypeName, isFloating, promoteTypes as promote } from "../dtype.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, sameShape } from "../shape.js";
 import { Tensor, type IndexArg } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, wantsGrad, type RuleBackward } from "./core.js";
-import { isFloating } from "../dtype.js";
 import type { Backend } from "../backend/backend.js";
 
 export { contiguousRaw };
-
-function makeView(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
-  return x._view(shape, strides, offset);
-}
 
 // ---- reshape / view -------------------------------------------------------------------------
 
@@ -76,7 +71,7 @@ export function view(x: Tensor, shape: number[]): Tensor {
   if (strides === null) {
     throw new Error("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
   }
-  const out = makeView(x, target, strides, x._offset);
+  const out = x._view(target, strides, x._offset);
   if (wantsGrad(x)) record(out, ViewBackward, [x], null, x.shape);
   return out;
 }
@@ -85,12 +80,12 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
   const target = inferShape(x, shape);
   const strides = viewStrides(x, target);
   if (strides !== null) {
-    const out = makeView(x, target, strides, x._offset);
+    const out = x._view(target, strides, x._offset);
     if (wantsGrad(x)) record(out, sameShape(target, x.shape) ? ViewBackward : ReshapeAliasBackward, [x], null, x.shape);
     return out;
   }
   const c = castRaw(x, x.dtype);
-  const out = makeView(c, target, contiguousStrides(target), 0);
+  const out = c._view(target, contiguousStrides(target), 0);
   c.dispose();
   out._base = null;
   if (wantsGrad(x)) record(out, UnsafeViewBackward, [x], null, x.shape);
@@ -119,7 +114,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   }
   const perm = dims.map((d) => normDim(d, x.ndim));
   if (new Set(perm).size !== perm.length) throw new Error("permute(): duplicate dims are not allowed.");
-  const out = makeView(x, perm.map((d) => x.shape[d]!), perm.map((d) => x._strides[d]!), x._offset);
+  const out = x._view(perm.map((d) => x.shape[d]!), perm.map((d) => x._strides[d]!), x._offset);
   if (wantsGrad(x)) record(out, PermuteBackward, [x], null, perm);
   return out;
 }
@@ -132,7 +127,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
     [shape[a], shape[b]] = [shape[b]!, shape[a]!];
     [strides[a], strides[b]] = [strides[b]!, strides[a]!];
   }
-  const out = makeView(x, shape, strides, x._offset);
+  const out = x._view(shape, strides, x._offset);
   if (wantsGrad(x)) record(out, TransposeBackward, [x], null, [a, b]);
   return out;
 }
@@ -140,8 +135,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 const TBackward = rule("TBackward0", (g) => [t(g)]);
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
-  const out = x.ndim < 2 ? makeView(x, x.shape.slice(), x._strides.slice(), x._offset)
-    : makeView(x, [x.shape[1]!, x.shape[0]!], [x._strides[1]!, x._strides[0]!], x._offset);
+  const out = x.ndim < 2 ? x._view(x.shape.slice(), x._strides.slice(), x._offset)
+    : x._view([x.shape[1]!, x.shape[0]!], [x._strides[1]!, x._strides[0]!], x._offset);
   if (wantsGrad(x)) record(out, TBackward, [x], null);
   return out;
 }
@@ -155,7 +150,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const stride = d < x.ndim ? x.shape[d]! * x._strides[d]! : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, stride);
-  const out = makeView(x, shape, strides, x._offset);
+  const out = x._view(shape, strides, x._offset);
   if (wantsGrad(x)) record(out, UnsqueezeBackward, [x], null, d);
   return out;
 }
@@ -169,7 +164,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
     const d = normDim(dim, x.ndim);
     keep = x.shape.map((_, i) => i).filter((i) => i !== d || x.shape[i] !== 1);
   }
-  const out = makeView(x, keep.map((i) => x.shape[i]!), keep.map((i) => x._strides[i]!), x._offset);
+  const out = x._view(keep.map((i) => x.shape[i]!), keep.map((i) => x._strides[i]!), x._offset);
   if (wantsGrad(x)) record(out, dim === undefined || dim === null ? SqueezeBackward0 : SqueezeBackward1, [x], null, x.shape);
   return out;
 }
@@ -197,8 +192,8 @@ export function expand(x: Tensor, shape: number[]): Tensor {
       outShape[i] = size; strides[i] = size === have ? x._strides[j]! : 0;
     }
   }
-  if (sameShape(outShape, x.shape) && !wantsGrad(x)) return makeView(x, outShape, strides, x._offset);
-  const out = makeView(x, outShape, strides, x._offset);
+  if (sameShape(outShape, x.shape) && !wantsGrad(x)) return x._view(outShape, strides, x._offset);
+  const out = x._view(outShape, strides, x._offset);
   if (wantsGrad(x)) record(out, ExpandBackward, [x], null);
   return out;
 }
@@ -320,7 +315,7 @@ const IndexBackwardOfBackward = rule<[], IndexArg[]>("SliceBackwardBackward0", (
 
 export function index(x: Tensor, idx: IndexArg[]): Tensor {
   const p = planIndex(x, idx);
-  const out = makeView(x, p.shape, p.strides, p.offset);
+  const out = x._view(p.shape, p.strides, p.offset);
   if (wantsGrad(x)) {
     // PyTorch names the node after the last index it applied: a number selects, a range slices
     const applied = idx.filter((a) => a !== null && a !== undefined);
@@ -409,4 +404,3 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   return out;
 }
 
-import { promoteTypes as promote } from "../dtype.js";

@@ -3,7 +3,7 @@
  * moved last and made contiguous only when they are not already a contiguous run).
  * Backward: the gradient re-expanded over the reduced dims (a stride-0 view, no copy).
  */
-import { Red, type RedOp } from "../backend/backend.js";
+import { Bin, Red, type RedOp } from "../backend/backend.js";
 import { isFloating, type DType, dtypeName } from "../dtype.js";
 import { normDim, numelOf, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type DimArg } from "../tensor.js";
@@ -109,7 +109,7 @@ export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   // out = s * (1/count), via the scalar-broadcast binary kernel
   const inv = allocTensor(be, s.dtype, []);
   be.fill(inv._storage.handle, s.dtype, 1 / count, 0, 1);
-  be.binary(2 /* MUL */, s.dtype, s._storage.handle, 0, s._strides, inv._storage.handle, 0, s.shape.map(() => 0), out._storage.handle, s.shape);
+  be.binary(Bin.MUL, s.dtype, s._storage.handle, 0, s._strides, inv._storage.handle, 0, s.shape.map(() => 0), out._storage.handle, s.shape);
   s.dispose(); inv.dispose();
   if (wantsGrad(x)) record(out, dim === undefined ? MeanBackward0 : MeanBackward1, [x], null, { shape: x.shape, dims, keepdim, n: count });
   return out;
