@@ -31,6 +31,10 @@ import { Account, accounting, stats } from "./accounting.js";
 /** Uses (allocations and handle look-ups) during which a block cannot be moved out. */
 const PROTECT = 8;
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
+/** Freed blocks up to this size are parked for reuse without a call into Wasm (the
+ *  per-op cost of small tensors is mostly such bookkeeping), up to PARK_BYTES in all. */
+const PARK_MAX_BLOCK = 1024;
+const PARK_BYTES = 1024 * 1024;
 
 /** Where one wasm storage's bytes are: in linear memory (`ptr`) or on the JS heap (`spilled`). */
 export class Block extends Account {
@@ -65,6 +69,9 @@ export class LinearMemoryCache {
   private tail: Block | null = null;
   private residentBlocks = 0;
   private uses = 0;
+  /** Parked pointers per size class (bytes rounded up to 16, divided by 16). */
+  private readonly parked: number[][] = Array.from({ length: PARK_MAX_BLOCK / 16 + 1 }, () => []);
+  private parkedBytes = 0;
 
   constructor(readonly backend: WasmBackend) {}
 
@@ -142,19 +149,45 @@ export class LinearMemoryCache {
    * if even that fails.
    */
   private allocPtr(dtype: DType, numel: number, bytes: number, zero: boolean): number {
+    if (bytes <= PARK_MAX_BLOCK) {
+      const list = this.parked[(bytes + 15) >> 4]!;
+      if (list.length > 0) {
+        const p = list.pop()!;
+        this.parkedBytes -= (bytes + 15) & ~15;
+        if (zero) this.backend.exports.zero(p, bytes);
+        return p;
+      }
+    }
     this.makeRoom(bytes);
     const be = this.backend;
     let p = be.allocWithin(dtype, numel, zero, this.budget);
+    if (p === 0 && this.parkedBytes > 0) { this.unpark(); p = be.allocWithin(dtype, numel, zero, this.budget); }
     while (p === 0 && this.moveOutOldest()) p = be.allocWithin(dtype, numel, zero, this.budget);
     return p !== 0 ? p : be.alloc(dtype, numel, zero) as number;
+  }
+
+  /** Hand every parked block back to the allocator (so free space can merge). */
+  private unpark(): void {
+    for (const list of this.parked) {
+      for (const p of list) this.backend.exports.free(p);
+      list.length = 0;
+    }
+    this.parkedBytes = 0;
   }
 
   /** Take a resident block out of linear memory (its bytes are elsewhere or not needed). */
   evict(b: Block): void {
     this.unlink(b);
     this.residentBlocks--;
-    this.residentBytes -= b.bytes;
-    this.backend.free(b.ptr, b.dtype, b.numel);
+    const bytes = b.bytes;
+    this.residentBytes -= bytes;
+    const size = (bytes + 15) & ~15;
+    if (bytes <= PARK_MAX_BLOCK && this.parkedBytes + size <= PARK_BYTES) {
+      this.parked[size >> 4]!.push(b.ptr);
+      this.parkedBytes += size;
+    } else {
+      this.backend.free(b.ptr, b.dtype, b.numel);
+    }
     b.ptr = 0;
   }
 

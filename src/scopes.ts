@@ -20,8 +20,9 @@ const scopes: { made: Disposable[]; internal: boolean; compactAt: number }[] = [
 
 /** Collect `t` in the innermost scope; false when no scope is open. */
 export function trackInScope(t: Disposable): boolean {
-  const top = scopes[scopes.length - 1];
-  if (top === undefined) return false;
+  const n = scopes.length;
+  if (n === 0) return false; // (reading scopes[-1] would take V8's slow path on every tensor)
+  const top = scopes[n - 1]!;
   if (top.made.push(t) > top.compactAt) compact(top);
   return true;
 }
@@ -45,7 +46,7 @@ export function openScope(internal = false): void { scopes.push({ made: [], inte
  *  kept tensors move to the enclosing scope (tidies nest). */
 export function closeScope(keep: Set<Disposable>): void {
   const made = scopes.pop()!.made;
-  const outer = scopes[scopes.length - 1];
+  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : undefined;
   const parent = outer?.made;
   for (const t of made) {
     if (t.isDisposed) continue;

@@ -17,9 +17,14 @@ export { stats };
 
 const caches = new Map<Backend, LinearMemoryCache>();
 /** The linear-memory cache of a wasm backend (made on first use). */
+let lastBackend: Backend | null = null;
+let lastCache: LinearMemoryCache | null = null;
 export function memoryCache(backend: Backend): LinearMemoryCache {
+  if (backend === lastBackend) return lastCache!;
   let c = caches.get(backend);
   if (c === undefined) caches.set(backend, (c = new LinearMemoryCache(backend as WasmBackend)));
+  lastBackend = backend;
+  lastCache = c;
   return c;
 }
 

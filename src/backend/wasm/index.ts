@@ -64,8 +64,10 @@ export class WasmBackend implements Backend {
 
   /** Re-create the views if memory growth replaced (detached) the buffer. */
   private sync(): void {
-    const b = this.exports.memory.buffer as ArrayBuffer;
-    if (b !== this.buf || this.u8.byteLength === 0) {
+    // memory growth detaches the old buffer, and every view on it reads as empty: checking a
+    // view is cheaper than reading memory.buffer on every call
+    if (this.u8.byteLength === 0) {
+      const b = this.exports.memory.buffer as ArrayBuffer;
       this.buf = b;
       this.f32 = new Float32Array(b);
       this.f64 = new Float64Array(b);
