@@ -61,7 +61,7 @@ describe("memory budget (wasm)", () => {
     torch.setBackend("wasm");
     torch.setMemoryBudget(0);
     try {
-      for (let i = 0; i < 10; i++) torch.ones(4).dispose(); // older blocks leave the protected set and move out
+      for (let i = 0; i < 10; i++) torch.ones(1000).dispose(); // older blocks leave the protected set and move out
       const m0 = torch.memory();
       const ts = Array.from({ length: 8 }, () => torch.ones(50_000));
       expect(torch.memory().spilledBytes - m0.spilledBytes).toBeGreaterThan(0);
