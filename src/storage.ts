@@ -34,23 +34,20 @@ export class Storage {
   private readonly account: Account;
   /** js: the typed array; wasm: a fixed pointer for storage outside the cache. */
   private _handle: Handle;
-  /** wasm: where the bytes are now. */
+  /** wasm: where the bytes are now (its cache moves them in and out). */
   private readonly block: Block | null;
-  private readonly cache: LinearMemoryCache | null;
 
   /** New storage of `numel` elements, zero-filled unless `zero` is false. */
   static allocate(backend: Backend, dtype: DType, numel: number, zero = true): Storage {
     if (backend.name === "wasm" && numel > 0) {
-      const cache = memoryCache(backend);
-      return new Storage(backend, dtype, numel, null, cache, cache.allocate(dtype, numel, zero));
+      return new Storage(backend, dtype, numel, null, memoryCache(backend).allocate(dtype, numel, zero));
     }
-    return new Storage(backend, dtype, numel, backend.alloc(dtype, numel, zero), null, null);
+    return new Storage(backend, dtype, numel, backend.alloc(dtype, numel, zero), null);
   }
 
   /** Storage of the library's own (never counted, never moved): a scratch scalar. */
   static scratch(backend: Backend, dtype: DType, numel: number): Storage {
-    const s = new Storage(backend, dtype, numel, backend.alloc(dtype, numel), null, null, false);
-    return s;
+    return new Storage(backend, dtype, numel, backend.alloc(dtype, numel), null, false);
   }
 
   private constructor(
@@ -58,13 +55,11 @@ export class Storage {
     readonly dtype: DType,
     readonly numel: number,
     handle: Handle,
-    cache: LinearMemoryCache | null,
     block: Block | null,
     /** Counted in `memory()` (the library's scratch storage is not). */
     readonly counted = true,
   ) {
     this._handle = handle;
-    this.cache = cache;
     this.block = block;
     const account = (this.account = block ?? new Account(numel * itemSize(dtype)));
     if (!counted) return;
@@ -82,7 +77,7 @@ export class Storage {
    *  if they were moved out, and marks them used. */
   get handle(): Handle {
     const b = this.block;
-    return b === null ? this._handle : this.cache!.use(b, this);
+    return b === null ? this._handle : b.cache.use(b, this);
   }
 
   /** Count one more (+1) or one fewer (-1) tensor object on this storage. */
@@ -97,7 +92,7 @@ export class Storage {
     if (!this.counted) { this.backend.free(this._handle, this.dtype, this.numel); return; }
     const a = this.account;
     accounting.countBytes(-a.bytes);
-    if (this.block !== null) { this.cache!.free(this.block); return; }
+    if (this.block !== null) { this.block.cache.free(this.block); return; }
     accounting.unwatch(a);
     accounting.leaveGroup(a);
     this.backend.free(this._handle, this.dtype, this.numel);
