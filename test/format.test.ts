@@ -1,7 +1,6 @@
 import { readFileSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { oraclePath as oracleFile } from "./helpers/oracle.js";
 import { formatTensor, pyFormatExp, pyFormatFixed } from "../src/format.js";
 import type { DType, TypedArray } from "../src/dtype.js";
 
@@ -43,9 +42,7 @@ interface TensorSpec { shape: number[]; dtype: DType; data: Num[]; requiresGrad?
 interface Step { out?: string | string[]; call?: string; self?: string; args?: unknown[]; get?: string; set?: string }
 interface Case { id: string; inputs: Record<string, TensorSpec>; steps?: Step[]; expect?: Record<string, unknown> }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ORACLE_CANDIDATES = [resolve(here, "../../shared/oracle/cases.json"), "/work/shared/oracle/cases.json"];
-const oraclePath = ORACLE_CANDIDATES.find((p) => existsSync(p));
+const oraclePath = existsSync(oracleFile()) ? oracleFile() : undefined;
 
 function isTensorSpec(v: unknown): v is TensorSpec {
   return typeof v === "object" && v !== null && "shape" in v && "dtype" in v && "data" in v;

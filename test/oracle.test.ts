@@ -1,16 +1,16 @@
 /**
  * Conformance runner for the PyTorch 1.13.1 reference cases in
- * ../shared/oracle/cases.json (see ../shared/oracle/README.md for the format).
+ * test/oracle/cases.json, the repository's own copy (see test/oracle/README.md for the format).
  *
  * Every case runs once per backend ("wasm", then "js") as its own vitest test,
  * named `[wasm] <id>` / `[js] <id>`. A case fails with one Error that lists every
  * mismatching expectation key (expected vs actual, first differing element).
  * After the run, a table of pass counts per area (tags[0]) per backend is printed.
  *
- * The oracle file is found at <repo>/../shared/oracle/cases.json; set
- * WASMGRAD_ORACLE to a cases.json (or the directory holding it) to override.
+ * WASMGRAD_ORACLE may point at another cases.json (or the directory holding one).
  */
 import { afterAll, describe, test } from "vitest";
+import { oraclePath } from "./helpers/oracle.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,20 +76,11 @@ interface OracleFile {
   cases: Case[];
 }
 
-function oraclePath(): string {
-  const env = process.env.WASMGRAD_ORACLE;
-  if (env) {
-    const p = resolvePath(env);
-    return existsSync(p) && statSync(p).isDirectory() ? resolvePath(p, "cases.json") : p;
-  }
-  return fileURLToPath(new URL("../../shared/oracle/cases.json", import.meta.url));
-}
-
 const ORACLE_PATH = oraclePath();
 if (!existsSync(ORACLE_PATH)) {
   throw new Error(
-    `oracle cases not found at ${ORACLE_PATH}: put shared/ beside the repo (../shared/oracle/cases.json) ` +
-      `or set WASMGRAD_ORACLE to the cases.json path`,
+    `oracle cases not found at ${ORACLE_PATH} (the repository keeps them in test/oracle/cases.json; ` +
+      `WASMGRAD_ORACLE may point at another cases.json)`,
   );
 }
 const ORACLE: OracleFile = JSON.parse(readFileSync(ORACLE_PATH, "utf8"));
