@@ -140,3 +140,21 @@ for (const backend of ["wasm", "js"] as const) {
     });
   });
 }
+
+describe("error hints: PyTorch's text, then the TypeScript spelling", () => {
+  test("backward twice, and a saved tensor changed in place", () => {
+    const x = torch.ones(2, { requiresGrad: true });
+    const y = x.exp().sum();
+    y.backward();
+    let msg = "";
+    try { y.backward(); } catch (e) { msg = (e as Error).message; }
+    expect(msg).toContain("Specify retain_graph=True if you need to backward through the graph a second time");
+    expect(msg).toMatch(/Specify retain_graph=True.*\(In wasmgrad: backward\(undefined, \{ retainGraph: true \}\)/s);
+    const a = torch.ones(2, { requiresGrad: true });
+    const b = a.mul(1).exp();
+    b.add_(1);
+    msg = "";
+    try { b.sum().backward(); } catch (e) { msg = (e as Error).message; }
+    expect(msg).toMatch(/set_detect_anomaly\(True\)\. \(In wasmgrad: torch\.autograd\.setDetectAnomaly\(true\)/);
+  });
+});

@@ -93,7 +93,8 @@ const SECOND_BACKWARD =
   "Trying to backward through the graph a second time (or directly access saved tensors after they have " +
   "already been freed). Saved intermediate values of the graph are freed when you call .backward() or " +
   "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or " +
-  "if you need to access saved tensors after calling backward.";
+  "if you need to access saved tensors after calling backward. " +
+  "(In wasmgrad: backward(undefined, { retainGraph: true }) or autograd.grad(..., { retainGraph: true }).)";
 
 // what a node that saved nothing hands its rule: one frozen list, not a new one per backward
 const NOTHING_SAVED: Tensor[] = Object.freeze([]) as unknown as Tensor[];
@@ -153,7 +154,8 @@ export class FnNode extends Node {
           `[${dtypeName(t.dtype, "tensor")} [${t.shape.join(", ")}]]` +
           (origin.gradFn !== null ? `, which is output ${origin._outputNr} of ${origin.gradFn.name()},` : "") + " " +
           `is at version ${t._version.n}; expected version ${this._versions![i]} instead. Hint: enable anomaly ` +
-          "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
+          "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True). " +
+          "(In wasmgrad: torch.autograd.setDetectAnomaly(true), or torch.autograd.detectAnomaly(() => ...).)",
         );
       }
     }
