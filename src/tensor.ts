@@ -5,6 +5,7 @@
  * rule side by side).
  */
 import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
+import { AutogradMeta } from "./autograd/meta.js";
 import { backward as autogradBackward } from "./autograd/grad.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
 import { isFloating, type DType, type TypedArray } from "./dtype.js";
@@ -34,23 +35,16 @@ export class Tensor {
   readonly shape: number[];
   _strides: number[];
   _offset: number;
-  _requiresGrad = false;
-  _gradFn: Node | null = null;
-  /** Which output of its gradFn this tensor is (PyTorch's output_nr; 0 but for a multi-output node). */
-  _outputNr = 0;
+  /** requiresGrad, gradFn, grad, hooks: made on first need (null on a tensor outside autograd). */
+  _autograd: AutogradMeta | null = null;
   /** The version counter's value when this view's gradFn was set (see `gradFn`). */
   _viewVersion = 0;
-  _grad: Tensor | null = null;
-  _acc: AccumulateGrad | null = null;
   /** For a saved alias of a leaf: the leaf whose accumulator receives gradients. */
   _leafOf: Tensor | null = null;
   /** For a saved alias: the tensor it was saved from (its current gradFn names errors). */
   _savedFrom: Tensor | null = null;
-  /** The retainGrad hook and the node it hangs on (moved when in-place ops rebase this tensor). */
-  _retainHook: { node: Node; remove(): void } | null = null;
   /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check). */
   _base: Tensor | null = null;
-  _retainsGrad = false;
   /** A view made while grad mode was off (PyTorch forbids in-place on it with grad on). */
   _madeInNoGrad = false;
   /** For a view output of a custom Function: PyTorch's error for changing it in place. */
@@ -91,24 +85,39 @@ export class Tensor {
     if (base !== null && this._viewVersion !== this._version.n && !base._disposed && base.requiresGrad) {
       this.gradFn = I.viewOfBaseNode(base, this);
     }
-    return this._gradFn;
+    const meta = this._autograd;
+    return meta === null ? null : meta.gradFn;
   }
   set gradFn(node: Node | null) {
-    this._gradFn = node;
-    this._outputNr = 0; // a multi-output node's maker sets the number after this
     this._viewVersion = this._version.n;
-    const retain = this._retainHook;
+    let meta = this._autograd;
+    if (meta === null) {
+      if (node === null) return;
+      meta = this._autograd = new AutogradMeta();
+    }
+    meta.gradFn = node;
+    meta.outputNr = 0; // a multi-output node's maker sets the number after this
+    const retain = meta.retainHook;
     if (retain !== null && retain.node !== node) {
       // PyTorch moves retain_grad to the tensor's new grad_fn after an in-place op
       retain.remove();
-      this._retainHook = null;
+      meta.retainHook = null;
       if (node !== null) this._attachRetainHook(node);
     }
   }
 
+  /** The autograd record, made on first need. */
+  _meta(): AutogradMeta { return (this._autograd ??= new AutogradMeta()); }
+
+  get _requiresGrad(): boolean { const meta = this._autograd; return meta !== null && meta.requiresGrad; }
+
+  /** Which output of its gradFn this tensor is (PyTorch's output_nr; 0 but for a multi-output node). */
+  get _outputNr(): number { const meta = this._autograd; return meta === null ? 0 : meta.outputNr; }
+  set _outputNr(nr: number) { if (nr !== 0 || this._autograd !== null) this._meta().outputNr = nr; }
+
   _attachRetainHook(node: Node): void {
     const handle = node.addPreHook((g) => { this._accumulateGrad(g, isGradEnabled(), true); }, this._outputNr);
-    this._retainHook = { node, remove: handle.remove };
+    this._meta().retainHook = { node, remove: handle.remove };
   }
   get isDisposed(): boolean { return this._disposed; }
   get backendName(): "js" | "wasm" { return this._storage.backend.name; }
@@ -135,16 +144,20 @@ export class Tensor {
       }
       g._kept = true;
     }
-    const old = this._grad;
-    this._grad = g ?? null;
+    const meta = g != null ? this._meta() : this._autograd;
+    if (meta === null) return;
+    const old = meta.grad;
+    meta.grad = g ?? null;
     if (old !== null && old !== g) releaseGrad(old);
   }
 
   /** The installed grad, or null. A grad its holder disposed is dropped: it reads as null
    *  and the next backward starts a fresh one (in PyTorch, dropping a grad is harmless). */
   _liveGrad(): Tensor | null {
-    const g = this._grad;
-    if (g !== null && g._disposed) { this._grad = null; return null; }
+    const meta = this._autograd;
+    if (meta === null) return null;
+    const g = meta.grad;
+    if (g !== null && g._disposed) { meta.grad = null; return null; }
     return g;
   }
 
@@ -235,8 +248,9 @@ export class Tensor {
     if (this._isAlias) { this._storage.release(); return; }
     this._storage.countTensor(-1);
     this._storage.release();
-    const g = this._grad;
-    if (g !== null) { this._grad = null; releaseGrad(g); }
+    const meta = this._autograd;
+    const g = meta === null ? null : meta.grad;
+    if (g !== null) { meta!.grad = null; releaseGrad(g); }
   }
 
   _leftScopes(): void { this._storage.watch(); }
@@ -263,7 +277,7 @@ export class Tensor {
     t._version = this._version;
     t.gradFn = this.gradFn;
     t._outputNr = this._outputNr;
-    t._requiresGrad = this._requiresGrad;
+    if (this._requiresGrad) t._meta().requiresGrad = true;
     t._leafOf = this.gradFn === null && this._requiresGrad ? (this._leafOf ?? this) : null;
     t._savedFrom = this._savedFrom ?? this;
     return t;
@@ -281,7 +295,8 @@ export class Tensor {
   /** The AccumulateGrad node of this leaf (made once, on first use). */
   _accumulator(): AccumulateGrad {
     if (this._leafOf !== null) return this._leafOf._accumulator();
-    return (this._acc ??= new AccumulateGrad(this));
+    const meta = this._meta();
+    return (meta.acc ??= new AccumulateGrad(this));
   }
 
   /** Add `g` into `.grad` (called by the engine on leaves and on retained non-leaves). */
@@ -296,14 +311,14 @@ export class Tensor {
       const own = createGraph ? M.copyForGrad(g, this.shape) : noGrad(() => M.contiguousCopy(g, this.shape));
       own._kept = true;
       own._libGrad = true;
-      this._grad = own;
+      this._meta().grad = own;
     } else if (!createGraph && !retained) {
       noGrad(() => I.addInPlaceRaw(old, g)); // accumulate in place, as PyTorch (leaves)
     } else {
       const sum = createGraph ? old.add(g) : noGrad(() => old.add(g)); // a retained grad: a new tensor each time
       sum._kept = true;
       sum._libGrad = true;
-      this._grad = sum;
+      this._meta().grad = sum;
       releaseGrad(old);
     }
   }
@@ -329,7 +344,7 @@ export class Tensor {
       );
     }
     this.gradFn = null;
-    this._requiresGrad = false;
+    if (this._autograd !== null) this._autograd.requiresGrad = false;
     return this;
   }
 
@@ -343,18 +358,20 @@ export class Tensor {
       );
     }
     if (flag && !isFloating(this.dtype)) throw new Error("only Tensors of floating point dtype can require gradients");
-    this._requiresGrad = flag;
+    if (flag) this._meta().requiresGrad = true;
+    else if (this._autograd !== null) this._autograd.requiresGrad = false;
     return this;
   }
 
   retainGrad(): void {
     if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
-    if (this.gradFn === null || this._retainsGrad) return;
-    this._retainsGrad = true;
-    this._attachRetainHook(this.gradFn);
+    const gradFn = this.gradFn;
+    if (gradFn === null || this._autograd!.retainsGrad) return;
+    this._autograd!.retainsGrad = true;
+    this._attachRetainHook(gradFn);
   }
 
-  get retainsGrad(): boolean { return this._retainsGrad; }
+  get retainsGrad(): boolean { const meta = this._autograd; return meta !== null && meta.retainsGrad; }
 
   registerHook(fn: TensorHook): { remove(): void } {
     if (!this.requiresGrad) throw new Error("cannot register a hook on a tensor that doesn't require gradient");
