@@ -5,7 +5,7 @@
  * rule side by side).
  */
 import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
-import { AutogradMeta } from "./autograd/meta.js";
+import { AutogradMeta, CreationMeta, ViewMeta } from "./autograd/meta.js";
 import { backward as autogradBackward } from "./autograd/grad.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
 import { isFloating, type DType, type TypedArray } from "./dtype.js";
@@ -37,18 +37,12 @@ export class Tensor {
   _offset: number;
   /** requiresGrad, gradFn, grad, hooks: made on first need (null on a tensor outside autograd). */
   _autograd: AutogradMeta | null = null;
-  /** The version counter's value when this view's gradFn was set (see `gradFn`). */
-  _viewVersion = 0;
+  /** A view's base, version and how it was made: made by `_view` (null on a tensor that is no view). */
+  _viewMeta: ViewMeta | null = null;
   /** For a saved alias of a leaf: the leaf whose accumulator receives gradients. */
   _leafOf: Tensor | null = null;
   /** For a saved alias: the tensor it was saved from (its current gradFn names errors). */
   _savedFrom: Tensor | null = null;
-  /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check). */
-  _base: Tensor | null = null;
-  /** A view made while grad mode was off (PyTorch forbids in-place on it with grad on). */
-  _madeInNoGrad = false;
-  /** For a view output of a custom Function: PyTorch's error for changing it in place. */
-  _customFnView?: string;
   _disposed = false;
   _kept = false;
   _isAlias = false;
@@ -81,15 +75,16 @@ export class Tensor {
    * replay: an AsStridedBackward0 over the base's current gradFn).
    */
   get gradFn(): Node | null {
-    const base = this._base;
-    if (base !== null && this._viewVersion !== this._version.n && !base._disposed && base.requiresGrad) {
-      this.gradFn = I.viewOfBaseNode(base, this);
+    const view = this._viewMeta;
+    if (view !== null && view.version !== this._version.n && !view.base._disposed && view.base.requiresGrad) {
+      this.gradFn = I.viewOfBaseNode(view.base, this);
     }
     const meta = this._autograd;
     return meta === null ? null : meta.gradFn;
   }
   set gradFn(node: Node | null) {
-    this._viewVersion = this._version.n;
+    const view = this._viewMeta;
+    if (view !== null) view.version = this._version.n;
     let meta = this._autograd;
     if (meta === null) {
       if (node === null) return;
@@ -125,8 +120,8 @@ export class Tensor {
   get requiresGrad(): boolean {
     if (this._requiresGrad || this.gradFn !== null) return true;
     // a view made under noGrad still reports its base's requires_grad (PyTorch)
-    const base = this._base;
-    return base !== null && this._madeInNoGrad && base.requiresGrad;
+    const view = this._viewMeta;
+    return view !== null && view.madeInNoGrad && view.base.requiresGrad;
   }
   set requiresGrad(flag: boolean) { this.requiresGrad_(flag); }
 
@@ -259,14 +254,24 @@ export class Tensor {
     if (this._disposed) throw new Error("tensor was disposed");
   }
 
-  /** Internal: a new tensor object on the same storage (a view when shape/strides differ). */
+  /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check); null for a tensor that is no view. */
+  get _base(): Tensor | null { const view = this._viewMeta; return view === null ? null : view.base; }
+
+  /** Internal: a new tensor object on the same storage, a view of this one for autograd. */
   _view(shape: number[], strides: number[], offset: number): Tensor {
+    const t = this._onStorage(shape, strides, offset);
+    const noGradMode = !isGradEnabled();
+    const creation = noGradMode ? CreationMeta.NO_GRAD_MODE : CreationMeta.DEFAULT;
+    t._viewMeta = new ViewMeta(this._base ?? this, this._version.n, creation, noGradMode);
+    return t;
+  }
+
+  /** Internal: a new tensor object on the same storage and version counter that is no view
+   *  for autograd (detach(), or an op's result re-shaped before it is handed out). */
+  _onStorage(shape: number[], strides: number[], offset: number): Tensor {
     this._assertLive();
     const t = new Tensor(this._storage.retain(), shape, strides, offset);
     t._version = this._version;
-    t._viewVersion = this._version.n;
-    t._madeInNoGrad = !isGradEnabled();
-    t._base = this._base ?? this;
     return t;
   }
 
@@ -329,14 +334,12 @@ export class Tensor {
 
   /** A new tensor on the same storage, out of the graph. */
   detach(): Tensor {
-    const t = this._view(this.shape, this._strides, this._offset);
-    t._base = null; // shares storage and version counter, but is no view for autograd
-    return t;
+    return this._onStorage(this.shape, this._strides, this._offset);
   }
 
   /** Detach in place: this tensor becomes a leaf that does not require grad. */
   detach_(): Tensor {
-    if (this._base !== null) {
+    if (this._viewMeta !== null) {
       throw new Error(
         "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, " +
         "and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called " +
