@@ -4,7 +4,7 @@
  * thin method here that calls the op's definition in src/ops (forward and gradient
  * rule side by side).
  */
-import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
+import { AccumulateGrad, type Node, type SavedTensor, type TensorHook } from "./autograd/node.js";
 import { AutogradMeta, CreationMeta, ViewMeta } from "./autograd/meta.js";
 import { backward as autogradBackward } from "./autograd/grad.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
@@ -39,13 +39,10 @@ export class Tensor {
   _autograd: AutogradMeta | null = null;
   /** A view's base, version and how it was made: made by `_view` (null on a tensor that is no view). */
   _viewMeta: ViewMeta | null = null;
-  /** For a saved alias of a leaf: the leaf whose accumulator receives gradients. */
-  _leafOf: Tensor | null = null;
-  /** For a saved alias: the tensor it was saved from (its current gradFn names errors). */
-  _savedFrom: Tensor | null = null;
+  /** For the alias a graph node saved (its storage reference is returned by its node, storage.ts): its record. */
+  _savedAs: SavedTensor | null = null;
   _disposed = false;
   _kept = false;
-  _isAlias = false;
   /** This tensor is a `.grad` the library created (freed eagerly when replaced). */
   _libGrad = false;
   /** This tensor was returned by a `.grad` getter: someone may hold it. */
@@ -56,9 +53,7 @@ export class Tensor {
     this.shape = shape;
     this._strides = strides;
     this._offset = offset;
-    if (alias) {
-      this._isAlias = true; // its storage reference is returned by its node (storage.ts)
-    } else {
+    if (!alias) { // a saved alias (see _savedAs) is neither counted nor tracked
       storage.countTensor(1);
       if (!trackInScope(this)) storage.watch();
     }
@@ -240,7 +235,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    if (this._isAlias) { this._storage.release(); return; }
+    if (this._savedAs !== null) { this._storage.release(); return; }
     this._storage.countTensor(-1);
     this._storage.release();
     const meta = this._autograd;
@@ -275,20 +270,23 @@ export class Tensor {
     return t;
   }
 
-  /** Internal: what a graph node saves: same storage and autograd identity, not user-visible. */
-  _alias(): Tensor {
+  /** Internal: what a graph node saves (`saved`'s alias): same storage and autograd identity,
+   *  not user-visible; an alias of a leaf hands its gradients to the leaf's accumulator. */
+  _alias(saved: SavedTensor): Tensor {
     this._assertLive();
     const t = new Tensor(this._storage.retain(), this.shape, this._strides, this._offset, true);
+    t._savedAs = saved;
     t._version = this._version;
-    t.gradFn = this.gradFn;
+    const gradFn = this.gradFn;
+    t.gradFn = gradFn;
     t._outputNr = this._outputNr;
-    if (this._requiresGrad) t._meta().requiresGrad = true;
-    t._leafOf = this.gradFn === null && this._requiresGrad ? (this._leafOf ?? this) : null;
-    t._savedFrom = this._savedFrom ?? this;
+    if (this._requiresGrad) {
+      const meta = t._meta();
+      meta.requiresGrad = true;
+      if (gradFn === null) meta.acc = this._accumulator();
+    }
     return t;
   }
-
-  _releaseAlias(): void { this.dispose(); }
 
   /** Internal: a 1-D tensor viewed as a row or column ([1, n] or [n, 1]), outside autograd. */
   _viewNoGrad(shape: number[]): Tensor {
@@ -299,7 +297,6 @@ export class Tensor {
   // ---- autograd ---------------------------------------------------------------------------
   /** The AccumulateGrad node of this leaf (made once, on first use). */
   _accumulator(): AccumulateGrad {
-    if (this._leafOf !== null) return this._leafOf._accumulator();
     const meta = this._meta();
     return (meta.acc ??= new AccumulateGrad(this));
   }

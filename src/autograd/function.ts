@@ -220,7 +220,7 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     ctx._toSave = null;
     const kept: Tensor[] = [];
     ctx._savedLayout = toSave.map((t) => (t === null ? -1 : kept.push(t) - 1));
-    if (kept.length > 0) node.save(kept.map((t) => t._alias()));
+    if (kept.length > 0) node.save(kept);
   }
 
   markCustomFunctionViews(outs, executable && diff.length > 0 ? `${cls.name}Backward` : null, new Set(diff), diff.length > 1);
