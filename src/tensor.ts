@@ -1,6 +1,8 @@
 /**
  * The Tensor: a strided view (shape, strides, offset) over reference-counted
- * storage, plus its autograd identity (requiresGrad, grad, gradFn). Every op is a
+ * storage, plus its autograd identity (requiresGrad, grad, gradFn), kept as PyTorch keeps
+ * it in records made only when needed: AutogradMeta, ViewMeta (autograd/meta.ts) and, on
+ * the aliases graph nodes save, SavedTensor (autograd/node.ts). Every op is a
  * thin method here that calls the op's definition in src/ops (forward and gradient
  * rule side by side).
  */
