@@ -1,10 +1,13 @@
 /**
  * The Tensor: a strided view (shape, strides, offset) over reference-counted
- * storage, plus its autograd identity (requiresGrad, grad, gradFn). Every op is a
+ * storage, plus its autograd identity (requiresGrad, grad, gradFn), kept as PyTorch keeps
+ * it in records made only when needed: AutogradMeta, ViewMeta (autograd/meta.ts) and, on
+ * the aliases graph nodes save, SavedTensor (autograd/node.ts). Every op is a
  * thin method here that calls the op's definition in src/ops (forward and gradient
  * rule side by side).
  */
-import { AccumulateGrad, type Node, type TensorHook } from "./autograd/node.js";
+import { AccumulateGrad, type Node, type SavedTensor, type TensorHook } from "./autograd/node.js";
+import { AutogradMeta, CreationMeta, ViewMeta } from "./autograd/meta.js";
 import { backward as autogradBackward } from "./autograd/grad.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
 import { isFloating, type DType, type TypedArray } from "./dtype.js";
@@ -34,30 +37,14 @@ export class Tensor {
   readonly shape: number[];
   _strides: number[];
   _offset: number;
-  _requiresGrad = false;
-  _gradFn: Node | null = null;
-  /** Which output of its gradFn this tensor is (PyTorch's output_nr; 0 but for a multi-output node). */
-  _outputNr = 0;
-  /** The version counter's value when this view's gradFn was set (see `gradFn`). */
-  _viewVersion = 0;
-  _grad: Tensor | null = null;
-  _acc: AccumulateGrad | null = null;
-  /** For a saved alias of a leaf: the leaf whose accumulator receives gradients. */
-  _leafOf: Tensor | null = null;
-  /** For a saved alias: the tensor it was saved from (its current gradFn names errors). */
-  _savedFrom: Tensor | null = null;
-  /** The retainGrad hook and the node it hangs on (moved when in-place ops rebase this tensor). */
-  _retainHook: { node: Node; remove(): void } | null = null;
-  /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check). */
-  _base: Tensor | null = null;
-  _retainsGrad = false;
-  /** A view made while grad mode was off (PyTorch forbids in-place on it with grad on). */
-  _madeInNoGrad = false;
-  /** For a view output of a custom Function: PyTorch's error for changing it in place. */
-  _customFnView?: string;
+  /** requiresGrad, gradFn, grad, hooks: made on first need (null on a tensor outside autograd). */
+  _autograd: AutogradMeta | null = null;
+  /** A view's base, version and how it was made: made by `_view` (null on a tensor that is no view). */
+  _viewMeta: ViewMeta | null = null;
+  /** For the alias a graph node saved (its storage reference is returned by its node, storage.ts): its record. */
+  _savedAs: SavedTensor | null = null;
   _disposed = false;
   _kept = false;
-  _isAlias = false;
   /** This tensor is a `.grad` the library created (freed eagerly when replaced). */
   _libGrad = false;
   /** This tensor was returned by a `.grad` getter: someone may hold it. */
@@ -68,9 +55,7 @@ export class Tensor {
     this.shape = shape;
     this._strides = strides;
     this._offset = offset;
-    if (alias) {
-      this._isAlias = true; // its storage reference is returned by its node (storage.ts)
-    } else {
+    if (!alias) { // a saved alias (see _savedAs) is neither counted nor tracked
       storage.countTensor(1);
       if (!trackInScope(this)) storage.watch();
     }
@@ -87,28 +72,44 @@ export class Tensor {
    * replay: an AsStridedBackward0 over the base's current gradFn).
    */
   get gradFn(): Node | null {
-    const base = this._base;
-    if (base !== null && this._viewVersion !== this._version.n && !base._disposed && base.requiresGrad) {
-      this.gradFn = I.viewOfBaseNode(base, this);
+    const view = this._viewMeta;
+    if (view !== null && view.version !== this._version.n && !view.base._disposed && view.base.requiresGrad) {
+      this.gradFn = I.viewOfBaseNode(view.base, this);
     }
-    return this._gradFn;
+    const meta = this._autograd;
+    return meta === null ? null : meta.gradFn;
   }
   set gradFn(node: Node | null) {
-    this._gradFn = node;
-    this._outputNr = 0; // a multi-output node's maker sets the number after this
-    this._viewVersion = this._version.n;
-    const retain = this._retainHook;
+    const view = this._viewMeta;
+    if (view !== null) view.version = this._version.n;
+    let meta = this._autograd;
+    if (meta === null) {
+      if (node === null) return;
+      meta = this._autograd = new AutogradMeta();
+    }
+    meta.gradFn = node;
+    meta.outputNr = 0; // a multi-output node's maker sets the number after this
+    const retain = meta.retainHook;
     if (retain !== null && retain.node !== node) {
       // PyTorch moves retain_grad to the tensor's new grad_fn after an in-place op
       retain.remove();
-      this._retainHook = null;
+      meta.retainHook = null;
       if (node !== null) this._attachRetainHook(node);
     }
   }
 
+  /** The autograd record, made on first need. */
+  _meta(): AutogradMeta { return (this._autograd ??= new AutogradMeta()); }
+
+  get _requiresGrad(): boolean { const meta = this._autograd; return meta !== null && meta.requiresGrad; }
+
+  /** Which output of its gradFn this tensor is (PyTorch's output_nr; 0 but for a multi-output node). */
+  get _outputNr(): number { const meta = this._autograd; return meta === null ? 0 : meta.outputNr; }
+  set _outputNr(nr: number) { if (nr !== 0 || this._autograd !== null) this._meta().outputNr = nr; }
+
   _attachRetainHook(node: Node): void {
     const handle = node.addPreHook((g) => { this._accumulateGrad(g, isGradEnabled(), true); }, this._outputNr);
-    this._retainHook = { node, remove: handle.remove };
+    this._meta().retainHook = { node, remove: handle.remove };
   }
   get isDisposed(): boolean { return this._disposed; }
   get backendName(): "js" | "wasm" { return this._storage.backend.name; }
@@ -116,8 +117,8 @@ export class Tensor {
   get requiresGrad(): boolean {
     if (this._requiresGrad || this.gradFn !== null) return true;
     // a view made under noGrad still reports its base's requires_grad (PyTorch)
-    const base = this._base;
-    return base !== null && this._madeInNoGrad && base.requiresGrad;
+    const view = this._viewMeta;
+    return view !== null && view.madeInNoGrad && view.base.requiresGrad;
   }
   set requiresGrad(flag: boolean) { this.requiresGrad_(flag); }
 
@@ -135,16 +136,20 @@ export class Tensor {
       }
       g._kept = true;
     }
-    const old = this._grad;
-    this._grad = g ?? null;
+    const meta = g != null ? this._meta() : this._autograd;
+    if (meta === null) return;
+    const old = meta.grad;
+    meta.grad = g ?? null;
     if (old !== null && old !== g) releaseGrad(old);
   }
 
   /** The installed grad, or null. A grad its holder disposed is dropped: it reads as null
    *  and the next backward starts a fresh one (in PyTorch, dropping a grad is harmless). */
   _liveGrad(): Tensor | null {
-    const g = this._grad;
-    if (g !== null && g._disposed) { this._grad = null; return null; }
+    const meta = this._autograd;
+    if (meta === null) return null;
+    const g = meta.grad;
+    if (g !== null && g._disposed) { meta.grad = null; return null; }
     return g;
   }
 
@@ -232,11 +237,12 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    if (this._isAlias) { this._storage.release(); return; }
+    if (this._savedAs !== null) { this._storage.release(); return; }
     this._storage.countTensor(-1);
     this._storage.release();
-    const g = this._grad;
-    if (g !== null) { this._grad = null; releaseGrad(g); }
+    const meta = this._autograd;
+    const g = meta === null ? null : meta.grad;
+    if (g !== null) { meta!.grad = null; releaseGrad(g); }
   }
 
   _leftScopes(): void { this._storage.watch(); }
@@ -245,31 +251,44 @@ export class Tensor {
     if (this._disposed) throw new Error("tensor was disposed");
   }
 
-  /** Internal: a new tensor object on the same storage (a view when shape/strides differ). */
+  /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check); null for a tensor that is no view. */
+  get _base(): Tensor | null { const view = this._viewMeta; return view === null ? null : view.base; }
+
+  /** Internal: a new tensor object on the same storage, a view of this one for autograd. */
   _view(shape: number[], strides: number[], offset: number): Tensor {
+    const t = this._onStorage(shape, strides, offset);
+    const noGradMode = !isGradEnabled();
+    const creation = noGradMode ? CreationMeta.NO_GRAD_MODE : CreationMeta.DEFAULT;
+    t._viewMeta = new ViewMeta(this._base ?? this, this._version.n, creation, noGradMode);
+    return t;
+  }
+
+  /** Internal: a new tensor object on the same storage and version counter that is no view
+   *  for autograd (detach(), or an op's result re-shaped before it is handed out). */
+  _onStorage(shape: number[], strides: number[], offset: number): Tensor {
     this._assertLive();
     const t = new Tensor(this._storage.retain(), shape, strides, offset);
     t._version = this._version;
-    t._viewVersion = this._version.n;
-    t._madeInNoGrad = !isGradEnabled();
-    t._base = this._base ?? this;
     return t;
   }
 
-  /** Internal: what a graph node saves: same storage and autograd identity, not user-visible. */
-  _alias(): Tensor {
+  /** Internal: what a graph node saves (`saved`'s alias): same storage and autograd identity,
+   *  not user-visible; an alias of a leaf hands its gradients to the leaf's accumulator. */
+  _alias(saved: SavedTensor): Tensor {
     this._assertLive();
     const t = new Tensor(this._storage.retain(), this.shape, this._strides, this._offset, true);
+    t._savedAs = saved;
     t._version = this._version;
-    t.gradFn = this.gradFn;
+    const gradFn = this.gradFn;
+    t.gradFn = gradFn;
     t._outputNr = this._outputNr;
-    t._requiresGrad = this._requiresGrad;
-    t._leafOf = this.gradFn === null && this._requiresGrad ? (this._leafOf ?? this) : null;
-    t._savedFrom = this._savedFrom ?? this;
+    if (this._requiresGrad) {
+      const meta = t._meta();
+      meta.requiresGrad = true;
+      if (gradFn === null) meta.acc = this._accumulator();
+    }
     return t;
   }
-
-  _releaseAlias(): void { this.dispose(); }
 
   /** Internal: a 1-D tensor viewed as a row or column ([1, n] or [n, 1]), outside autograd. */
   _viewNoGrad(shape: number[]): Tensor {
@@ -280,8 +299,8 @@ export class Tensor {
   // ---- autograd ---------------------------------------------------------------------------
   /** The AccumulateGrad node of this leaf (made once, on first use). */
   _accumulator(): AccumulateGrad {
-    if (this._leafOf !== null) return this._leafOf._accumulator();
-    return (this._acc ??= new AccumulateGrad(this));
+    const meta = this._meta();
+    return (meta.acc ??= new AccumulateGrad(this));
   }
 
   /** Add `g` into `.grad` (called by the engine on leaves and on retained non-leaves). */
@@ -296,14 +315,14 @@ export class Tensor {
       const own = createGraph ? M.copyForGrad(g, this.shape) : noGrad(() => M.contiguousCopy(g, this.shape));
       own._kept = true;
       own._libGrad = true;
-      this._grad = own;
+      this._meta().grad = own;
     } else if (!createGraph && !retained) {
       noGrad(() => I.addInPlaceRaw(old, g)); // accumulate in place, as PyTorch (leaves)
     } else {
       const sum = createGraph ? old.add(g) : noGrad(() => old.add(g)); // a retained grad: a new tensor each time
       sum._kept = true;
       sum._libGrad = true;
-      this._grad = sum;
+      this._meta().grad = sum;
       releaseGrad(old);
     }
   }
@@ -314,14 +333,12 @@ export class Tensor {
 
   /** A new tensor on the same storage, out of the graph. */
   detach(): Tensor {
-    const t = this._view(this.shape, this._strides, this._offset);
-    t._base = null; // shares storage and version counter, but is no view for autograd
-    return t;
+    return this._onStorage(this.shape, this._strides, this._offset);
   }
 
   /** Detach in place: this tensor becomes a leaf that does not require grad. */
   detach_(): Tensor {
-    if (this._base !== null) {
+    if (this._viewMeta !== null) {
       throw new Error(
         "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, " +
         "and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called " +
@@ -329,7 +346,7 @@ export class Tensor {
       );
     }
     this.gradFn = null;
-    this._requiresGrad = false;
+    if (this._autograd !== null) this._autograd.requiresGrad = false;
     return this;
   }
 
@@ -343,18 +360,20 @@ export class Tensor {
       );
     }
     if (flag && !isFloating(this.dtype)) throw new Error("only Tensors of floating point dtype can require gradients");
-    this._requiresGrad = flag;
+    if (flag) this._meta().requiresGrad = true;
+    else if (this._autograd !== null) this._autograd.requiresGrad = false;
     return this;
   }
 
   retainGrad(): void {
     if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
-    if (this.gradFn === null || this._retainsGrad) return;
-    this._retainsGrad = true;
-    this._attachRetainHook(this.gradFn);
+    const gradFn = this.gradFn;
+    if (gradFn === null || this._autograd!.retainsGrad) return;
+    this._autograd!.retainsGrad = true;
+    this._attachRetainHook(gradFn);
   }
 
-  get retainsGrad(): boolean { return this._retainsGrad; }
+  get retainsGrad(): boolean { const meta = this._autograd; return meta !== null && meta.retainsGrad; }
 
   registerHook(fn: TensorHook): { remove(): void } {
     if (!this.requiresGrad) throw new Error("cannot register a hook on a tensor that doesn't require gradient");

@@ -214,7 +214,7 @@ for (const backend of ["wasm", "js"] as const) {
     //   r.mul_(2)                           -> RuntimeError: Output 0 of ViewBackward is a view and is being modified inplace. ...
     //   xv                                  -> still all ones
     // ------------------------------------------------------------------------------------
-    // Function.apply marks such outputs with `_customFnView` (the error text); checkInPlace throws it
+    // Function.apply gives such outputs a CreationMeta (IN_CUSTOM_FUNCTION); checkInPlace throws its error text
     test("P4: in-place on a custom Function's view output throws PyTorch's error", () => {
       class Id extends torch.autograd.Function {
         static forward(_ctx: any, x: Tensor) { return x; }

@@ -17,10 +17,11 @@
  * Outputs follow PyTorch's `_wrap_outputs`: an input returned as-is comes back as a
  * view carrying the node (a detached alias when it gets no node but requires grad, as
  * under `noGrad`); a view made in `forward` stays a view of its base. Each output that
- * is a view is marked with `_customFnView`, the error PyTorch throws when it is
- * modified in place (see `markCustomFunctionViews`).
+ * is a view gets the CreationMeta that makes changing it in place an error, as in
+ * PyTorch (see `markCustomFunctionViews`).
  */
 import { FnNode, inputMetadata, type GradRule, type Node } from "./node.js";
+import { CreationMeta } from "./meta.js";
 import { gradEdge, inputNrsOf } from "./engine.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { isFloating, type DType } from "../dtype.js";
@@ -209,50 +210,38 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     }
     // a view output now carries this node: PyTorch's CreationMeta::IN_CUSTOM_FUNCTION replaces
     // NO_GRAD_MODE (see markCustomFunctionViews)
-    for (const i of diff) (outs[i] as Tensor)._madeInNoGrad = false;
+    for (const i of diff) {
+      const view = (outs[i] as Tensor)._viewMeta;
+      if (view !== null) view.madeInNoGrad = false;
+    }
     ctx._node = node;
     // aliases are made after the outputs point at their nodes, so a saved output keeps its history
     const toSave = ctx._toSave ?? [];
     ctx._toSave = null;
     const kept: Tensor[] = [];
     ctx._savedLayout = toSave.map((t) => (t === null ? -1 : kept.push(t) - 1));
-    if (kept.length > 0) node.save(kept.map((t) => t._alias()));
+    if (kept.length > 0) node.save(kept);
   }
 
   markCustomFunctionViews(outs, executable && diff.length > 0 ? `${cls.name}Backward` : null, new Set(diff), diff.length > 1);
   return isTuple ? outs : outs[0];
 }
 
-const IN_CUSTOM_FUNCTION =
-  " This view was created inside a custom Function (or because an input was returned as-is) and the autograd logic " +
-  "to handle view+inplace would override the custom backward associated with the custom Function, leading to " +
-  "incorrect gradients. This behavior is forbidden. You can fix this by cloning the output of the custom Function.";
-const MULTI_OUTPUT_NODE =
-  " This view is the output of a function that returns multiple views. Such functions do not allow the output views " +
-  "to be modified inplace. You should replace the inplace operation by an out-of-place one.";
-
 /**
  * PyTorch forbids modifying a custom Function's view output in place (its CreationMeta
  * IN_CUSTOM_FUNCTION, or MULTI_OUTPUT_NODE with several differentiable outputs): each output
- * that is a view gets `_customFnView`, the error an in-place op on it must throw while grad
- * mode is on and it requires grad (checked in ops/inplace.ts's checkInPlace).
+ * that is a view gets that CreationMeta, and a differentiable one its place among the node's
+ * outputs, from which checkInPlace (ops/inplace.ts) builds the error an in-place op on it
+ * throws while grad mode is on and it requires grad (meta.ts, viewRebaseError).
  */
 function markCustomFunctionViews(outs: unknown[], nodeName: string | null, diff: Set<number>, multi: boolean): void {
   outs.forEach((o, i) => {
-    if (!(o instanceof Tensor) || o._base === null) return;
-    const head = nodeName !== null && diff.has(i)
-      ? `Output ${i} of ${nodeName} is a view and is being modified inplace.`
-      : "A view was created in no_grad mode and is being modified inplace with grad mode enabled.";
-    (o as CustomFnView)._customFnView = head + (multi ? MULTI_OUTPUT_NODE : IN_CUSTOM_FUNCTION);
+    const view = o instanceof Tensor ? o._viewMeta : null;
+    if (view === null) return;
+    view.creationMeta = multi ? CreationMeta.MULTI_OUTPUT_NODE : CreationMeta.IN_CUSTOM_FUNCTION;
+    view.customFnOutput = nodeName !== null && diff.has(i) ? `Output ${i} of ${nodeName}` : null;
   });
 }
-
-/**
- * A custom Function's output that is a view: `_customFnView` is the message of the error an
- * in-place op on it throws (when grad mode is on and it requires grad), as PyTorch's
- * handle_view_on_rebase for CreationMeta::IN_CUSTOM_FUNCTION / MULTI_OUTPUT_NODE.
- */
-export type CustomFnView = Tensor & { _customFnView?: string };
 
 // ---- backward --------------------------------------------------------------------------------
 

@@ -99,11 +99,27 @@ const SECOND_BACKWARD =
 // what a node that saved nothing hands its rule: one frozen list, not a new one per backward
 const NOTHING_SAVED: Tensor[] = Object.freeze([]) as unknown as Tensor[];
 
+/**
+ * What a node saved of one tensor (PyTorch's SavedVariable): an alias of it (same storage
+ * and autograd identity, what the gradient rule gets), the version counter's value at save
+ * time (a change in place since is an error), and the tensor it was saved from, whose
+ * current gradFn that error names.
+ */
+export class SavedTensor {
+  readonly version: number;
+  readonly original: Tensor;
+  readonly alias: Tensor;
+  constructor(t: Tensor) {
+    this.version = t._version.n;
+    this.original = t._savedAs !== null ? t._savedAs.original : t;
+    this.alias = t._alias(this);
+  }
+}
+
 export class FnNode extends Node {
-  private _saved: Tensor[] | null = null;
+  private _saved: SavedTensor[] | null = null;
   /** The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
   _out: Tensor | null = null;
-  private _versions: number[] | null = null;
   private _released = false;
 
   /** Where the forward op ran, in anomaly mode (see anomaly.ts); null otherwise. */
@@ -124,14 +140,15 @@ export class FnNode extends Node {
   }
 
   /** Keep tensors for backward (set once, after the output already points at this node). */
-  save(saved: Tensor[]): void {
+  save(tensors: readonly Tensor[]): void {
+    const saved = new Array<SavedTensor>(tensors.length);
+    for (let i = 0; i < tensors.length; i++) saved[i] = new SavedTensor(tensors[i]!);
     this._saved = saved;
-    this._versions = saved.map((t) => t._version.n);
     if (savingObservers.length > 0) savingObservers[savingObservers.length - 1]!.push(this);
   }
 
   /** The saved tensors without version checks or errors (empty once released); for tools like viz. */
-  peekSaved(): readonly Tensor[] { return this._saved ?? []; }
+  peekSaved(): readonly Tensor[] { return this._saved === null ? [] : this._saved.map((s) => s.alias); }
 
   name(): string { return this.rule.name; }
 
@@ -144,27 +161,29 @@ export class FnNode extends Node {
       if (this._released) throw new Error(SECOND_BACKWARD);
       return NOTHING_SAVED;
     }
+    const aliases = new Array<Tensor>(saved.length);
     for (let i = 0; i < saved.length; i++) {
-      const t = saved[i]!;
-      if (t._version.n !== this._versions![i]) {
+      const s = saved[i]!, t = s.alias;
+      aliases[i] = t;
+      if (t._version.n !== s.version) {
         // a saved output names the node that made it; a saved input its tensor's current node
-        const origin = t.gradFn === this ? t : (t._savedFrom ?? t);
+        const origin = t.gradFn === this ? t : s.original;
         throw new Error(
           "one of the variables needed for gradient computation has been modified by an inplace operation: " +
           `[${dtypeName(t.dtype, "tensor")} [${t.shape.join(", ")}]]` +
           (origin.gradFn !== null ? `, which is output ${origin._outputNr} of ${origin.gradFn.name()},` : "") + " " +
-          `is at version ${t._version.n}; expected version ${this._versions![i]} instead. Hint: enable anomaly ` +
+          `is at version ${t._version.n}; expected version ${s.version} instead. Hint: enable anomaly ` +
           "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True). " +
           "(In wasmgrad: torch.autograd.setDetectAnomaly(true), or torch.autograd.detectAnomaly(() => ...).)",
         );
       }
     }
-    return saved;
+    return aliases;
   }
 
   override releaseSaved(): void {
     if (this._saved === null) return;
-    for (const t of this._saved) t._releaseAlias();
+    for (const s of this._saved) s.alias.dispose();
     this._saved = null;
     this._released = true;
   }

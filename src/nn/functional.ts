@@ -122,8 +122,8 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   if (input.ndim === 1 && weight.ndim === 2) {
     out = composite(() => {
       const row = input.unsqueeze(0).mm(weight.t());
-      const r = row._view([row.shape[1]!], [row._strides[1]!], row._offset);
-      r._base = null; // squeeze_ changes the mm result itself: no view
+      // squeeze_ changes the mm result itself: no view
+      const r = row._onStorage([row.shape[1]!], [row._strides[1]!], row._offset);
       if (wantsGrad(row)) record(r, SqueezeBackward3, [row], null, row.shape.slice());
       return r;
     });

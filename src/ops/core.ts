@@ -113,7 +113,7 @@ export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | n
   out.gradFn = node;
   node._out = out;
   // aliases are made after out.gradFn is set, so a saved output keeps its own history
-  if (saved !== null) node.save(saved.map((t) => t._alias()));
+  if (saved !== null) node.save(saved);
   return out;
 }
 

@@ -6,6 +6,7 @@
  */
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { FnNode, type Node } from "../autograd/node.js";
+import { CreationMeta, viewRebaseError } from "../autograd/meta.js";
 import { gradEdge, inputNrsOf } from "../autograd/engine.js";
 import { canCast, isFloating, dtypeName } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
@@ -18,18 +19,15 @@ import { Bin } from "../backend/backend.js";
 function checkInPlace(x: Tensor): void {
   x._assertLive();
   if (!isGradEnabled()) return;
-  if (x._customFnView !== undefined && x.requiresGrad) throw new Error(x._customFnView);
+  const view = x._viewMeta;
+  const creation = view === null ? CreationMeta.DEFAULT : view.creationMeta;
+  const customFnView = creation === CreationMeta.IN_CUSTOM_FUNCTION || creation === CreationMeta.MULTI_OUTPUT_NODE;
+  if (customFnView && x.requiresGrad) throw new Error(viewRebaseError(view!));
   if (x.isLeaf && x._requiresGrad) throw new Error("a leaf Variable that requires grad is being used in an in-place operation.");
-  const base = x._base;
-  if (base !== null && x._madeInNoGrad && base.requiresGrad) {
-    throw new Error(
-      "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case " +
-      "is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace " +
-      "either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want " +
-      "the inplace to be tracked).",
-    );
-  }
-  if (base !== null && base.isLeaf && base._requiresGrad) {
+  if (view === null) return;
+  const base = view.base;
+  if (creation === CreationMeta.NO_GRAD_MODE && base.requiresGrad) throw new Error(viewRebaseError(view));
+  if (base.isLeaf && base._requiresGrad) {
     throw new Error("a view of a leaf Variable that requires grad is being used in an in-place operation.");
   }
 }

@@ -115,8 +115,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       throw new Error(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
     }
     const r = bmmRaw(a._viewNoGrad([1, a.shape[0]!]), b._viewNoGrad([b.shape[0]!, 1]));
-    const out = r._view([], [], r._offset);
-    out._base = null;
+    const out = r._onStorage([], [], r._offset);
     r.dispose();
     if (wantsGrad(a, b)) record(out, DotBackward, [a, b], [a, b]);
     return out;
@@ -125,8 +124,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 2 && b.ndim === 1) {
     if (a.shape[1] !== b.shape[0]) throw mvError(a.shape[0]!, a.shape[1]!, b.shape[0]!);
     const r = bmmRaw(a, b._viewNoGrad([b.shape[0]!, 1]));
-    const out = r._view([a.shape[0]!], [1], 0);
-    out._base = null;
+    const out = r._onStorage([a.shape[0]!], [1], 0);
     r.dispose();
     if (wantsGrad(a, b)) record(out, MvBackward, [a, b], [a, b]);
     return out;
@@ -168,8 +166,7 @@ function matmulBatched(a: Tensor, b: Tensor): Tensor {
   let shape = full.shape.slice();
   if (a.ndim === 1) shape.splice(shape.length - 2, 1);
   if (b.ndim === 1) shape = shape.slice(0, -1);
-  const out = full._view(shape, contiguousStrides(shape), 0);
-  out._base = null;
+  const out = full._onStorage(shape, contiguousStrides(shape), 0);
   full.dispose();
   if (wantsGrad(a, b)) record(out, BatchedMatmulBackward, [a, b], [a, b]);
   return out;

@@ -85,9 +85,8 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
     return out;
   }
   const c = castRaw(x, x.dtype);
-  const out = c._view(target, contiguousStrides(target), 0);
+  const out = c._onStorage(target, contiguousStrides(target), 0);
   c.dispose();
-  out._base = null;
   if (wantsGrad(x)) record(out, UnsafeViewBackward, [x], null, x.shape);
   return out;
 }
@@ -215,8 +214,7 @@ export function contiguous(x: Tensor): Tensor {
 export function contiguousCopy(g: Tensor, shape: number[]): Tensor {
   const c = castRaw(g, g.dtype);
   if (sameShape(c.shape, shape)) return c;
-  const r = c._view(shape.slice(), contiguousStrides(shape), 0);
-  r._base = null;
+  const r = c._onStorage(shape.slice(), contiguousStrides(shape), 0);
   c.dispose();
   return r;
 }
