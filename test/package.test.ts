@@ -15,12 +15,26 @@ const run = (code: string, flags: string[] = []) =>
 describe("package exports", () => {
   test("every export target and its types exist after the build", () => {
     const pkg = JSON.parse(readFileSync(`${root}/package.json`, "utf8"));
+    /** Every file a (possibly nested) conditional export points at, with its condition path. */
+    const targets = (t: unknown, at: string): [string, string][] =>
+      typeof t === "string" ? [[at, t]] : Object.entries(t as Record<string, unknown>).flatMap(([k, v]) => targets(v, `${at} ${k}`));
     for (const [name, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
-      if (typeof target === "string") { expect(existsSync(`${root}/${target}`), name).toBe(true); continue; }
-      const t = target as { types: string; default: string };
-      expect(existsSync(`${root}/${t.types}`), `${name} types`).toBe(true);
-      expect(existsSync(`${root}/${t.default}`), `${name} default`).toBe(true);
+      const files = targets(target, name);
+      expect(files.length, name).toBeGreaterThan(0);
+      for (const [where, file] of files) expect(existsSync(`${root}/${file}`), where).toBe(true);
+      // every entry with code has types beside it
+      if (typeof target !== "string") expect(files.some(([where]) => where.endsWith("types")), `${name} types`).toBe(true);
     }
+  });
+
+  test('require("wasmgrad") gives the same library, started (CommonJS)', () => {
+    const out = execFileSync(process.execPath, ["--input-type=commonjs", "-e", `
+      const torch = require("wasmgrad");
+      const x = torch.ones(2, { requiresGrad: true });
+      x.mul(x).sum().backward();
+      console.log(torch.getBackend(), String(x.grad), x instanceof torch.Tensor, torch.float64, typeof torch.init);
+    `], { cwd: root, encoding: "utf8", timeout: 60_000 });
+    expect(out.trim()).toBe("wasm tensor([2., 2.]) true float64 function");
   });
 
   test('"wasmgrad" is ready after import', () => {

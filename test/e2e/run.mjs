@@ -138,7 +138,10 @@ const checks = [
       expectText("wasmgrad/core before init", core.preInit, NOT_INITIALISED);
       if (core.idempotent !== "ok") fail(`wasmgrad/core: init is not idempotent: ${core.idempotent}`);
       expectText("wasmgrad/core", core.core, EXPECTED);
-      return [`node ${process.version}: "wasmgrad" and "wasmgrad/core" (init from wasmgrad/wasmgrad.wasm bytes, idempotent)`];
+      const cjs = await runForResult("node (require)", process.execPath, [join(here, "node-cjs.cjs")], { timeoutMs: 30_000 });
+      expectNoError("require(\"wasmgrad\")", cjs);
+      expectText("require(\"wasmgrad\")", cjs.cjs, EXPECTED);
+      return [`node ${process.version}: "wasmgrad", "wasmgrad/core" (init from wasmgrad/wasmgrad.wasm bytes, idempotent), and require("wasmgrad") from CommonJS`];
     },
   },
   {

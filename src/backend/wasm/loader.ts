@@ -97,3 +97,14 @@ export async function instantiate(source?: WasmSource): Promise<WasmExports> {
   }
   return exports;
 }
+
+/** The same, synchronously: for the CommonJS entry (src/cjs.ts), where Node compiles Wasm
+ *  of any size on the spot. Browsers refuse synchronous compiles of large modules. */
+export function instantiateSync(source: WasmSource): WasmExports {
+  if (source === undefined || source === null) throw missingSource();
+  let exports: WasmExports | undefined;
+  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+  const instance = new WebAssembly.Instance(module, imports(() => exports?.memory));
+  exports = instance.exports as unknown as WasmExports;
+  return exports;
+}
