@@ -41,7 +41,11 @@ export function init(opts: { module?: WebAssembly.Module | BufferSource } = {}):
   if (isInitialised()) return Promise.resolve();
   if (starting !== null) return starting;
   if (opts.module === undefined) {
-    return Promise.reject(new Error("wasmgrad/core: init() needs { module }: a WebAssembly.Module or the bytes of wasmgrad.wasm"));
+    // the same words as an op before init, plus what is missing
+    return Promise.reject(new Error(
+      "wasmgrad is not initialised: call init() first, with { module }: a WebAssembly.Module or the bytes of " +
+      "wasmgrad.wasm (\"wasmgrad/core\" does not embed the binary; \"wasmgrad\" does, and starts itself)",
+    ));
   }
   starting = instantiate(opts.module).then(
     (exports) => { installWasmBackend(new WasmBackend(exports)); },

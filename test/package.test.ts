@@ -51,15 +51,17 @@ describe("package exports", () => {
     const out = run(`
       import * as core from "wasmgrad/core";
       import { readFileSync } from "node:fs";
-      let before;
+      let before, noModule;
       try { core.ones(2); } catch (e) { before = e.message; }
+      await core.init().catch((e) => { noModule = e.message; });
       const bytes = readFileSync("build/wasmgrad.wasm");
       await core.init({ module: new WebAssembly.Module(bytes) });
       await core.init({ module: bytes });          // idempotent
       console.log(before);
+      console.log(noModule.startsWith(before + ", with { module }"));
       console.log(String(core.ones(2).add(1)));
     `);
-    expect(out.trim().split("\n")).toEqual(["wasmgrad is not initialised: call init() first", "tensor([2., 2.])"]);
+    expect(out.trim().split("\n")).toEqual(["wasmgrad is not initialised: call init() first", "true", "tensor([2., 2.])"]);
   });
 
   test("unreachable tensors are reclaimed by the GC safety net once the event loop turns", () => {
