@@ -44,7 +44,6 @@ export class Account {
 interface Totals { bytes: number; tensors: number; readonly spilled: boolean }
 /** A group of accounts, registered once; its totals are what its finalizer takes off. */
 class Group { constructor(readonly totals: Totals) {} }
-export type { Group };
 
 /** Members per group (larger groups: fewer registrations, but one long-lived member keeps
  *  the others counted longer). */

@@ -7,7 +7,8 @@ import { backendByName, installWasmBackend, isInitialised } from "./backend/regi
 import { instantiate } from "./backend/wasm/loader.js";
 import { WasmBackend } from "./backend/wasm/index.js";
 import { Tensor, type DimArg, type IndexArg, type TensorOrScalar } from "./tensor.js";
-import { memoryCache, stats } from "./storage.js";
+import { memoryCache } from "./storage.js";
+import { stats } from "./accounting.js";
 import * as E from "./ops/elementwise.js";
 import * as M from "./ops/movement.js";
 import * as autogradFns from "./autograd/grad.js";

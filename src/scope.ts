@@ -1,4 +1,5 @@
 /** torch.tidy and torch.dispose: scoped freeing of tensors (the scope stack is in scopes.ts). */
+import { isAsyncFunction } from "./callbacks.js";
 import { closeScope, openScope, type Disposable } from "./scopes.js";
 import { Tensor } from "./tensor.js";
 import { collectSavingNodes, releaseUnreachable } from "./autograd/node.js";
@@ -11,8 +12,7 @@ export function tidy<T>(fn: () => T): T {
     throw new TypeError(`tidy(fn): fn must be a function, got ${fn === null ? "null" : typeof fn}`);
   }
   // refuse an async function before running it: its body would run past the tidy
-  const kind = (fn as { constructor?: { name?: string } }).constructor?.name;
-  if (kind === "AsyncFunction" || kind === "AsyncGeneratorFunction") {
+  if (isAsyncFunction(fn)) {
     throw new Error("tidy(fn): fn must be synchronous (got an async function); await outside the tidy, or tidy each synchronous step");
   }
   openScope();

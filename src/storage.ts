@@ -10,10 +10,9 @@
 import type { Backend, Handle } from "./backend/backend.js";
 import type { WasmBackend } from "./backend/wasm/index.js";
 import { itemSize, type DType } from "./dtype.js";
-import { Account, accounting, stats } from "./accounting.js";
+import { Account, accounting } from "./accounting.js";
 import { Block, LinearMemoryCache } from "./residency.js";
 
-export { stats };
 
 const caches = new Map<Backend, LinearMemoryCache>();
 /** The linear-memory cache of a wasm backend (made on first use). */

@@ -9,6 +9,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { noGrad } from "./grad_mode.js";
+import { isAsyncFunction } from "../callbacks.js";
 
 let enabled = false;
 
@@ -23,7 +24,7 @@ export function setDetectAnomaly(flag: boolean): void {
 /** Run `fn` with anomaly mode on; the previous mode is back when it returns or throws. */
 export function detectAnomaly<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new TypeError(`detectAnomaly(fn): fn must be a function, got ${typeof fn}`);
-  if (fn.constructor?.name === "AsyncFunction") {
+  if (isAsyncFunction(fn)) {
     throw new Error("detectAnomaly(fn): fn must be synchronous (anomaly mode is global; an await would leave it on for other code)");
   }
   const prev = enabled;

@@ -42,7 +42,6 @@ export class WasmBackend implements Backend {
   /** The raw module exports. */
   readonly exports: WasmExports;
 
-  private buf: ArrayBuffer;
   private f32: Float32Array;
   private f64: Float64Array;
   private i32: Int32Array;
@@ -52,11 +51,11 @@ export class WasmBackend implements Backend {
 
   constructor(exports: WasmExports) {
     this.exports = exports;
-    this.buf = exports.memory.buffer as ArrayBuffer;
-    this.f32 = new Float32Array(this.buf);
-    this.f64 = new Float64Array(this.buf);
-    this.i32 = new Int32Array(this.buf);
-    this.u8 = new Uint8Array(this.buf);
+    const buf = exports.memory.buffer as ArrayBuffer;
+    this.f32 = new Float32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u8 = new Uint8Array(buf);
     this.scratch = exports.alloc(SCRATCH_BYTES) >>> 0;
     this.dummy = exports.alloc(16) >>> 0;
     if (this.scratch === 0 || this.dummy === 0) throw new Error("wasm backend: cannot allocate its scratch block");
@@ -68,7 +67,6 @@ export class WasmBackend implements Backend {
     // view is cheaper than reading memory.buffer on every call
     if (this.u8.byteLength === 0) {
       const b = this.exports.memory.buffer as ArrayBuffer;
-      this.buf = b;
       this.f32 = new Float32Array(b);
       this.f64 = new Float64Array(b);
       this.i32 = new Int32Array(b);
