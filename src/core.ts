@@ -6,7 +6,7 @@
 import { backendByName, installWasmBackend, isInitialised } from "./backend/registry.js";
 import { instantiate } from "./backend/wasm/loader.js";
 import { WasmBackend } from "./backend/wasm/index.js";
-import { Tensor, type DimArg, type IndexArg, type TensorOrScalar } from "./tensor.js";
+import { Tensor, type BoolTensor, type DimArg, type IndexArg, type NestedList, type TensorOrScalar } from "./tensor.js";
 import { memoryCache } from "./storage.js";
 import { stats } from "./accounting.js";
 import * as E from "./ops/elementwise.js";
@@ -21,7 +21,7 @@ import * as nn from "./nn/index.js";
 import * as optim from "./optim/index.js";
 
 export { Tensor };
-export type { DimArg, IndexArg, TensorOrScalar };
+export type { BoolTensor, DimArg, IndexArg, NestedList, TensorOrScalar };
 export type { DType, TypedArray } from "./dtype.js";
 export { float32, float64, int32, bool } from "./dtype.js";
 export { setBackend, getBackend, type BackendName } from "./backend/registry.js";
@@ -30,7 +30,7 @@ export { Node, AccumulateGrad } from "./autograd/node.js";
 export type { FunctionCtx, FunctionClass } from "./autograd/function.js";
 export {
   tensor, fromArray, zeros, ones, empty, full, rand, randn, arange, linspace, eye,
-  zerosLike, onesLike, fullLike, randnLike, randLike, emptyLike, manualSeed, type CreateOptions,
+  zerosLike, onesLike, fullLike, randnLike, randLike, emptyLike, manualSeed, type CreateOptions, type BoolCreateOptions,
 } from "./creation.js";
 
 // ---- start-up ----------------------------------------------------------------------------------

@@ -2,9 +2,13 @@
 import { currentBackend } from "./backend/registry.js";
 import { dtypeName, dtypeOfTypedArray, isDType, isFloating, typedArrayFor, type DType, type TypedArray } from "./dtype.js";
 import { numelOf, parseShapeArgs } from "./shape.js";
-import { allocTensor, Tensor } from "./tensor.js";
+import { allocTensor, Tensor, type BoolTensor, type NestedList } from "./tensor.js";
 
 export interface CreateOptions { dtype?: DType; requiresGrad?: boolean }
+/** Options that make a bool tensor (so the factory's result is typed BoolTensor). */
+export interface BoolCreateOptions extends CreateOptions { dtype: "bool" }
+/** Shape arguments (numbers, or one array) then options giving `dtype: "bool"`. */
+type BoolShapeArgs = [...(number | number[])[], BoolCreateOptions];
 
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
   if (opts?.requiresGrad) t.requiresGrad_(true);
@@ -32,7 +36,14 @@ function fromFlat(data: ArrayLike<number>, shape: number[], dtype: DType): Tenso
   return t;
 }
 
-/** torch.tensor: numbers, booleans, nested arrays, typed arrays (or a Tensor, copied). */
+/**
+ * torch.tensor: numbers, booleans, nested arrays, typed arrays (or a Tensor, copied).
+ * Typed BoolTensor for a boolean, a non-empty literal list of booleans, a Uint8Array or
+ * `{ dtype: "bool" }` (an empty list makes float32, as in PyTorch).
+ */
+export function tensor(data: boolean | [NestedList<boolean>, ...NestedList<boolean>[]] | Uint8Array | BoolTensor, opts?: CreateOptions & { dtype?: "bool" }): BoolTensor;
+export function tensor(data: unknown, opts: BoolCreateOptions): BoolTensor;
+export function tensor(data: unknown, opts?: CreateOptions): Tensor;
 export function tensor(data: unknown, opts?: CreateOptions): Tensor {
   if (data instanceof Tensor) {
     const flat = data.toArray();
@@ -54,9 +65,9 @@ export function tensor(data: unknown, opts?: CreateOptions): Tensor {
       if (typeof v === "boolean") { flat.push(v ? 1 : 0); sawValue = true; return; }
       if (typeof v === "number") { flat.push(v); allBool = false; sawValue = true; return; }
       if (v instanceof Tensor && v.numel() === 1 && d > 0) {
-        const x = v.item();
-        flat.push(typeof x === "boolean" ? (x ? 1 : 0) : x);
-        if (typeof x !== "boolean") allBool = false;
+        const x = v.item(); // a boolean when v is a bool tensor
+        flat.push(v.dtype === "bool" ? (x ? 1 : 0) : x);
+        if (v.dtype !== "bool") allBool = false;
         sawValue = true;
         return;
       }
@@ -72,7 +83,9 @@ export function tensor(data: unknown, opts?: CreateOptions): Tensor {
   return finish(fromFlat(flat, shape, dtype), opts);
 }
 
-/** A tensor over a copy of `typed` with `shape` (dtype from the array kind). */
+/** A tensor over a copy of `typed` with `shape` (dtype from the array kind: a Uint8Array makes bool). */
+export function fromArray(typed: Uint8Array, shape?: number[], opts?: { requiresGrad?: boolean }): BoolTensor;
+export function fromArray(typed: TypedArray, shape?: number[], opts?: { requiresGrad?: boolean }): Tensor;
 export function fromArray(typed: TypedArray, shape?: number[], opts?: { requiresGrad?: boolean }): Tensor {
   const kind = dtypeOfTypedArray(typed);
   if (kind === null) throw new TypeError("fromArray: expected a Float32Array, Float64Array, Int32Array or Uint8Array");
@@ -92,11 +105,21 @@ function filled(args: unknown[], value: (dtype: DType) => number): Tensor {
   return finish(t, opts as CreateOptions);
 }
 
+export function zeros(...args: BoolShapeArgs): BoolTensor;
+export function zeros(...args: (number | number[] | CreateOptions)[]): Tensor;
 export function zeros(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 0); }
+export function ones(...args: BoolShapeArgs): BoolTensor;
+export function ones(...args: (number | number[] | CreateOptions)[]): Tensor;
 export function ones(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 1); }
 /** Uninitialised in PyTorch; zero-filled here (storage is always zeroed). */
+export function empty(...args: BoolShapeArgs): BoolTensor;
+export function empty(...args: (number | number[] | CreateOptions)[]): Tensor;
 export function empty(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 0); }
 
+/** A boolean `value` makes bool unless `dtype` says otherwise. */
+export function full(shape: number[] | number, value: boolean, opts?: CreateOptions & { dtype?: "bool" }): BoolTensor;
+export function full(shape: number[] | number, value: number | boolean, opts: BoolCreateOptions): BoolTensor;
+export function full(shape: number[] | number, value: number | boolean, opts?: CreateOptions): Tensor;
 export function full(shape: number[] | number, value: number | boolean, opts?: CreateOptions): Tensor {
   const dtype = opts?.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
   return filled([Array.isArray(shape) ? shape : [shape], { ...opts, dtype }], () => +value);

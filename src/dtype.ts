@@ -6,7 +6,8 @@ export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 export const float32: DType = "float32";
 export const float64: DType = "float64";
 export const int32: DType = "int32";
-export const bool: DType = "bool";
+/** Typed as its literal, so `t.to(torch.bool)` and `{ dtype: torch.bool }` give a BoolTensor. */
+export const bool: "bool" = "bool";
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 

@@ -27,6 +27,41 @@ export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
 export type IndexArg = number | null | [number | null, number | null] | [number | null, number | null, number];
 export type DimArg = number | number[] | undefined;
+/** What `tolist()` returns: nested arrays, one level per dimension (a bare value for a 0-d tensor). */
+export type NestedList<T> = T | NestedList<T>[];
+
+/**
+ * A Tensor the type checker knows to hold bools: what comparisons (`eq`, `ne`, `lt`, `le`,
+ * `gt`, `ge`), `all`, `any`, `bool()`, `to("bool")` and the factories given booleans or
+ * `{ dtype: "bool" }` return, kept by the methods that keep the dtype (views, `clone`,
+ * `detach`...). It is the same runtime object as any Tensor (nothing here exists at run
+ * time); the type only lets `item()` and `tolist()` say boolean. A bool tensor made another
+ * way (e.g. `torch.where`, or a factory given a `DType` variable) is typed `Tensor`.
+ */
+export interface BoolTensor extends Tensor {
+  readonly dtype: "bool";
+  get data(): BoolTensor;
+  set data(src: Tensor);
+  detach(): BoolTensor;
+  detach_(): BoolTensor;
+  get T(): BoolTensor;
+  t(): BoolTensor;
+  reshape(...shape: (number | number[])[]): BoolTensor;
+  view(...shape: (number | number[])[]): BoolTensor;
+  transpose(dim0: number, dim1: number): BoolTensor;
+  permute(...dims: (number | number[])[]): BoolTensor;
+  unsqueeze(dim: number): BoolTensor;
+  squeeze(dim?: number): BoolTensor;
+  expand(...shape: (number | number[])[]): BoolTensor;
+  expandAs(other: Tensor): BoolTensor;
+  flatten(startDim?: number, endDim?: number): BoolTensor;
+  contiguous(): BoolTensor;
+  clone(): BoolTensor;
+  index(...idx: IndexArg[]): BoolTensor;
+  zero_(): BoolTensor;
+  fill_(value: number | boolean): BoolTensor;
+  copy_(src: Tensor): BoolTensor;
+}
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
@@ -196,6 +231,14 @@ export class Tensor {
     try { return be.read(c._storage.handle, this.dtype, 0, n); } finally { c.dispose(); }
   }
 
+  /**
+   * The value of a one-element tensor: a boolean for a bool tensor (as PyTorch's `item()`),
+   * a number for the others. Typed `boolean` on a `BoolTensor` and `number` on any other
+   * Tensor, so `x.sum().item() < 1000` needs no cast; a bool tensor the types do not know
+   * as one (see BoolTensor) still returns a boolean: check `t.dtype === "bool"` there.
+   */
+  item(this: BoolTensor): boolean;
+  item(): number;
   item(): number | boolean {
     if (this.numel() !== 1) {
       throw new Error(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
@@ -204,14 +247,18 @@ export class Tensor {
     return this.dtype === "bool" ? v !== 0 : v;
   }
 
-  tolist(): unknown {
+  /** The elements as nested arrays (a bare value for a 0-d tensor); booleans for a bool
+   *  tensor, numbers otherwise, typed as `item()` is. */
+  tolist(this: BoolTensor): NestedList<boolean>;
+  tolist(): NestedList<number>;
+  tolist(): NestedList<number | boolean> {
     const flat = this.toArray();
     const isBool = this.dtype === "bool";
     const conv = (v: number): number | boolean => (isBool ? v !== 0 : v);
     if (this.ndim === 0) return conv(flat[0]!);
     let pos = 0;
-    const build = (d: number): unknown[] => {
-      const out: unknown[] = [];
+    const build = (d: number): NestedList<number | boolean>[] => {
+      const out: NestedList<number | boolean>[] = [];
       for (let i = 0; i < this.shape[d]!; i++) out.push(d === this.ndim - 1 ? conv(flat[pos++]!) : build(d + 1));
       return out;
     };
@@ -403,12 +450,12 @@ export class Tensor {
   maximum(other: Tensor): Tensor { return E.maximum(this, other); }
   minimum(other: Tensor): Tensor { return E.minimum(this, other); }
 
-  eq(other: TensorOrScalar): Tensor { return E.compare("eq", this, other); }
-  ne(other: TensorOrScalar): Tensor { return E.compare("ne", this, other); }
-  lt(other: TensorOrScalar): Tensor { return E.compare("lt", this, other); }
-  le(other: TensorOrScalar): Tensor { return E.compare("le", this, other); }
-  gt(other: TensorOrScalar): Tensor { return E.compare("gt", this, other); }
-  ge(other: TensorOrScalar): Tensor { return E.compare("ge", this, other); }
+  eq(other: TensorOrScalar): BoolTensor { return E.compare("eq", this, other) as BoolTensor; }
+  ne(other: TensorOrScalar): BoolTensor { return E.compare("ne", this, other) as BoolTensor; }
+  lt(other: TensorOrScalar): BoolTensor { return E.compare("lt", this, other) as BoolTensor; }
+  le(other: TensorOrScalar): BoolTensor { return E.compare("le", this, other) as BoolTensor; }
+  gt(other: TensorOrScalar): BoolTensor { return E.compare("gt", this, other) as BoolTensor; }
+  ge(other: TensorOrScalar): BoolTensor { return E.compare("ge", this, other) as BoolTensor; }
 
   // ---- reductions -------------------------------------------------------------------------
   sum(dim?: DimArg, keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
@@ -426,8 +473,8 @@ export class Tensor {
   std(dim?: DimArg, keepdim = false): Tensor { return R.variance(this, dim, keepdim, true); }
   logsumexp(dim: DimArg, keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
   norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor { return R.norm(this, p, dim, keepdim); }
-  all(dim?: number, keepdim = false): Tensor { return R.allAny("all", this, dim, keepdim); }
-  any(dim?: number, keepdim = false): Tensor { return R.allAny("any", this, dim, keepdim); }
+  all(dim?: number, keepdim = false): BoolTensor { return R.allAny("all", this, dim, keepdim) as BoolTensor; }
+  any(dim?: number, keepdim = false): BoolTensor { return R.allAny("any", this, dim, keepdim) as BoolTensor; }
 
   // ---- linear algebra ---------------------------------------------------------------------
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
@@ -448,11 +495,13 @@ export class Tensor {
   contiguous(): Tensor { return M.contiguous(this); }
   clone(): Tensor { return M.clone(this); }
   index(...idx: IndexArg[]): Tensor { return M.index(this, idx); }
+  to(dtype: "bool"): BoolTensor;
+  to(dtype: DType): Tensor;
   to(dtype: DType): Tensor { return M.toDtype(this, dtype); }
   float(): Tensor { return M.toDtype(this, "float32"); }
   double(): Tensor { return M.toDtype(this, "float64"); }
   int(): Tensor { return M.toDtype(this, "int32"); }
-  bool(): Tensor { return M.toDtype(this, "bool"); }
+  bool(): BoolTensor { return M.toDtype(this, "bool") as BoolTensor; }
 
   // ---- nn math ----------------------------------------------------------------------------
   softmax(dim: number): Tensor { return N.softmax(this, dim); }

@@ -1,10 +1,12 @@
-/** The published type declarations: a strict user program (test/types/api-usage.ts) type-checks
- *  against dist/*.d.ts through package.json "exports" (`npm test` builds dist/ first). */
+/** The published type declarations: strict user programs type-check against dist/*.d.ts
+ *  through package.json "exports" (`npm test` builds dist/ first). */
 import { expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Sandbox, describeRun } from "./support/sandbox.js";
 
-test("the README's API usage type-checks against the built package's declarations", () => {
+test("API shapes the README does not show type-check against the built package's declarations", () => {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));
   let output = "";
@@ -14,4 +16,17 @@ test("the README's API usage type-checks against the built package's declaration
     output = String((e as { stdout?: string }).stdout ?? e);
   }
   expect(output).toBe("");
+});
+
+test("item() is a number on float tensors and a boolean on BoolTensors, in the types and at run time", () => {
+  const sandbox = new Sandbox();
+  try {
+    sandbox.write("src/item.ts", readFileSync(new URL("./types/item.ts", import.meta.url), "utf8"));
+    expect(sandbox.tsc()).toBe("");
+    const run = sandbox.node("out/item.js");
+    expect(run.code, describeRun("node out/item.js", run)).toBe(0);
+    expect(run.stdout).toBe("item typing: ok\n");
+  } finally {
+    sandbox.dispose();
+  }
 });

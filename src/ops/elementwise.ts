@@ -297,7 +297,7 @@ export function pow(a: Tensor, b: TensorOrScalar): Tensor {
 
 // gradient passes where min <= x <= max (PyTorch's clamp_backward)
 const ClampBackward = rule<[Tensor], [number | null, number | null]>("ClampBackward1", (g, [x], [lo, hi]) => {
-  let mask = lo === null ? null : x.ge(lo);
+  let mask: Tensor | null = lo === null ? null : x.ge(lo);
   if (hi !== null) { const m = x.le(hi); mask = mask === null ? m : logicalAnd(mask, m); }
   return [mask === null ? g : g.mul(mask)];
 });

@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { examplesBrowserCheck } from "./examples-browser.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -223,6 +224,8 @@ const checks = [
     },
   },
 ];
+
+checks.push(examplesBrowserCheck({ runForResult, fail }));
 
 // ---- main --------------------------------------------------------------------------------------
 
