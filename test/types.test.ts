@@ -1,11 +1,15 @@
-/** The published type declarations: a strict user program (test/types/api-usage.ts) type-checks
- *  against dist/*.d.ts through package.json "exports" (`npm test` builds dist/ first). */
+/** The published type declarations: strict user programs (test/types/api-usage.ts for the ES module
+ *  entries, test/types/cjs-usage.cts for `require`) type-check against dist/*.d.ts through
+ *  package.json "exports", and no internal member is left in them (`npm test` builds dist/ first). */
 import { expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-test("the README's API usage type-checks against the built package's declarations", () => {
-  const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+test("the README's API usage type-checks against the built package's declarations (import and require)", () => {
   const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));
   let output = "";
   try {
@@ -14,4 +18,20 @@ test("the README's API usage type-checks against the built package's declaration
     output = String((e as { stdout?: string }).stdout ?? e);
   }
   expect(output).toBe("");
+});
+
+test("no `_`-prefixed member is declared in dist/**/*.d.ts (internals carry @internal and are stripped)", () => {
+  const dts = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? dts(join(dir, e.name)) : e.name.endsWith(".d.ts") ? [join(dir, e.name)] : []);
+  const files = dts(join(root, "dist"));
+  expect(files.length).toBeGreaterThan(10);
+  // a member declaration: modifiers, then a name starting with "_", then what follows a name
+  const member = /^\s*(?:(?:readonly|private|protected|public|static|get|set|declare|abstract)\s+)*_\w*\s*[(:?<;]/;
+  const found: string[] = [];
+  for (const f of files) {
+    readFileSync(f, "utf8").split("\n").forEach((line, i) => {
+      if (member.test(line)) found.push(`${relative(root, f)}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  expect(found).toEqual([]);
 });
