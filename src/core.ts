@@ -30,14 +30,34 @@ export { Node, AccumulateGrad } from "./autograd/node.js";
 export type { FunctionCtx, FunctionClass } from "./autograd/function.js";
 export {
   tensor, fromArray, zeros, ones, empty, full, rand, randn, arange, linspace, eye,
-  zerosLike, onesLike, fullLike, randnLike, randLike, emptyLike, manualSeed, type CreateOptions, type BoolCreateOptions,
+  zerosLike, onesLike, fullLike, randnLike, randLike, emptyLike, manualSeed, type CreateOptions, type BoolCreateOptions, type BoolShapeArgs,
 } from "./creation.js";
 
 // ---- start-up ----------------------------------------------------------------------------------
 
 let starting: Promise<void> | null = null;
 
-/** Start the Wasm core from a compiled `WebAssembly.Module` or the binary's bytes. Idempotent. */
+/**
+ * Start the Wasm backend from a compiled `WebAssembly.Module` or the bytes of `wasmgrad.wasm`.
+ *
+ * Needed only with `"wasmgrad/core"`: the main entry `"wasmgrad"` (and `require("wasmgrad")`)
+ * starts itself from an embedded copy of the binary. Use the core entry where compiling Wasm from
+ * bytes is forbidden (Cloudflare workerd) or to share one compilation. Idempotent: later calls
+ * resolve at once; concurrent calls share one start-up. The `"js"` backend works without it.
+ *
+ * @param opts - `module`: a `WebAssembly.Module`, or the binary's bytes (an `ArrayBuffer` or typed
+ *   array). The package exports the binary as `"wasmgrad/wasmgrad.wasm"`.
+ * @returns A promise that resolves once the backend is ready.
+ * @throws Rejects when `module` is missing (and nothing was started yet), or when it does not
+ *   compile or instantiate.
+ * @example
+ * ```ts
+ * import * as torch from "wasmgrad/core";
+ * import wasm from "wasmgrad/wasmgrad.wasm"; // a WebAssembly.Module under workerd and bundlers that support it
+ * await torch.init({ module: wasm });
+ * ```
+ * @category Start-up
+ */
 export function init(opts: { module?: WebAssembly.Module | BufferSource } = {}): Promise<void> {
   if (isInitialised()) return Promise.resolve();
   if (starting !== null) return starting;
@@ -57,6 +77,10 @@ export function init(opts: { module?: WebAssembly.Module | BufferSource } = {}):
 
 // ---- memory ------------------------------------------------------------------------------------
 
+/**
+ * What {@link memory} reports.
+ * @category Memory
+ */
 export interface MemoryInfo {
   /** Live tensor objects (views included). */
   tensors: number;
@@ -71,9 +95,11 @@ export interface MemoryInfo {
 }
 
 /**
- * Memory counts. Storage that is garbage collected without `dispose` leaves the counts
- * when the collector reports it, between tasks, and in batches: inside a long synchronous
- * loop they are an upper bound.
+ * Counts of live tensors and their storage, for finding leaks and sizing budgets.
+ *
+ * Storage that is garbage collected without `dispose` leaves the counts when the collector reports
+ * it, between tasks and in batches: inside a long synchronous loop they are an upper bound.
+ * @category Memory
  */
 export function memory(): MemoryInfo {
   return {
@@ -86,11 +112,18 @@ export function memory(): MemoryInfo {
 }
 
 /**
- * Most bytes of tensor storage the wasm backend keeps in Wasm linear memory (default
- * 256 MiB). Past it, the storage used least recently moves out to the JS heap (where the
- * garbage collector reclaims it once unreachable) and moves back when an op reads it, so
- * code that never calls `tidy` or `dispose` runs in bounded memory. Linear memory grows
- * past the budget only for what the most recent ops use at once.
+ * Set the most bytes of tensor storage the wasm backend keeps in Wasm linear memory (default 256
+ * MiB).
+ *
+ * Past it, the storage used least recently moves out to the JS heap (where the garbage collector
+ * reclaims it once unreachable) and moves back when an op reads it, so code that never calls `tidy`
+ * or `dispose` runs in bounded memory. Linear memory grows past the budget only for what the most
+ * recent ops use at once. Takes effect at once.
+ *
+ * @param bytes - A non-negative finite number of bytes (fractions are dropped).
+ * @throws `TypeError` for a negative, non-finite or non-number value; `wasmgrad is not initialised`
+ *   on the core entry before {@link init}.
+ * @category Memory
  */
 export function setMemoryBudget(bytes: number): void {
   if (typeof bytes !== "number" || !(bytes >= 0) || bytes === Infinity) {
@@ -106,88 +139,406 @@ export { tidy, dispose } from "./scope.js";
 // ---- module functions (torch.X for every Tensor method PyTorch also offers as torch.X) -------------
 
 type T = Tensor;
+/**
+ * `a + alpha * b` elementwise, with broadcasting (PyTorch's `torch.add`). See {@link Tensor.add}.
+ * @category Math
+ */
 export const add = (a: T, b: TensorOrScalar, opts?: { alpha?: number }) => a.add(b, opts);
+/**
+ * `a - alpha * b` elementwise, with broadcasting (`torch.sub`). See {@link Tensor.sub}.
+ * @category Math
+ */
 export const sub = (a: T, b: TensorOrScalar, opts?: { alpha?: number }) => a.sub(b, opts);
+/**
+ * `a * b` elementwise, with broadcasting (`torch.mul`).
+ * @category Math
+ */
 export const mul = (a: T, b: TensorOrScalar) => a.mul(b);
+/**
+ * `a / b` elementwise (true division), with broadcasting (`torch.div`).
+ * @category Math
+ */
 export const div = (a: T, b: TensorOrScalar) => a.div(b);
+/**
+ * `a ** b` elementwise, with broadcasting (`torch.pow`).
+ * @category Math
+ */
 export const pow = (a: T, b: TensorOrScalar) => a.pow(b);
+/**
+ * `-a` elementwise (`torch.neg`).
+ * @category Math
+ */
 export const neg = (a: T) => a.neg();
+/**
+ * The absolute value, elementwise (`torch.abs`).
+ * @category Math
+ */
 export const abs = (a: T) => a.abs();
+/**
+ * `e ** a` elementwise (`torch.exp`).
+ * @category Math
+ */
 export const exp = (a: T) => a.exp();
+/**
+ * The natural logarithm, elementwise (`torch.log`).
+ * @category Math
+ */
 export const log = (a: T) => a.log();
+/**
+ * The square root, elementwise (`torch.sqrt`).
+ * @category Math
+ */
 export const sqrt = (a: T) => a.sqrt();
+/**
+ * The sine, elementwise (`torch.sin`).
+ * @category Math
+ */
 export const sin = (a: T) => a.sin();
+/**
+ * The cosine, elementwise (`torch.cos`).
+ * @category Math
+ */
 export const cos = (a: T) => a.cos();
+/**
+ * The hyperbolic tangent, elementwise (`torch.tanh`).
+ * @category Math
+ */
 export const tanh = (a: T) => a.tanh();
+/**
+ * The logistic sigmoid, elementwise (`torch.sigmoid`).
+ * @category Math
+ */
 export const sigmoid = (a: T) => a.sigmoid();
+/**
+ * `max(a, 0)` elementwise (`torch.relu`).
+ * @category Math
+ */
 export const relu = (a: T) => a.relu();
+/**
+ * -1, 0 or 1 by the sign of each element (`torch.sign`).
+ * @category Math
+ */
 export const sign = (a: T) => a.sign();
+/**
+ * Limit each element to `[min, max]`; `null`/`undefined` leaves a side open (`torch.clamp`). See
+ * {@link Tensor.clamp}.
+ * @category Math
+ */
 export const clamp = (a: T, min?: number | null, max?: number | null) => a.clamp(min, max);
+/**
+ * Alias of {@link clamp} (`torch.clip`).
+ * @category Math
+ */
 export const clip = clamp;
+/**
+ * The larger of `a` and `b`, elementwise with broadcasting (`torch.maximum`).
+ * @category Math
+ */
 export const maximum = (a: T, b: T) => a.maximum(b);
+/**
+ * The smaller of `a` and `b`, elementwise with broadcasting (`torch.minimum`).
+ * @category Math
+ */
 export const minimum = (a: T, b: T) => a.minimum(b);
+/**
+ * `a == b` elementwise: a bool tensor (`torch.eq`).
+ * @category Comparison
+ */
 export const eq = (a: T, b: TensorOrScalar) => a.eq(b);
+/**
+ * `a != b` elementwise: a bool tensor (`torch.ne`).
+ * @category Comparison
+ */
 export const ne = (a: T, b: TensorOrScalar) => a.ne(b);
+/**
+ * `a < b` elementwise: a bool tensor (`torch.lt`).
+ * @category Comparison
+ */
 export const lt = (a: T, b: TensorOrScalar) => a.lt(b);
+/**
+ * `a <= b` elementwise: a bool tensor (`torch.le`).
+ * @category Comparison
+ */
 export const le = (a: T, b: TensorOrScalar) => a.le(b);
+/**
+ * `a > b` elementwise: a bool tensor (`torch.gt`).
+ * @category Comparison
+ */
 export const gt = (a: T, b: TensorOrScalar) => a.gt(b);
+/**
+ * `a >= b` elementwise: a bool tensor (`torch.ge`).
+ * @category Comparison
+ */
 export const ge = (a: T, b: TensorOrScalar) => a.ge(b);
+/**
+ * Whether every element is non-zero, over all elements or along `dim`: a bool tensor (`torch.all`).
+ * @category Reductions
+ */
 export const all = (a: T, dim?: number, keepdim?: boolean) => a.all(dim, keepdim);
+/**
+ * Whether some element is non-zero, over all elements or along `dim`: a bool tensor (`torch.any`).
+ * @category Reductions
+ */
 export const any = (a: T, dim?: number, keepdim?: boolean) => a.any(dim, keepdim);
+/**
+ * The sum over all elements or `dim` (`torch.sum`). See {@link Tensor.sum}.
+ * @category Reductions
+ */
 export const sum = (a: T, dim?: DimArg, keepdim?: boolean) => a.sum(dim, keepdim);
+/**
+ * The mean over all elements or `dim`; floating tensors only (`torch.mean`).
+ * @category Reductions
+ */
 export const mean = (a: T, dim?: DimArg, keepdim?: boolean) => a.mean(dim, keepdim);
+/**
+ * The product over all elements or one `dim` (`torch.prod`).
+ * @category Reductions
+ */
 export const prod = (a: T, dim?: number, keepdim?: boolean) => a.prod(dim, keepdim);
+/**
+ * The largest element of `a`, as a 0-d tensor (`torch.max(a)`).
+ * @category Reductions
+ */
 export function max(a: T): T;
+/**
+ * The largest values along `dim` and their int32 indices: `{ values, indices }`, which also
+ * destructures as `[values, indices]` (`torch.max(a, dim)`).
+ * @category Reductions
+ */
 export function max(a: T, dim: number, keepdim?: boolean): ReturnType<T["max"]>;
 export function max(a: T, dim?: number, keepdim?: boolean) { return dim === undefined ? a.max() : a.max(dim, keepdim); }
+/**
+ * The smallest element of `a`, as a 0-d tensor (`torch.min(a)`).
+ * @category Reductions
+ */
 export function min(a: T): T;
+/**
+ * The smallest values along `dim` and their int32 indices: `{ values, indices }`, which also
+ * destructures as `[values, indices]` (`torch.min(a, dim)`).
+ * @category Reductions
+ */
 export function min(a: T, dim: number, keepdim?: boolean): ReturnType<T["min"]>;
 export function min(a: T, dim?: number, keepdim?: boolean) { return dim === undefined ? a.min() : a.min(dim, keepdim); }
+/**
+ * The int32 index of the largest element, of the flattened tensor or along `dim` (`torch.argmax`).
+ * @category Reductions
+ */
 export const argmax = (a: T, dim?: number, keepdim?: boolean) => a.argmax(dim, keepdim);
+/**
+ * The int32 index of the smallest element, of the flattened tensor or along `dim` (`torch.argmin`).
+ * @category Reductions
+ */
 export const argmin = (a: T, dim?: number, keepdim?: boolean) => a.argmin(dim, keepdim);
+/**
+ * The unbiased variance (N - 1) over all elements or `dim` (`torch.var`). Also exported as `var`,
+ * which a namespace import can call (`torch.var(x)`) but a named import cannot name, `var` being a
+ * reserved word.
+ * @category Reductions
+ */
 export const var_ = (a: T, dim?: DimArg, keepdim?: boolean) => a.var(dim, keepdim);
 export { var_ as var };
+/**
+ * The unbiased standard deviation (N - 1) over all elements or `dim` (`torch.std`).
+ * @category Reductions
+ */
 export const std = (a: T, dim?: DimArg, keepdim?: boolean) => a.std(dim, keepdim);
+/**
+ * `log(sum(exp(a)))` over `dim`, computed stably (`torch.logsumexp`).
+ * @category Reductions
+ */
 export const logsumexp = (a: T, dim: DimArg, keepdim?: boolean) => a.logsumexp(dim, keepdim);
+/**
+ * The p-norm (default 2) over all elements or `dim` (`torch.norm`). See {@link Tensor.norm}.
+ * @category Reductions
+ */
 export const norm = (a: T, p?: number, dim?: DimArg, keepdim?: boolean) => a.norm(p, dim, keepdim);
+/**
+ * The matrix product with broadcasting of batch dimensions (`torch.matmul`). See {@link
+ * Tensor.matmul}.
+ * @category Linear algebra
+ */
 export const matmul = (a: T, b: T) => a.matmul(b);
+/**
+ * The product of two 2-D matrices (`torch.mm`).
+ * @category Linear algebra
+ */
 export const mm = (a: T, b: T) => a.mm(b);
+/**
+ * The transpose of a tensor of at most 2 dimensions, as a view (`torch.t`).
+ * @category Linear algebra
+ */
 export const t = (a: T) => a.t();
+/**
+ * `a`'s elements in a new shape, a view when possible (`torch.reshape`). See {@link
+ * Tensor.reshape}.
+ * @category Shape and indexing
+ */
 export const reshape = (a: T, ...shape: (number | number[])[]) => a.reshape(...shape);
+/**
+ * A view of `a` with dimensions `d0` and `d1` swapped (`torch.transpose`).
+ * @category Shape and indexing
+ */
 export const transpose = (a: T, d0: number, d1: number) => a.transpose(d0, d1);
+/**
+ * A view of `a` with its dimensions reordered (`torch.permute`).
+ * @category Shape and indexing
+ */
 export const permute = (a: T, ...dims: (number | number[])[]) => a.permute(...dims);
+/**
+ * A view of `a` with a size-1 dimension inserted at `d` (`torch.unsqueeze`).
+ * @category Shape and indexing
+ */
 export const unsqueeze = (a: T, d: number) => a.unsqueeze(d);
+/**
+ * A view of `a` without size-1 dimensions, or without dimension `d` when its size is 1
+ * (`torch.squeeze`).
+ * @category Shape and indexing
+ */
 export const squeeze = (a: T, d?: number) => a.squeeze(d);
+/**
+ * `a` with dimensions `start`..`end` (inclusive) merged into one (`torch.flatten`).
+ * @category Shape and indexing
+ */
 export const flatten = (a: T, start?: number, end?: number) => a.flatten(start, end);
+/**
+ * A copy of `a` with its own storage; the gradient flows back to `a` (`torch.clone`).
+ * @category Shape and indexing
+ */
 export const clone = (a: T) => a.clone();
+/**
+ * Softmax along `dim` (`torch.softmax`). See {@link Tensor.softmax}.
+ * @category Neural network math
+ */
 export const softmax = (a: T, dim: number) => a.softmax(dim);
+/**
+ * Log-softmax along `dim` (PyTorch's `torch.log_softmax`).
+ * @category Neural network math
+ */
 export const logSoftmax = (a: T, dim: number) => a.logSoftmax(dim);
+/**
+ * A tensor sharing `a`'s storage, out of the graph (`torch.detach`). See {@link Tensor.detach}.
+ * @category Autograd
+ */
 export const detach = (a: T) => a.detach();
+/**
+ * The number of elements of `a` (`torch.numel`).
+ * @category Shape and indexing
+ */
 export const numel = (a: T) => a.numel();
+/**
+ * Concatenate tensors along an existing dimension `dim` (default 0) (`torch.cat`). All must have
+ * the same number of dimensions and the same sizes except along `dim`.
+ *
+ * @throws `torch.cat(): expected a non-empty list of Tensors`; `zero-dimensional tensor (at
+ *   position N) cannot be concatenated`; `Sizes of tensors must match except in dimension D...`.
+ * @example
+ * ```ts
+ * torch.cat([torch.zeros(2, 3), torch.ones(1, 3)]).shape; // [3, 3]
+ * ```
+ * @category Shape and indexing
+ */
 export const cat = (tensors: T[], dim = 0) => M.cat(tensors, dim);
+/**
+ * Alias of {@link cat} (`torch.concat`).
+ * @category Shape and indexing
+ */
 export const concat = cat;
+/**
+ * Stack tensors of equal shape along a new dimension `dim` (default 0) (`torch.stack`).
+ *
+ * @throws `stack expects a non-empty TensorList`; `stack expects each tensor to be equal size...`.
+ * @category Shape and indexing
+ */
 export const stack = (tensors: T[], dim = 0) => M.stack(tensors, dim);
+/**
+ * Elementwise choice: `a` where `cond` is true, else `b`, with broadcasting (`torch.where(cond, a,
+ * b)`). `a` and `b` may be numbers.
+ *
+ * @param cond - A bool tensor.
+ * @throws `where expected condition to be a boolean tensor...` for a `cond` that is not bool.
+ * @category Math
+ */
 export const where = (cond: T, a: TensorOrScalar, b: TensorOrScalar) => E.where(cond, a, b);
+/**
+ * Whether `x` is a wasmgrad {@link Tensor} (`torch.is_tensor`).
+ * @category Creation
+ */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 
+/**
+ * torch.autograd: gradients of arbitrary outputs, custom differentiable functions, gradient checks,
+ * functional derivatives and anomaly detection.
+ * @namespace
+ * @category Autograd
+ */
 export const autograd = {
+  /** @function */
   grad: autogradFns.grad,
+  /** @function */
   backward: autogradFns.backward,
+  /**
+   * Base class of custom differentiable operations (PyTorch's `torch.autograd.Function`).
+   *
+   * A subclass defines two static methods: `forward(ctx, ...args)` computes the outputs (a
+   * Tensor, or an array) with grad mode off; `backward(ctx, ...gradOutputs)` gets one gradient
+   * per output and returns one gradient (or `null`) per `forward` argument after `ctx` (a single
+   * Tensor when there is one argument). Call it with the static `apply`; the result's `gradFn`
+   * is named `<ClassName>Backward`. See {@link FunctionCtx} for what `ctx` offers.
+   *
+   * @example
+   * ```ts
+   * class Exp extends torch.autograd.Function {
+   *   static forward(ctx: torch.FunctionCtx, x: torch.Tensor) { const r = x.exp(); ctx.saveForBackward(r); return r; }
+   *   static backward(ctx: torch.FunctionCtx, g: torch.Tensor) { const [r] = ctx.savedTensors; return g.mul(r!); }
+   * }
+   * const y = Exp.apply(x); // y.gradFn.name() === "ExpBackward"
+   * ```
+   */
   Function: AutogradFunction,
+  /** @function */
   gradcheck: gradcheckFns.gradcheck,
+  /** @function */
   gradgradcheck: gradcheckFns.gradgradcheck,
+  /**
+   * torch.autograd.functional: derivatives of a function at given inputs (Jacobian, Hessian,
+   * vector-Jacobian and Jacobian-vector products). Results are detached unless `createGraph` is set.
+   * @namespace
+   */
   functional: {
+    /** @function */
     jacobian: functionalFns.jacobian,
+    /** @function */
     hessian: functionalFns.hessian,
+    /** @function */
     vjp: functionalFns.vjp,
+    /** @function */
     jvp: functionalFns.jvp,
   },
+  /** @function */
   detectAnomaly,
+  /** @function */
   setDetectAnomaly,
+  /** @function */
   isAnomalyEnabled,
 };
 
-/** torch.utils: `checkpoint(fn, ...args)` recomputes `fn`'s intermediates in backward instead of keeping them. */
-export const utils = { checkpoint };
+/**
+ * torch.utils: `checkpoint(fn, ...args)` recomputes `fn`'s intermediates in backward instead of
+ * keeping them.
+ * @namespace
+ * @category Autograd
+ */
+export const utils = {
+  /** @function */
+  checkpoint,
+};
 export * as viz from "./viz.js";
 export { nn, optim };
+
+// ---- types the signatures above use, exported so that a program can name them ------------------
+export type { Scalar } from "./tensor.js";
+export type { ValuesIndices } from "./ops/reduce.js";
+export type { TensorHook } from "./autograd/node.js";
+export type { GradOptions } from "./autograd/grad.js";
+export type { GradcheckOptions } from "./autograd/gradcheck.js";
+export type { FunctionalOptions } from "./autograd/functional.js";

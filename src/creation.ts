@@ -4,11 +4,30 @@ import { dtypeName, dtypeOfTypedArray, isDType, isFloating, typedArrayFor, type 
 import { numelOf, parseShapeArgs } from "./shape.js";
 import { allocTensor, Tensor, type BoolTensor, type NestedList } from "./tensor.js";
 
-export interface CreateOptions { dtype?: DType; requiresGrad?: boolean }
-/** Options that make a bool tensor (so the factory's result is typed BoolTensor). */
-export interface BoolCreateOptions extends CreateOptions { dtype: "bool" }
-/** Shape arguments (numbers, or one array) then options giving `dtype: "bool"`. */
-type BoolShapeArgs = [...(number | number[])[], BoolCreateOptions];
+/**
+ * Options of the creation functions.
+ * @category Creation
+ */
+export interface CreateOptions {
+  /** The element type (default `"float32"`, or as each function says). */
+  dtype?: DType;
+  /** Make the new tensor a leaf that requires grad (default false); floating dtypes only. */
+  requiresGrad?: boolean;
+}
+/**
+ * {@link CreateOptions} that make a bool tensor (so the factory's result is typed {@link BoolTensor}).
+ * @category Creation
+ */
+export interface BoolCreateOptions extends CreateOptions {
+  /** `"bool"`. */
+  dtype: "bool";
+}
+/**
+ * Shape arguments (sizes, or one array) followed by options giving `dtype: "bool"`: the arguments
+ * with which `zeros`, `ones` and `empty` make a {@link BoolTensor}.
+ * @category Creation
+ */
+export type BoolShapeArgs = [...(number | number[])[], BoolCreateOptions];
 
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
   if (opts?.requiresGrad) t.requiresGrad_(true);
@@ -37,9 +56,25 @@ function fromFlat(data: ArrayLike<number>, shape: number[], dtype: DType): Tenso
 }
 
 /**
- * torch.tensor: numbers, booleans, nested arrays, typed arrays (or a Tensor, copied).
- * Typed BoolTensor for a boolean, a non-empty literal list of booleans, a Uint8Array or
+ * A new tensor holding a copy of `data` (PyTorch's `torch.tensor`).
+ *
+ * @param data - A number, a boolean, nested arrays of them (equal lengths at each level;
+ *   one-element tensors may stand in for numbers), a typed array (1-D), or a Tensor (copied).
+ * @param opts - `dtype`: the element type; by default booleans make `"bool"`, typed arrays keep
+ *   their kind (`Float32Array` → float32, `Float64Array` → float64, `Int32Array` → int32,
+ *   `Uint8Array` → bool) and numbers make `"float32"` (JavaScript cannot tell `1` from `1.0`).
+ *   `requiresGrad`: make it a leaf that requires grad.
+ * @throws `expected sequence of length N at dim D (got M)` for ragged arrays; `TypeError` for
+ *   values that are not numbers or booleans, or an unsupported typed array or dtype.
+ * @example
+ * ```ts
+ * torch.tensor([[1, 2], [3, 4]]);                  // float32, shape [2, 2]
+ * torch.tensor([1, 2, 3], { dtype: torch.int32 }); // int32
+ * torch.tensor(true);                              // 0-d bool
+ * ```
+ * Typed {@link BoolTensor} for a boolean, a non-empty literal list of booleans, a Uint8Array or
  * `{ dtype: "bool" }` (an empty list makes float32, as in PyTorch).
+ * @category Creation
  */
 export function tensor(data: boolean | [NestedList<boolean>, ...NestedList<boolean>[]] | Uint8Array | BoolTensor, opts?: CreateOptions & { dtype?: "bool" }): BoolTensor;
 export function tensor(data: unknown, opts: BoolCreateOptions): BoolTensor;
@@ -83,7 +118,15 @@ export function tensor(data: unknown, opts?: CreateOptions): Tensor {
   return finish(fromFlat(flat, shape, dtype), opts);
 }
 
-/** A tensor over a copy of `typed` with `shape` (dtype from the array kind: a Uint8Array makes bool). */
+/**
+ * A tensor over a copy of a typed array, with the given shape (default: 1-D). The dtype follows the
+ * array's kind: `Float32Array` → float32, `Float64Array` → float64, `Int32Array` → int32,
+ * `Uint8Array` → bool.
+ *
+ * @throws `TypeError` for another kind of array; `shape '[...]' is invalid for input of size N`
+ *   when the shape does not hold exactly the array's elements.
+ * @category Creation
+ */
 export function fromArray(typed: Uint8Array, shape?: number[], opts?: { requiresGrad?: boolean }): BoolTensor;
 export function fromArray(typed: TypedArray, shape?: number[], opts?: { requiresGrad?: boolean }): Tensor;
 export function fromArray(typed: TypedArray, shape?: number[], opts?: { requiresGrad?: boolean }): Tensor {
@@ -105,18 +148,38 @@ function filled(args: unknown[], value: (dtype: DType) => number): Tensor {
   return finish(t, opts as CreateOptions);
 }
 
+/**
+ * A tensor filled with zeros (`torch.zeros`). The shape comes as separate sizes or one array,
+ * optionally followed by {@link CreateOptions}: `zeros(2, 3)`, `zeros([2, 3], { dtype: "float64"
+ * })`.
+ *
+ * @throws For a negative or non-integer size.
+ * @category Creation
+ */
 export function zeros(...args: BoolShapeArgs): BoolTensor;
 export function zeros(...args: (number | number[] | CreateOptions)[]): Tensor;
 export function zeros(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 0); }
+/**
+ * A tensor filled with ones (`torch.ones`); arguments as {@link zeros}.
+ * @category Creation
+ */
 export function ones(...args: BoolShapeArgs): BoolTensor;
 export function ones(...args: (number | number[] | CreateOptions)[]): Tensor;
 export function ones(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 1); }
-/** Uninitialised in PyTorch; zero-filled here (storage is always zeroed). */
+/**
+ * A tensor of the given shape (`torch.empty`); arguments as {@link zeros}. Uninitialised in
+ * PyTorch; zero-filled here (storage is always zeroed).
+ * @category Creation
+ */
 export function empty(...args: BoolShapeArgs): BoolTensor;
 export function empty(...args: (number | number[] | CreateOptions)[]): Tensor;
 export function empty(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 0); }
 
-/** A boolean `value` makes bool unless `dtype` says otherwise. */
+/**
+ * A tensor filled with `value` (`torch.full`). The dtype defaults to bool for a boolean value and
+ * float32 for a number.
+ * @category Creation
+ */
 export function full(shape: number[] | number, value: boolean, opts?: CreateOptions & { dtype?: "bool" }): BoolTensor;
 export function full(shape: number[] | number, value: number | boolean, opts: BoolCreateOptions): BoolTensor;
 export function full(shape: number[] | number, value: number | boolean, opts?: CreateOptions): Tensor;
@@ -129,6 +192,12 @@ export function full(shape: number[] | number, value: number | boolean, opts?: C
 
 let rngState = new Uint32Array([0x9e3779b9, 0x243f6a88, 0xb7e15162, 0x7f4a7c15]);
 
+/**
+ * Seed the random number generator that {@link rand}, {@link randn} and `nn.Linear`'s
+ * initialisation draw from, making them deterministic (`torch.manual_seed`). The stream is
+ * wasmgrad's own (xoshiro128**), not PyTorch's.
+ * @category Creation
+ */
 export function manualSeed(seed: number): void {
   // splitmix32 expands the seed into the four state words
   let s = seed >>> 0;
@@ -171,7 +240,16 @@ function random(args: unknown[], gen: () => number, kernel: string): Tensor {
   return finish(fromFlat(data, shape, dtype), opts as CreateOptions);
 }
 
+/**
+ * Uniform random numbers in [0, 1) (`torch.rand`); arguments as {@link zeros}. Floating dtypes
+ * only.
+ * @category Creation
+ */
 export function rand(...args: (number | number[] | CreateOptions)[]): Tensor { return random(args, uniform, "check_uniform_bounds"); }
+/**
+ * Standard normal random numbers (`torch.randn`); arguments as {@link zeros}. Floating dtypes only.
+ * @category Creation
+ */
 export function randn(...args: (number | number[] | CreateOptions)[]): Tensor {
   return random(args, () => {
     // Box-Muller; 1 - u keeps log away from 0
@@ -182,6 +260,22 @@ export function randn(...args: (number | number[] | CreateOptions)[]): Tensor {
 
 // ---- ranges ---------------------------------------------------------------------------------
 
+/**
+ * The 1-D tensor `[start, start + step, ...]` up to but excluding `end` (`torch.arange`).
+ * `arange(end)`, `arange(start, end)` and `arange(start, end, step)`; an options object may follow
+ * any of them.
+ *
+ * The dtype is int32 when every number given is an integer (PyTorch makes int64), float32
+ * otherwise, unless `dtype` is given.
+ * @throws `step must be nonzero`; `upper bound and larger bound inconsistent with step sign`; for a
+ *   non-finite bound.
+ * @example
+ * ```ts
+ * torch.arange(5);          // tensor([0, 1, 2, 3, 4]) (int32)
+ * torch.arange(0, 1, 0.25); // tensor([0.0000, 0.2500, 0.5000, 0.7500])
+ * ```
+ * @category Creation
+ */
 export function arange(start: number, end?: number | CreateOptions, step?: number | CreateOptions, opts?: CreateOptions): Tensor {
   const nums: number[] = [];
   let o: CreateOptions | undefined = opts;
@@ -202,6 +296,13 @@ export function arange(start: number, end?: number | CreateOptions, step?: numbe
 
 function pyNum(v: number): string { return Number.isNaN(v) ? "nan" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : String(v); }
 
+/**
+ * `steps` evenly spaced values from `start` to `end`, both included (`torch.linspace`), float32
+ * unless `dtype` is given.
+ *
+ * @throws `number of steps must be non-negative`.
+ * @category Creation
+ */
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error("number of steps must be non-negative");
   const dtype = checkDtype(opts?.dtype);
@@ -217,6 +318,11 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
   return finish(fromFlat(data, [steps], dtype), opts);
 }
 
+/**
+ * The `n` × `m` identity matrix (`m` defaults to `n`) (`torch.eye`). An options object may follow
+ * `n` or `m`.
+ * @category Creation
+ */
 export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
   const cols = typeof m === "number" ? m : n;
   if (!Number.isInteger(n) || n < 0) throw new Error(`n must be greater or equal to 0, got ${n}`);
@@ -229,9 +335,33 @@ export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions)
 }
 
 function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions { return { dtype: opts?.dtype ?? t.dtype, requiresGrad: opts?.requiresGrad }; }
+/**
+ * Zeros of `t`'s shape and dtype (unless `opts.dtype` is given) (`torch.zeros_like`).
+ * @category Creation
+ */
 export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor { return zeros(t.shape, likeOpts(t, opts)); }
+/**
+ * Ones of `t`'s shape and dtype (`torch.ones_like`).
+ * @category Creation
+ */
 export function onesLike(t: Tensor, opts?: CreateOptions): Tensor { return ones(t.shape, likeOpts(t, opts)); }
+/**
+ * `value` in `t`'s shape and dtype (`torch.full_like`).
+ * @category Creation
+ */
 export function fullLike(t: Tensor, value: number, opts?: CreateOptions): Tensor { return full(t.shape, value, likeOpts(t, opts)); }
+/**
+ * Standard normal random numbers in `t`'s shape and dtype (`torch.randn_like`).
+ * @category Creation
+ */
 export function randnLike(t: Tensor, opts?: CreateOptions): Tensor { return randn(t.shape, likeOpts(t, opts)); }
+/**
+ * Uniform random numbers in [0, 1) in `t`'s shape and dtype (`torch.rand_like`).
+ * @category Creation
+ */
 export function randLike(t: Tensor, opts?: CreateOptions): Tensor { return rand(t.shape, likeOpts(t, opts)); }
+/**
+ * A zero-filled tensor of `t`'s shape and dtype (`torch.empty_like`).
+ * @category Creation
+ */
 export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor { return empty(t.shape, likeOpts(t, opts)); }

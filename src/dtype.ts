@@ -1,12 +1,37 @@
-/** Element types. The strings double as the exported `torch.float32` etc. */
+/**
+ * An element type. `"int32"` stands in for PyTorch's int64 (index results, `arange` of integers);
+ * `"bool"` is stored one byte per element.
+ * @category Dtypes
+ */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
+/**
+ * The typed array that holds each dtype's elements: `Float32Array` (float32), `Float64Array`
+ * (float64), `Int32Array` (int32), `Uint8Array` (bool, 0 or 1).
+ * @category Dtypes
+ */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/**
+ * `"float32"`, the default dtype (`torch.float32`).
+ * @category Dtypes
+ */
 export const float32: DType = "float32";
+/**
+ * `"float64"` (`torch.float64`, PyTorch's double).
+ * @category Dtypes
+ */
 export const float64: DType = "float64";
+/**
+ * `"int32"` (`torch.int32`); wasmgrad's integer dtype, used where PyTorch uses int64.
+ * @category Dtypes
+ */
 export const int32: DType = "int32";
-/** Typed as its literal, so `t.to(torch.bool)` and `{ dtype: torch.bool }` give a BoolTensor. */
+/**
+ * `"bool"` (`torch.bool`). Typed as its literal, so `t.to(torch.bool)` and `{ dtype: torch.bool }`
+ * give a {@link BoolTensor}.
+ * @category Dtypes
+ */
 export const bool: "bool" = "bool";
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };

@@ -4,9 +4,28 @@ import { closeScope, openScope, type Disposable } from "./scopes.js";
 import { Tensor } from "./tensor.js";
 import { collectSavingNodes, releaseUnreachable } from "./autograd/node.js";
 
-/** Run `fn`; dispose every tensor it made that is not part of its result
- *  (a tensor, or tensors inside arrays and plain objects). Tidies nest.
- *  `fn` must be synchronous: a bad call throws and leaves no scope open. */
+/**
+ * Run `fn` and dispose every tensor it made that is not part of its result (like TensorFlow.js's
+ * `tf.tidy`; PyTorch has no counterpart, its memory being freed by reference counting).
+ *
+ * The result may be a tensor, or tensors inside arrays and plain objects (to any depth up to 8):
+ * those are kept. Tidies nest. `.grad` of tensors made outside survive, and graph nodes recorded
+ * inside that nothing kept reaches release their saved tensors. Never required: code without `tidy`
+ * runs in bounded memory too (see {@link setMemoryBudget}); it is the fastest way to free memory.
+ *
+ * @param fn - A synchronous function.
+ * @returns What `fn` returns.
+ * @throws `TypeError` when `fn` is not a function; an `Error` when it is async or returns a Promise
+ *   (no scope is left open).
+ * @example
+ * ```ts
+ * const loss = torch.tidy(() => {
+ *   const y = model.call(x);            // freed when the tidy ends...
+ *   return y.sub(target).pow(2).mean(); // ...but the result is kept
+ * });
+ * ```
+ * @category Memory
+ */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== "function") {
     throw new TypeError(`tidy(fn): fn must be a function, got ${fn === null ? "null" : typeof fn}`);
@@ -44,7 +63,11 @@ function isThenable(x: unknown): boolean {
   return x !== null && (typeof x === "object" || typeof x === "function") && typeof (x as { then?: unknown }).then === "function";
 }
 
-/** Dispose tensors (or arrays/objects of tensors). */
+/**
+ * Dispose tensors now: a tensor, or the tensors inside arrays and plain objects. Same as calling
+ * `dispose()` on each. Using a disposed tensor throws `tensor was disposed`.
+ * @category Memory
+ */
 export function dispose(x: unknown): void {
   const s = new Set<Disposable>();
   collectTensors(x, s);

@@ -8,9 +8,9 @@
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
-  /** Kept alive past the enclosing tidy scopes (e.g. became a leaf's .grad). */
+  /** @internal Kept alive past the enclosing tidy scopes (e.g. became a leaf's .grad). */
   _kept: boolean;
-  /** Now outside every scope: only the garbage collector can tell when it dies. */
+  /** @internal Now outside every scope: only the garbage collector can tell when it dies. */
   _leftScopes(): void;
 }
 

@@ -31,7 +31,7 @@ export class Storage {
   refs = 1;
   /** What it counts for in `memory()` (for wasm, its Block: where its bytes are). */
   private readonly account: Account;
-  /** js: the typed array; wasm: a fixed pointer for storage outside the cache. */
+  /** @internal js: the typed array; wasm: a fixed pointer for storage outside the cache. */
   private _handle: Handle;
   /** wasm: where the bytes are now (its cache moves them in and out). */
   private readonly block: Block | null;

@@ -23,9 +23,31 @@ import * as N from "./ops/nn.js";
 import * as I from "./ops/inplace.js";
 
 
+/**
+ * A plain number or boolean operand. It takes part in type promotion as a Python scalar does in
+ * PyTorch: it can raise a bool or int32 result to int32 or float32, but never widens a float tensor
+ * (`float32 tensor + 1.5` stays float32).
+ * @category Tensors
+ */
 export type Scalar = number | boolean;
+/**
+ * An operand of a binary op: a tensor, or a number/boolean broadcast like a 0-d tensor.
+ * @category Tensors
+ */
 export type TensorOrScalar = Tensor | Scalar;
+/**
+ * One dimension's index for {@link Tensor.index}: a number (negative counts from the end) picks one
+ * position and drops the dimension; `null` keeps the whole dimension; `[start, end]` or `[start,
+ * end, step]` is a slice (`null` bounds are open, negative bounds count from the end, `step` > 0).
+ * PyTorch's `x[i, :, a:b:s]`.
+ * @category Tensors
+ */
 export type IndexArg = number | null | [number | null, number | null] | [number | null, number | null, number];
+/**
+ * The dimensions a reduction runs over: one dimension, an array of them (negative counts from the
+ * end), or `undefined` for all of them.
+ * @category Tensors
+ */
 export type DimArg = number | number[] | undefined;
 /** What `tolist()` returns: nested arrays, one level per dimension (a bare value for a 0-d tensor). */
 export type NestedList<T> = T | NestedList<T>[];
@@ -65,26 +87,53 @@ export interface BoolTensor extends Tensor {
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
+/**
+ * An n-dimensional array with PyTorch's autograd: a strided view over storage on the `"wasm"` or
+ * `"js"` backend.
+ *
+ * Make tensors with {@link tensor}, {@link zeros}, {@link randn} and the other creation functions,
+ * not with `new`. Ops return new tensors; methods ending in `_` change the tensor in place. Views
+ * (`view`, `transpose`, `index`, `detach`, ...) share storage with their base, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum();
+ * y.backward();
+ * String(x.grad); // "tensor([[2., 4.],\n        [6., 8.]])"
+ * ```
+ * @category Tensors
+ */
 export class Tensor {
+  /** @internal */
   _storage: Storage;
-  /** PyTorch's version counter: shared by views and detach(), new for `.data` and fresh storage. */
+  /** @internal PyTorch's version counter: shared by views and detach(), new for `.data` and fresh storage. */
   _version: { n: number } = { n: 0 };
+  /**
+   * The size of each dimension (PyTorch's `x.shape`, as a plain array). Do not modify it; `size()`
+   * returns a copy.
+   */
   readonly shape: number[];
+  /** @internal */
   _strides: number[];
+  /** @internal */
   _offset: number;
-  /** requiresGrad, gradFn, grad, hooks: made on first need (null on a tensor outside autograd). */
+  /** @internal requiresGrad, gradFn, grad, hooks: made on first need (null on a tensor outside autograd). */
   _autograd: AutogradMeta | null = null;
-  /** A view's base, version and how it was made: made by `_view` (null on a tensor that is no view). */
+  /** @internal A view's base, version and how it was made: made by `_view` (null on a tensor that is no view). */
   _viewMeta: ViewMeta | null = null;
-  /** For the alias a graph node saved (its storage reference is returned by its node, storage.ts): its record. */
+  /** @internal For the alias a graph node saved (its storage reference is returned by its node, storage.ts): its record. */
   _savedAs: SavedTensor | null = null;
+  /** @internal */
   _disposed = false;
+  /** @internal */
   _kept = false;
-  /** This tensor is a `.grad` the library created (freed eagerly when replaced). */
+  /** @internal This tensor is a `.grad` the library created (freed eagerly when replaced). */
   _libGrad = false;
-  /** This tensor was returned by a `.grad` getter: someone may hold it. */
+  /** @internal This tensor was returned by a `.grad` getter: someone may hold it. */
   _handedOut = false;
 
+  /** @internal */
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false) {
     this._storage = storage;
     this.shape = shape;
@@ -97,8 +146,14 @@ export class Tensor {
   }
 
   // ---- properties -------------------------------------------------------------------------
+  /** The element type: `"float32"`, `"float64"`, `"int32"` or `"bool"`. */
   get dtype(): DType { return this._storage.dtype; }
+  /** The number of dimensions (`shape.length`). */
   get ndim(): number { return this.shape.length; }
+  /**
+   * Whether this tensor has no `gradFn`: made by the user (or detached) rather than by a recorded
+   * op. Only leaves get `.grad` filled by `backward()` (PyTorch's `is_leaf`).
+   */
   get isLeaf(): boolean { return this.gradFn === null; }
 
   /**
@@ -114,6 +169,7 @@ export class Tensor {
     const meta = this._autograd;
     return meta === null ? null : meta.gradFn;
   }
+  /** @internal */
   set gradFn(node: Node | null) {
     const view = this._viewMeta;
     if (view !== null) view.version = this._version.n;
@@ -133,35 +189,61 @@ export class Tensor {
     }
   }
 
-  /** The autograd record, made on first need. */
+  /** @internal The autograd record, made on first need. */
   _meta(): AutogradMeta { return (this._autograd ??= new AutogradMeta()); }
 
+  /** @internal */
   get _requiresGrad(): boolean { const meta = this._autograd; return meta !== null && meta.requiresGrad; }
 
-  /** Which output of its gradFn this tensor is (PyTorch's output_nr; 0 but for a multi-output node). */
+  /** @internal Which output of its gradFn this tensor is (PyTorch's output_nr; 0 but for a multi-output node). */
   get _outputNr(): number { const meta = this._autograd; return meta === null ? 0 : meta.outputNr; }
+  /** @internal */
   set _outputNr(nr: number) { if (nr !== 0 || this._autograd !== null) this._meta().outputNr = nr; }
 
+  /** @internal */
   _attachRetainHook(node: Node): void {
     const handle = node.addPreHook((g) => { this._accumulateGrad(g, isGradEnabled(), true); }, this._outputNr);
     this._meta().retainHook = { node, remove: handle.remove };
   }
+  /**
+   * Whether `dispose()` was called (directly, or by `tidy`/`dispose`). Using a disposed tensor
+   * throws `tensor was disposed`.
+   */
   get isDisposed(): boolean { return this._disposed; }
+  /**
+   * The backend holding this tensor's storage: `"wasm"` or `"js"` (the one that was current when it
+   * was made; see {@link setBackend}).
+   */
   get backendName(): "js" | "wasm" { return this._storage.backend.name; }
 
+  /**
+   * Whether ops on this tensor are recorded for autograd (PyTorch's `requires_grad`). True for a
+   * leaf marked with `requiresGrad_()` and for results of recorded ops. Setting it is
+   * `requiresGrad_(flag)`: only on leaves, and only floating tensors can require grad.
+   */
   get requiresGrad(): boolean {
     if (this._requiresGrad || this.gradFn !== null) return true;
     // a view made under noGrad still reports its base's requires_grad (PyTorch)
     const view = this._viewMeta;
     return view !== null && view.madeInNoGrad && view.base.requiresGrad;
   }
+  /** Same as `requiresGrad_(flag)`: leaves only, floating dtypes only. */
   set requiresGrad(flag: boolean) { this.requiresGrad_(flag); }
 
+  /**
+   * The accumulated gradient, filled by `backward()` on leaves (and on tensors that called
+   * `retainGrad()`); `null` until then. Returns the stored tensor itself, not a copy.
+   *
+   * Assigning sets it (`x.grad = null` clears it); the assigned tensor must have this tensor's
+   * dtype and shape, else it throws PyTorch's `assigned grad has data of a different type` / `...
+   * of a different size`.
+   */
   get grad(): Tensor | null {
     const g = this._liveGrad();
     if (g !== null) g._handedOut = true;
     return g;
   }
+  /** Replace the gradient (`null` clears it); a tensor of this tensor's dtype and shape. */
   set grad(g: Tensor | null) {
     if (g !== null && g !== undefined) {
       if (!(g instanceof Tensor)) throw new TypeError("assigned grad expected to be a Tensor or None");
@@ -178,7 +260,7 @@ export class Tensor {
     if (old !== null && old !== g) releaseGrad(old);
   }
 
-  /** The installed grad, or null. A grad its holder disposed is dropped: it reads as null
+  /** @internal The installed grad, or null. A grad its holder disposed is dropped: it reads as null
    *  and the next backward starts a fresh one (in PyTorch, dropping a grad is harmless). */
   _liveGrad(): Tensor | null {
     const meta = this._autograd;
@@ -194,6 +276,10 @@ export class Tensor {
     t._version = { n: 0 }; // unlike detach(), in-place changes through .data are not seen by autograd
     return t;
   }
+  /**
+   * Make this tensor use `src`'s storage, shape and layout, keeping its own autograd identity
+   * (PyTorch's `x.data = src`). Changes made this way are not seen by autograd.
+   */
   set data(src: Tensor) {
     this._assertLive();
     src._assertLive();
@@ -208,18 +294,31 @@ export class Tensor {
   }
 
   // ---- size and data access ----------------------------------------------------------------
+  /** The number of elements (the product of `shape`; 1 for a 0-d tensor). */
   numel(): number { return numelOf(this.shape); }
+  /** The shape, as a new array (PyTorch's `x.size()`). */
   size(): number[];
+  /** The size of dimension `dim` (negative counts from the end). Throws when `dim` is out of range. */
   size(dim: number): number;
   size(dim?: number): number[] | number {
     return dim === undefined ? this.shape.slice() : this.shape[normDim(dim, this.ndim)]!;
   }
+  /** The number of dimensions (same as `ndim`). */
   dim(): number { return this.ndim; }
+  /**
+   * The stride of each dimension, in elements: how far apart neighbours along that dimension are in
+   * storage.
+   */
   stride(): number[];
+  /** The stride of dimension `dim`, in elements (negative counts from the end). */
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     return dim === undefined ? this._strides.slice() : this._strides[normDim(dim, this.ndim)]!;
   }
+  /**
+   * Whether the elements are laid out densely in row-major order (PyTorch's `is_contiguous()`).
+   * Transposed and sliced views usually are not.
+   */
   isContiguous(): boolean { return isContiguous(this.shape, this._strides); }
 
   /** A row-major copy of the elements: Float32Array, Float64Array, Int32Array, or Uint8Array (bool). */
@@ -236,6 +335,7 @@ export class Tensor {
    * a number for the others. Typed `boolean` on a `BoolTensor` and `number` on any other
    * Tensor, so `x.sum().item() < 1000` needs no cast; a bool tensor the types do not know
    * as one (see BoolTensor) still returns a boolean: check `t.dtype === "bool"` there.
+   * Throws `a Tensor with N elements cannot be converted to Scalar` for more than one element.
    */
   item(this: BoolTensor): boolean;
   item(): number;
@@ -247,8 +347,10 @@ export class Tensor {
     return this.dtype === "bool" ? v !== 0 : v;
   }
 
-  /** The elements as nested arrays (a bare value for a 0-d tensor); booleans for a bool
-   *  tensor, numbers otherwise, typed as `item()` is. */
+  /**
+   * The elements as nested arrays, shaped like the tensor (a bare value for a 0-d tensor):
+   * booleans for a bool tensor, numbers otherwise, typed as `item()` is.
+   */
   tolist(this: BoolTensor): NestedList<boolean>;
   tolist(): NestedList<number>;
   tolist(): NestedList<number | boolean> {
@@ -265,10 +367,27 @@ export class Tensor {
     return build(0);
   }
 
-  toJSON(): { shape: number[]; dtype: DType; data: number[] } {
+  /**
+   * `{ shape, dtype, data }` with `data` the row-major elements as plain numbers, so
+   * `JSON.stringify(t)` works. {@link nn.Module.loadStateDict} accepts this form back.
+   */
+  toJSON(): {
+    /** The shape. */
+    shape: number[];
+    /** The dtype. */
+    dtype: DType;
+    /** The elements in row-major order (bool as 0 and 1). */
+    data: number[];
+  } {
     return { shape: this.shape.slice(), dtype: this.dtype, data: Array.from(this.toArray()) };
   }
 
+  /**
+   * What PyTorch's `print(t)` shows, e.g. `tensor([[1., 1.],\n        [1., 1.]],
+   * requires_grad=True)` or `tensor(27., grad_fn=<MeanBackward0>)`: precision 4, summarised past
+   * 1000 elements, a `dtype=` suffix where PyTorch prints one. `console.log(t)` in Node prints the
+   * same.
+   */
   toString(): string {
     if (this._disposed) return "tensor(<disposed>)";
     const suffixes: string[] = [];
@@ -277,6 +396,7 @@ export class Tensor {
     return formatTensor(this.toArray(), this.shape, this.dtype, suffixes);
   }
 
+  /** @internal What Node's `util.inspect` (and so `console.log`) prints: `toString()`. */
   [inspectSymbol](): string { return this.toString(); }
 
   // ---- memory -----------------------------------------------------------------------------
@@ -292,16 +412,18 @@ export class Tensor {
     if (g !== null) { meta!.grad = null; releaseGrad(g); }
   }
 
+  /** @internal */
   _leftScopes(): void { this._storage.watch(); }
 
+  /** @internal */
   _assertLive(): void {
     if (this._disposed) throw new Error("tensor was disposed");
   }
 
-  /** A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check); null for a tensor that is no view. */
+  /** @internal A view's base tensor (for PyTorch's in-place-on-a-view-of-a-leaf check); null for a tensor that is no view. */
   get _base(): Tensor | null { const view = this._viewMeta; return view === null ? null : view.base; }
 
-  /** Internal: a new tensor object on the same storage, a view of this one for autograd. */
+  /** @internal A new tensor object on the same storage, a view of this one for autograd. */
   _view(shape: number[], strides: number[], offset: number): Tensor {
     const t = this._onStorage(shape, strides, offset);
     const noGradMode = !isGradEnabled();
@@ -310,7 +432,7 @@ export class Tensor {
     return t;
   }
 
-  /** Internal: a new tensor object on the same storage and version counter that is no view
+  /** @internal A new tensor object on the same storage and version counter that is no view
    *  for autograd (detach(), or an op's result re-shaped before it is handed out). */
   _onStorage(shape: number[], strides: number[], offset: number): Tensor {
     this._assertLive();
@@ -319,7 +441,7 @@ export class Tensor {
     return t;
   }
 
-  /** Internal: what a graph node saves (`saved`'s alias): same storage and autograd identity,
+  /** @internal What a graph node saves (`saved`'s alias): same storage and autograd identity,
    *  not user-visible; an alias of a leaf hands its gradients to the leaf's accumulator. */
   _alias(saved: SavedTensor): Tensor {
     this._assertLive();
@@ -337,20 +459,20 @@ export class Tensor {
     return t;
   }
 
-  /** Internal: a 1-D tensor viewed as a row or column ([1, n] or [n, 1]), outside autograd. */
+  /** @internal A 1-D tensor viewed as a row or column ([1, n] or [n, 1]), outside autograd. */
   _viewNoGrad(shape: number[]): Tensor {
     const s = this._strides[0] ?? 1;
     return this._view(shape, shape.map((d) => (d === 1 ? 0 : s)), this._offset);
   }
 
   // ---- autograd ---------------------------------------------------------------------------
-  /** The AccumulateGrad node of this leaf (made once, on first use). */
+  /** @internal The AccumulateGrad node of this leaf (made once, on first use). */
   _accumulator(): AccumulateGrad {
     const meta = this._meta();
     return (meta.acc ??= new AccumulateGrad(this));
   }
 
-  /** Add `g` into `.grad` (called by the engine on leaves and on retained non-leaves). */
+  /** @internal Add `g` into `.grad` (called by the engine on leaves and on retained non-leaves). */
   _accumulateGrad(g0: Tensor, createGraph: boolean, retained = false): void {
     if (this._disposed || !this.requiresGrad) return;
     // the engine hands a tensor a gradient of its own dtype
@@ -374,6 +496,27 @@ export class Tensor {
     }
   }
 
+  /**
+   * Compute the gradient of this tensor with respect to the graph leaves and add it into their
+   * `.grad` (PyTorch's `backward`).
+   *
+   * @param gradient - The gradient of some final value with respect to this tensor, of this
+   *   tensor's shape. Omit it (or pass `null`/`undefined`) for a one-element tensor: ones are used.
+   *   Otherwise throws `grad can be implicitly created only for scalar outputs`.
+   * @param opts - `retainGraph`: keep the graph's saved tensors so `backward` can run through it
+   *   again (default: `createGraph`). `createGraph`: record the backward pass itself, for
+   *   higher-order gradients (default false). `inputs`: accumulate only into these tensors'
+   *   `.grad`.
+   * @throws `element 0 of tensors does not require grad and does not have a grad_fn` when this
+   *   tensor does not require grad; `Trying to backward through the graph a second time` when the
+   *   graph was already freed by an earlier backward without `retainGraph`.
+   * @example
+   * ```ts
+   * const x = torch.ones(2, 2, { requiresGrad: true });
+   * x.mul(3).sum().backward();
+   * x.grad; // tensor([[3., 3.], [3., 3.]])
+   * ```
+   */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {}): void {
     autogradBackward([this], gradient === undefined || gradient === null ? [null] : [gradient], opts);
   }
@@ -397,6 +540,14 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * Set `requiresGrad` on this leaf in place and return this tensor (PyTorch's `requires_grad_`).
+   *
+   * @param flag - true (default) to start recording ops on this tensor, false to stop.
+   * @throws `only Tensors of floating point dtype can require gradients` for an int32 or bool
+   *   tensor; `you can only change requires_grad flags of leaf variables` when turning it off on a
+   *   non-leaf.
+   */
   requiresGrad_(flag = true): Tensor {
     flag = !!flag;
     if (this.gradFn !== null) {
@@ -412,6 +563,12 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * Make `backward()` fill `.grad` for this non-leaf tensor too (PyTorch's `retain_grad`). No
+   * effect on a leaf.
+   *
+   * @throws `can't retain_grad on Tensor that has requires_grad=False`.
+   */
   retainGrad(): void {
     if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
     const gradFn = this.gradFn;
@@ -420,102 +577,324 @@ export class Tensor {
     this._attachRetainHook(gradFn);
   }
 
+  /** Whether `retainGrad()` was called on this non-leaf (PyTorch's `retains_grad`). */
   get retainsGrad(): boolean { const meta = this._autograd; return meta !== null && meta.retainsGrad; }
 
-  registerHook(fn: TensorHook): { remove(): void } {
+  /**
+   * Register `fn` to run on this tensor's gradient during backward (PyTorch's `register_hook`). If
+   * `fn` returns a tensor, it replaces the gradient.
+   *
+   * @returns A handle whose `remove()` unregisters the hook.
+   * @throws `cannot register a hook on a tensor that doesn't require gradient`.
+   */
+  registerHook(fn: TensorHook): {
+    /** Unregister the hook. */
+    remove(): void;
+  } {
     if (!this.requiresGrad) throw new Error("cannot register a hook on a tensor that doesn't require gradient");
     const gradFn = this.gradFn;
     return gradFn !== null ? gradFn.addPreHook(fn, this._outputNr) : this._accumulator().addPreHook(fn);
   }
 
   // ---- elementwise ------------------------------------------------------------------------
+  /**
+   * `this + alpha * other`, elementwise with broadcasting and PyTorch's type promotion.
+   *
+   * @param other - A tensor (broadcast against this one) or a number.
+   * @param opts - `alpha`: multiplier of `other` (default 1).
+   * @throws When the shapes cannot be broadcast: `The size of tensor a (3) must match the size of
+   *   tensor b (4) at non-singleton dimension 1`.
+   */
   add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return E.add(this, other, opts?.alpha); }
+  /**
+   * `this - alpha * other`, elementwise with broadcasting.
+   *
+   * @param opts - `alpha`: multiplier of `other` (default 1).
+   * @throws For two bool operands (PyTorch's error), and when the shapes cannot be broadcast.
+   */
   sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return E.sub(this, other, opts?.alpha); }
+  /** `this * other`, elementwise with broadcasting. */
   mul(other: TensorOrScalar): Tensor { return E.mul(this, other); }
+  /**
+   * `this / other`, elementwise with broadcasting. True division: integer and bool operands give a
+   * float32 result.
+   */
   div(other: TensorOrScalar): Tensor { return E.div(this, other); }
+  /**
+   * `this ** exponent`, elementwise with broadcasting; the exponent is a number or a tensor.
+   *
+   * @throws `Integers to negative integer powers are not allowed.` for an integer tensor and a
+   *   negative number.
+   */
   pow(exponent: TensorOrScalar): Tensor { return E.pow(this, exponent); }
+  /** `-this`, elementwise. Throws for a bool tensor. */
   neg(): Tensor { return E.neg(this); }
+  /** The absolute value, elementwise. Throws for a bool tensor. */
   abs(): Tensor { return E.abs(this); }
+  /** `e ** x`, elementwise (integer and bool inputs give float32). */
   exp(): Tensor { return E.exp(this); }
+  /** The natural logarithm, elementwise (integer and bool inputs give float32). */
   log(): Tensor { return E.log(this); }
+  /** The square root, elementwise (integer and bool inputs give float32). */
   sqrt(): Tensor { return E.sqrt(this); }
+  /** The sine, elementwise (integer and bool inputs give float32). */
   sin(): Tensor { return E.sin(this); }
+  /** The cosine, elementwise (integer and bool inputs give float32). */
   cos(): Tensor { return E.cos(this); }
+  /** The hyperbolic tangent, elementwise (integer and bool inputs give float32). */
   tanh(): Tensor { return E.tanh(this); }
+  /** The logistic sigmoid `1 / (1 + e ** -x)`, elementwise (integer and bool inputs give float32). */
   sigmoid(): Tensor { return E.sigmoid(this); }
+  /** `max(x, 0)`, elementwise. Throws for a bool tensor. */
   relu(): Tensor { return E.relu(this); }
+  /** -1, 0 or 1 by the sign of each element. */
   sign(): Tensor { return E.sign(this); }
+  /**
+   * Limit each element to `[min, max]`. Pass `null` or `undefined` to leave one side open
+   * (`clamp(undefined, 1)`); a NaN bound is ignored.
+   *
+   * @throws `torch.clamp: At least one of 'min' or 'max' must not be None` when both are missing.
+   */
   clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  /** Alias of {@link Tensor.clamp} (PyTorch's `clip`). */
   clip(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  /**
+   * The larger of the two tensors, elementwise with broadcasting. On ties the gradient is split
+   * evenly.
+   */
   maximum(other: Tensor): Tensor { return E.maximum(this, other); }
+  /**
+   * The smaller of the two tensors, elementwise with broadcasting. On ties the gradient is split
+   * evenly.
+   */
   minimum(other: Tensor): Tensor { return E.minimum(this, other); }
 
+  /** `this == other`, elementwise with broadcasting: a bool tensor, never differentiable. */
   eq(other: TensorOrScalar): BoolTensor { return E.compare("eq", this, other) as BoolTensor; }
+  /** `this != other`, elementwise with broadcasting: a bool tensor. */
   ne(other: TensorOrScalar): BoolTensor { return E.compare("ne", this, other) as BoolTensor; }
+  /** `this < other`, elementwise with broadcasting: a bool tensor. */
   lt(other: TensorOrScalar): BoolTensor { return E.compare("lt", this, other) as BoolTensor; }
+  /** `this <= other`, elementwise with broadcasting: a bool tensor. */
   le(other: TensorOrScalar): BoolTensor { return E.compare("le", this, other) as BoolTensor; }
+  /** `this > other`, elementwise with broadcasting: a bool tensor. */
   gt(other: TensorOrScalar): BoolTensor { return E.compare("gt", this, other) as BoolTensor; }
+  /** `this >= other`, elementwise with broadcasting: a bool tensor. */
   ge(other: TensorOrScalar): BoolTensor { return E.compare("ge", this, other) as BoolTensor; }
 
   // ---- reductions -------------------------------------------------------------------------
+  /**
+   * The sum over all elements, or over `dim`.
+   *
+   * @param dim - A dimension or an array of them (negative counts from the end); all when omitted.
+   * @param keepdim - Keep the reduced dimensions with size 1 (default false).
+   * @returns A bool tensor sums to int32 (PyTorch: int64); other dtypes keep theirs.
+   * @example
+   * ```ts
+   * torch.tensor([[1, 2], [3, 4]]).sum(1); // tensor([3., 7.])
+   * ```
+   */
   sum(dim?: DimArg, keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
+  /**
+   * The mean over all elements, or over `dim` (see {@link Tensor.sum} for `dim` and `keepdim`).
+   *
+   * @throws For an int32 or bool tensor (`mean(): could not infer output dtype...`), as PyTorch.
+   */
   mean(dim?: DimArg, keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
+  /** The product over all elements, or over the single dimension `dim`. */
   prod(dim?: number, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
+  /**
+   * The largest element, as a 0-d tensor. On ties the gradient is split evenly. Throws for an empty
+   * tensor.
+   */
   max(): Tensor;
+  /**
+   * The largest values along `dim` and their positions.
+   *
+   * @returns `{ values, indices }` (indices int32), which also destructures as `[values, indices]`.
+   * @example
+   * ```ts
+   * const { values, indices } = x.max(1);
+   * const [v, i] = x.max(1);
+   * ```
+   */
   max(dim: number, keepdim?: boolean): R.ValuesIndices;
   max(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return R.maxMin("max", this, dim, keepdim); }
+  /**
+   * The smallest element, as a 0-d tensor. On ties the gradient is split evenly. Throws for an
+   * empty tensor.
+   */
   min(): Tensor;
+  /**
+   * The smallest values along `dim` and their positions: `{ values, indices }`, which also
+   * destructures as `[values, indices]`.
+   */
   min(dim: number, keepdim?: boolean): R.ValuesIndices;
   min(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return R.maxMin("min", this, dim, keepdim); }
+  /**
+   * The int32 index of the largest element: of the flattened tensor when `dim` is omitted, else
+   * along `dim`. Throws for a bool tensor.
+   */
   argmax(dim?: number, keepdim = false): Tensor { return R.argMaxMin("max", this, dim, keepdim); }
+  /**
+   * The int32 index of the smallest element: of the flattened tensor when `dim` is omitted, else
+   * along `dim`. Throws for a bool tensor.
+   */
   argmin(dim?: number, keepdim = false): Tensor { return R.argMaxMin("min", this, dim, keepdim); }
+  /** The unbiased variance (divides by N - 1) over all elements or `dim`. Floating tensors only. */
   var(dim?: DimArg, keepdim = false): Tensor { return R.variance(this, dim, keepdim, false); }
+  /** The unbiased standard deviation (N - 1) over all elements or `dim`. Floating tensors only. */
   std(dim?: DimArg, keepdim = false): Tensor { return R.variance(this, dim, keepdim, true); }
+  /** `log(sum(exp(x)))` over `dim`, computed stably. Integer and bool inputs give float32. */
   logsumexp(dim: DimArg, keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
+  /**
+   * The p-norm over all elements, or over `dim`.
+   *
+   * @param p - The order: 2 (default), 1, any other number, `Infinity` (largest absolute value),
+   *   `-Infinity`, or 0 (count of non-zeros).
+   * @throws For an int32 or bool tensor, as PyTorch.
+   */
   norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor { return R.norm(this, p, dim, keepdim); }
+  /** Whether every element is non-zero (true): a bool tensor, over all elements or along `dim`. */
   all(dim?: number, keepdim = false): BoolTensor { return R.allAny("all", this, dim, keepdim) as BoolTensor; }
+  /** Whether some element is non-zero (true): a bool tensor, over all elements or along `dim`. */
   any(dim?: number, keepdim = false): BoolTensor { return R.allAny("any", this, dim, keepdim) as BoolTensor; }
 
   // ---- linear algebra ---------------------------------------------------------------------
+  /**
+   * The matrix product with PyTorch's `matmul` rules: 1-D · 1-D is a dot product, 2-D · 2-D a
+   * matrix product, and batched (3-D and more) operands broadcast their batch dimensions. Both
+   * operands must have the same dtype.
+   *
+   * @throws When the inner sizes differ (`mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)`,
+   *   or `size mismatch` for a matrix-vector product), or the dtypes differ.
+   */
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+  /**
+   * The product of two 2-D matrices (no broadcasting).
+   *
+   * @throws `self must be a matrix` / `mat2 must be a matrix` for operands that are not 2-D, and
+   *   PyTorch's shape error when the inner sizes differ.
+   */
   mm(other: Tensor): Tensor { return L.mm(this, other); }
+  /** The transpose of a tensor of at most 2 dimensions (a view). Throws for more dimensions. */
   t(): Tensor { return M.t(this); }
+  /** All dimensions reversed (a view; PyTorch's `x.T`). */
   get T(): Tensor { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
 
   // ---- shape ------------------------------------------------------------------------------
+  /**
+   * This tensor's elements in a new shape: a view when the layout allows it, otherwise a copy. One
+   * size may be -1 (inferred). Sizes may be given as separate numbers or one array: `reshape(2, 3)`
+   * or `reshape([2, 3])`.
+   *
+   * @throws `shape '[...]' is invalid for input of size N` when the element counts differ.
+   */
   reshape(...shape: (number | number[])[]): Tensor { return M.reshape(this, parseShapeArgs(shape).shape); }
+  /**
+   * A view of this tensor's storage in a new shape (one size may be -1). Shares storage: changes
+   * through one are seen by the other.
+   *
+   * @throws When the layout does not allow a view (`view size is not compatible with input tensor's
+   *   size and stride...`: use `reshape`), or the element counts differ.
+   */
   view(...shape: (number | number[])[]): Tensor { return M.view(this, parseShapeArgs(shape).shape); }
+  /** A view with dimensions `dim0` and `dim1` swapped. */
   transpose(dim0: number, dim1: number): Tensor { return M.transpose(this, dim0, dim1); }
+  /**
+   * A view with the dimensions reordered: `permute(2, 0, 1)` or `permute([2, 0, 1])`.
+   *
+   * @throws When `dims` is not a permutation of this tensor's dimensions.
+   */
   permute(...dims: (number | number[])[]): Tensor { return M.permute(this, parseShapeArgs(dims).shape); }
+  /** A view with a size-1 dimension inserted at `dim` (negative counts from the end of the result). */
   unsqueeze(dim: number): Tensor { return M.unsqueeze(this, dim); }
+  /**
+   * A view without size-1 dimensions: all of them, or only `dim` (left alone when its size is not
+   * 1).
+   */
   squeeze(dim?: number): Tensor { return M.squeeze(this, dim); }
+  /**
+   * A view broadcast to a larger shape without copying (size-1 dimensions repeat; -1 keeps a size;
+   * new leading dimensions may be added). Sizes as separate numbers or one array.
+   *
+   * @throws When a non-singleton size differs from the requested one.
+   */
   expand(...shape: (number | number[])[]): Tensor { return M.expand(this, parseShapeArgs(shape).shape); }
+  /** `expand(other.shape)` (PyTorch's `expand_as`). */
   expandAs(other: Tensor): Tensor { return M.expand(this, other.shape); }
+  /**
+   * A tensor with dimensions `startDim`..`endDim` (inclusive; default all) merged into one, a view
+   * when possible.
+   */
   flatten(startDim = 0, endDim = -1): Tensor { return M.flatten(this, startDim, endDim); }
+  /** This tensor if it is already contiguous, else a contiguous copy. */
   contiguous(): Tensor { return M.contiguous(this); }
+  /** A copy with its own storage, recorded for autograd (the gradient flows back to this tensor). */
   clone(): Tensor { return M.clone(this); }
+  /**
+   * Basic indexing, one {@link IndexArg} per leading dimension: `x.index(0, null, [1, 3])` is
+   * PyTorch's `x[0, :, 1:3]`. Returns a view.
+   *
+   * @throws `index N is out of bounds for dimension D with size S`, or `too many indices for tensor
+   *   of dimension N`.
+   */
   index(...idx: IndexArg[]): Tensor { return M.index(this, idx); }
+  /**
+   * This tensor converted to `dtype` (this tensor itself when it already has it). Conversion to a
+   * floating dtype is recorded for autograd.
+   */
   to(dtype: "bool"): BoolTensor;
   to(dtype: DType): Tensor;
   to(dtype: DType): Tensor { return M.toDtype(this, dtype); }
+  /** `to("float32")`. */
   float(): Tensor { return M.toDtype(this, "float32"); }
+  /** `to("float64")`. */
   double(): Tensor { return M.toDtype(this, "float64"); }
+  /** `to("int32")` (PyTorch's `int()` gives int32 too). */
   int(): Tensor { return M.toDtype(this, "int32"); }
+  /** `to("bool")`: true where non-zero. */
   bool(): BoolTensor { return M.toDtype(this, "bool") as BoolTensor; }
 
   // ---- nn math ----------------------------------------------------------------------------
+  /** `exp(x) / sum(exp(x))` along `dim`, computed stably. Floating tensors only. */
   softmax(dim: number): Tensor { return N.softmax(this, dim); }
+  /**
+   * `log(softmax(x))` along `dim`, computed stably (PyTorch's `log_softmax`). Floating tensors
+   * only.
+   */
   logSoftmax(dim: number): Tensor { return N.logSoftmax(this, dim); }
 
   // ---- in place ---------------------------------------------------------------------------
   // add_/sub_ save nothing of self, so they need no copy of its old values (last argument)
+  /**
+   * In place: `this += alpha * other` (broadcasting `other` to this tensor's shape). Returns this
+   * tensor.
+   *
+   * @throws `a leaf Variable that requires grad is being used in an in-place operation.` on such a
+   *   leaf outside {@link noGrad}; `result type ... can't be cast to the desired output type ...`
+   *   when the result's dtype does not fit (e.g. a float operand into an int32 tensor).
+   */
   add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.add(x, other, opts?.alpha), false); }
+  /** In place: `this -= alpha * other`. Returns this tensor. Throws as {@link Tensor.add_}. */
   sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.sub(x, other, opts?.alpha), false); }
+  /** In place: `this *= other`. Returns this tensor. Throws as {@link Tensor.add_}. */
   mul_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.mul(x, other)); }
+  /**
+   * In place: `this /= other`. Returns this tensor. Throws as {@link Tensor.add_} (and for an int32
+   * tensor, whose quotient is float).
+   */
   div_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.div(x, other)); }
+  /** In place: {@link Tensor.clamp}. Returns this tensor. */
   clamp_(min?: number | null, max?: number | null): Tensor { return I.inplace(this, (x) => E.clamp(x, min, max)); }
+  /** In place: fill with zeros. Returns this tensor. */
   zero_(): Tensor { return I.fill_(this, 0, true); }
+  /** In place: set every element to `value`. Returns this tensor. */
   fill_(value: number | boolean): Tensor { return I.fill_(this, value); }
+  /**
+   * In place: copy `src`'s values into this tensor, broadcasting `src` to this shape and converting
+   * its dtype. Returns this tensor.
+   */
   copy_(src: Tensor): Tensor { return I.copy_(this, src); }
 }
 

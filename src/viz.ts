@@ -14,10 +14,13 @@
  *
  * The walk is iterative (a 100,000-op chain is fine) and ids are `n0, n1, ...` in order of
  * first appearance, so the output is deterministic.
+ * @module
+ * @category Autograd
  */
 import { AccumulateGrad, FnNode, type Node } from "./autograd/node.js";
 import { Tensor } from "./tensor.js";
 
+/** Options of {@link toDot}. */
 export interface ToDotOptions {
   /** Names for leaf tensors, e.g. `model.namedParameters()` or `{ w: w, b: b }`. */
   params?: Record<string, Tensor> | Iterable<readonly [string, Tensor]> | Map<string, Tensor>;
@@ -25,7 +28,23 @@ export interface ToDotOptions {
   showSaved?: boolean;
 }
 
-/** Graphviz DOT (`digraph { ... }`) of the graph that produced `tensor` (or several tensors). */
+/**
+ * The backward graph that produced `tensor` (or several tensors) as Graphviz DOT text, like
+ * torchviz's `make_dot`.
+ *
+ * Each `gradFn` is a node labelled with its name (`MulBackward0`, `AccumulateGrad`); the tensor
+ * itself is a green box with its shape; leaves are blue boxes labelled with their name (from
+ * `params`) and shape; saved tensors are orange boxes tied to the node that saved them. Node ids
+ * are assigned in order of first appearance, so the output is deterministic.
+ *
+ * @returns `digraph { ... }`; render it with Graphviz (`dot -Tsvg`).
+ * @throws `TypeError` for an argument that is not a Tensor (or array of them), or a `params` entry
+ *   that is not a Tensor.
+ * @example
+ * ```ts
+ * const dot = torch.viz.toDot(loss, { params: model.namedParameters() });
+ * ```
+ */
 export function toDot(tensor: Tensor | Tensor[], opts: ToDotOptions = {}): string {
   const roots = Array.isArray(tensor) ? tensor : [tensor];
   for (const t of roots) {

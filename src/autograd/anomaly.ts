@@ -13,15 +13,34 @@ import { isAsyncFunction } from "../callbacks.js";
 
 let enabled = false;
 
+/** Whether anomaly mode is on (`torch.is_anomaly_enabled`). */
 export function isAnomalyEnabled(): boolean { return enabled; }
 
-/** Turn anomaly mode on or off for everything that follows. */
+/**
+ * Turn anomaly mode on or off for everything that follows (`torch.autograd.set_detect_anomaly`).
+ * While it is on, each graph node remembers where its forward op ran; a backward pass throws
+ * PyTorch's `Function 'SqrtBackward0' returned nan values in its 0th output.` when a node returns
+ * NaN, and an error in a node's backward is reported (`console.warn`) with the forward op's stack.
+ * Off by default: it costs a stack trace per op.
+ *
+ * @throws `TypeError` for a non-boolean flag.
+ */
 export function setDetectAnomaly(flag: boolean): void {
   if (typeof flag !== "boolean") throw new TypeError(`setDetectAnomaly(): flag must be a boolean, got ${typeof flag}`);
   enabled = flag;
 }
 
-/** Run `fn` with anomaly mode on; the previous mode is back when it returns or throws. */
+/**
+ * Run `fn` with anomaly mode on and return its result (`torch.autograd.detect_anomaly`); the
+ * previous mode is back when it returns or throws. See {@link autograd.setDetectAnomaly}.
+ *
+ * @throws `TypeError` when `fn` is not a function; an `Error` for an async function (the mode is
+ *   global, an `await` would leave it on for other code).
+ * @example
+ * ```ts
+ * torch.autograd.detectAnomaly(() => x.sqrt().sum().backward()); // throws if a gradient is NaN
+ * ```
+ */
 export function detectAnomaly<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new TypeError(`detectAnomaly(fn): fn must be a function, got ${typeof fn}`);
   if (isAsyncFunction(fn)) {

@@ -28,7 +28,12 @@ import { isFloating, type DType } from "../dtype.js";
 import { allocTensor, Tensor } from "../tensor.js";
 import type { Backend } from "../backend/backend.js";
 
-/** The `ctx` object passed to `forward` and `backward`. User code may store anything on it. */
+/**
+ * The `ctx` object a custom {@link autograd.Function}'s `forward` and `backward` receive (PyTorch's
+ * `ctx`). Besides the methods below, a program may store anything on it in `forward` (`ctx.scale =
+ * 2`) and read it in `backward`.
+ * @category Autograd
+ */
 export class FunctionCtx {
   [key: string]: any;
 
@@ -45,7 +50,12 @@ export class FunctionCtx {
   /** @internal PyTorch's `ctx.set_materialize_grads` (default true). */
   _materializeGrads = true;
 
-  /** Keep tensors for `backward` (call once, in `forward`; `null` entries are allowed). */
+  /**
+   * Keep tensors for `backward` (PyTorch's `save_for_backward`); call it once, in `forward`. `null`
+   * entries are allowed and come back as `null`.
+   *
+   * @throws `TypeError` for an argument that is not a Tensor, `null` or `undefined`.
+   */
   saveForBackward(...tensors: (Tensor | null | undefined)[]): void {
     tensors.forEach((t, i) => {
       if (t !== null && t !== undefined && !(t instanceof Tensor)) {
@@ -55,8 +65,13 @@ export class FunctionCtx {
     this._toSave = tensors.map((t) => t ?? null);
   }
 
-  /** The tensors given to `saveForBackward`, in order (checked against in-place changes;
-   *  after the graph was freed this throws PyTorch's "backward through the graph a second time"). */
+  /**
+   * The tensors given to `saveForBackward`, in order (PyTorch's `saved_tensors`).
+   *
+   * @throws `one of the variables needed for gradient computation has been modified by an inplace
+   *   operation` when a saved tensor was changed in place since; `Trying to backward through the
+   *   graph a second time` after the graph was freed by a backward without `retainGraph`.
+   */
   get savedTensors(): Tensor[] {
     const node = this._node;
     if (node === null) return (this._toSave ?? []) as Tensor[];
@@ -64,7 +79,11 @@ export class FunctionCtx {
     return this._savedLayout.map((j) => (j < 0 ? null : saved[j]!)) as Tensor[];
   }
 
-  /** Outputs that are not differentiable: they come back with requiresGrad false and no gradFn. */
+  /**
+   * Mark outputs as not differentiable (PyTorch's `mark_non_differentiable`): they come back with
+   * `requiresGrad` false and no `gradFn`, and their gradient in `backward` is zeros (or `null`).
+   * Call it in `forward` with tensors `forward` returns.
+   */
   markNonDifferentiable(...outputs: Tensor[]): void {
     for (const t of outputs) {
       if (!(t instanceof Tensor)) throw new TypeError(`mark_non_differentiable can only accept Tensors, but got ${typeName(t)}`);
@@ -72,14 +91,27 @@ export class FunctionCtx {
     }
   }
 
-  /** With `false`, gradients of outputs that received none are passed to `backward` as null, not zeros. */
+  /**
+   * With `false`, `backward` receives `null` instead of a zero tensor for an output whose gradient
+   * never arrived (PyTorch's `set_materialize_grads`; default true).
+   */
   setMaterializeGrads(value: boolean): void { this._materializeGrads = !!value; }
 }
 
-/** What `apply` needs of a Function subclass: its static `forward` (and `backward`, for gradients). */
+/**
+ * What {@link autograd.Function}'s static `apply` needs of the class it is called on: a static
+ * `forward`, and a static `backward` for gradients.
+ * @category Autograd
+ */
 export interface FunctionClass {
+  /** The class name; the graph node is named `<name>Backward`. */
   readonly name: string;
+  /** Compute the outputs (a Tensor, or an array of values) from `args`; runs with grad mode off. */
   forward(ctx: FunctionCtx, ...args: any[]): unknown;
+  /**
+   * Given one gradient per output of `forward`, return one gradient (or `null`) per `forward`
+   * argument after `ctx`: an array, or a single Tensor when `forward` takes one argument.
+   */
   backward?(ctx: FunctionCtx, ...gradOutputs: any[]): unknown;
 }
 
@@ -87,22 +119,34 @@ type ForwardArgs<C> = C extends { forward(ctx: FunctionCtx, ...args: infer A): u
 type ForwardResult<C> = C extends { forward(...args: any[]): infer R } ? R : unknown;
 
 /**
- * Base class of custom autograd functions:
+ * Base class of custom differentiable operations (PyTorch's `torch.autograd.Function`), used as
+ * `torch.autograd.Function`.
+ *
+ * A subclass defines two static methods: `forward(ctx, ...args)` computes the outputs (a Tensor, or
+ * an array) with grad mode off; `backward(ctx, ...gradOutputs)` gets one gradient per output and
+ * returns one gradient (or `null`) per `forward` argument after `ctx` (a single Tensor when there
+ * is one argument). Call it with the static `apply`; the result's `gradFn` is named
+ * `<ClassName>Backward`. The base class declares neither method, so subclasses need no `override`
+ * under `noImplicitOverride`.
+ *
+ * @example
  * ```ts
  * class Exp extends torch.autograd.Function {
- *   static forward(ctx, x) { const r = x.exp(); ctx.saveForBackward(r); return r; }
- *   static backward(ctx, g) { const [r] = ctx.savedTensors; return g.mul(r); }
+ *   static forward(ctx: torch.FunctionCtx, x: torch.Tensor) { const r = x.exp(); ctx.saveForBackward(r); return r; }
+ *   static backward(ctx: torch.FunctionCtx, g: torch.Tensor) { const [r] = ctx.savedTensors; return g.mul(r!); }
  * }
- * const y = Exp.apply(x);   // y.gradFn.name() === "ExpBackward"
+ * const y = Exp.apply(x); // y.gradFn.name() === "ExpBackward"
  * ```
- * `forward(ctx, ...args)` computes the outputs (a Tensor, or an array) with grad mode off;
- * `backward(ctx, ...gradOutputs)` gets one gradient per output and returns one gradient
- * (or null) per `forward` argument after ctx (a single Tensor when there is one argument).
- * The base class declares neither, so subclasses need no `override` under
- * `noImplicitOverride`.
  */
 export class Function {
-  /** Run the function, recording it in the graph when an input requires grad. */
+  /**
+   * Run the function on `args`, recording one graph node when grad mode is on and a Tensor argument
+   * requires grad. Returns what `forward` returns: an input returned as-is comes back as a new
+   * tensor object (a view carrying the node), as in PyTorch.
+   *
+   * @throws `You must implement the forward function for custom autograd.Function.` for a class
+   *   without a static `forward`.
+   */
   static apply<C extends FunctionClass>(this: C, ...args: ForwardArgs<C>): ForwardResult<C> {
     return applyFunction(this, args as unknown[]) as ForwardResult<C>;
   }

@@ -19,6 +19,10 @@ import { releaseNodes } from "./gradcheck.js";
 import { tidy } from "../scope.js";
 import { collectSavingNodes } from "./node.js";
 
+/**
+ * Options of the {@link autograd.functional} functions.
+ * @category Autograd
+ */
 export interface FunctionalOptions {
   /** Keep the graph of the results (for higher-order derivatives); default false. */
   createGraph?: boolean;
@@ -26,18 +30,32 @@ export interface FunctionalOptions {
   strict?: boolean;
 }
 
+/** @inline */
 type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
+/** @inline */
 type Inputs = Tensor | Tensor[];
 
 /**
- * The Jacobian of `fn` at `inputs`: for one input and one output a tensor of shape
- * `[...output.shape, ...input.shape]`; with arrays, `result[i][j]` (output i, input j),
- * an array level dropped where PyTorch would return a bare Tensor.
+ * The Jacobian of `fn` at `inputs` (`torch.autograd.functional.jacobian`). `fn` is called with the
+ * inputs spread (`fn(x)` for one tensor, `fn(a, b)` for an array).
+ *
+ * One input and one output give a tensor of shape `[...output.shape, ...input.shape]`; with an
+ * array of inputs or of outputs the result is an array (`result[j]` per input, or per output), and
+ * with both, `result[i][j]` (output i, input j), as PyTorch's tuples. Results are detached unless
+ * `createGraph` is set.
+ * @example
+ * ```ts
+ * const J = torch.autograd.functional.jacobian((t: torch.Tensor) => t.pow(2), torch.tensor([1, 2])); // diag(2, 4)
+ * ```
  */
 export function jacobian(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor, opts?: FunctionalOptions): Tensor;
+/** The Jacobian of a one-output `fn` at several inputs: one tensor per input. */
 export function jacobian(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts?: FunctionalOptions): Tensor[];
+/** The Jacobian of a several-output `fn` at one input: one tensor per output. */
 export function jacobian(fn: (...inputs: Tensor[]) => Tensor[], inputs: Tensor, opts?: FunctionalOptions): Tensor[];
+/** The Jacobian of a several-output `fn` at several inputs: `result[i][j]` for output i and input j. */
 export function jacobian(fn: (...inputs: Tensor[]) => Tensor[], inputs: Tensor[], opts?: FunctionalOptions): Tensor[][];
+/** The Jacobian when the shapes are known only at run time (see the first signature). */
 export function jacobian(fn: Fn, inputs: Inputs, opts?: FunctionalOptions): Tensor | Tensor[] | Tensor[][];
 export function jacobian(fn: Fn, inputs: Inputs, opts: FunctionalOptions = {}): Tensor | Tensor[] | Tensor[][] {
   const createGraph = !!opts.createGraph, strict = !!opts.strict;
@@ -83,11 +101,17 @@ export function jacobian(fn: Fn, inputs: Inputs, opts: FunctionalOptions = {}): 
 }
 
 /**
- * The Hessian of a function returning a one-element tensor: for one input a tensor of
- * shape `[...input.shape, ...input.shape]`; for an array of inputs `result[i][j]`.
+ * The Hessian of a function returning a one-element tensor (`torch.autograd.functional.hessian`):
+ * for one input a tensor of shape `[...input.shape, ...input.shape]`.
+ * @example
+ * ```ts
+ * torch.autograd.functional.hessian((t: torch.Tensor) => t.pow(3).sum(), torch.tensor([1, 2])); // diag(6, 12)
+ * ```
  */
 export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor, opts?: FunctionalOptions): Tensor;
+/** The Hessian at several inputs: `result[i][j]` is the block for inputs i and j. */
 export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts?: FunctionalOptions): Tensor[][];
+/** The Hessian when the number of inputs is known only at run time (see the other signatures). */
 export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Inputs, opts?: FunctionalOptions): Tensor | Tensor[][];
 export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Inputs, opts: FunctionalOptions = {}): Tensor | Tensor[][] {
   const createGraph = !!opts.createGraph, strict = !!opts.strict;
@@ -113,8 +137,11 @@ export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Inputs, opt
 }
 
 /**
- * Vector-Jacobian product: `[fn(inputs), v^T J]`, the second shaped like the inputs.
- * `v` may be omitted when `fn` returns a one-element tensor.
+ * Vector-Jacobian product (`torch.autograd.functional.vjp`).
+ *
+ * @param v - The vector, shaped like `fn`'s output(s); may be omitted (or skipped: `vjp(fn, inputs,
+ *   opts)`) when `fn` returns a one-element tensor.
+ * @returns `[fn(inputs), vᵀJ]`, the second shaped like the inputs.
  */
 export function vjp(fn: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOptions, opts: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
   if (isOptions(v)) { opts = v; v = undefined; }
@@ -144,9 +171,12 @@ export function vjp(fn: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOption
 }
 
 /**
- * Jacobian-vector product: `[fn(inputs), J v]`, the second shaped like the outputs.
- * Computed with the double-backward trick, as PyTorch does. `v` may be omitted when
- * the input is a single one-element tensor.
+ * Jacobian-vector product (`torch.autograd.functional.jvp`), computed with the double-backward
+ * trick as PyTorch does.
+ *
+ * @param v - The vector, shaped like the input(s); may be omitted (or skipped) when the input is a
+ *   single one-element tensor.
+ * @returns `[fn(inputs), Jv]`, the second shaped like the outputs.
  */
 export function jvp(fn: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOptions, opts: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
   if (isOptions(v)) { opts = v; v = undefined; }

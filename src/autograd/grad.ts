@@ -6,19 +6,48 @@ import { runBackward } from "./engine.js";
 import { Tensor } from "../tensor.js";
 import { onesOf } from "../ops/movement.js";
 
+/** @inline */
 type OneOrMany = Tensor | Tensor[];
 const list = (x: OneOrMany | null | undefined): Tensor[] => (x == null ? [] : Array.isArray(x) ? x : [x]);
 const listOrNulls = (x: OneOrMany | (Tensor | null)[] | null | undefined, n: number): (Tensor | null)[] =>
   x == null ? new Array(n).fill(null) : Array.isArray(x) ? x : [x];
 
+/**
+ * Options of {@link autograd.grad}.
+ * @category Autograd
+ */
 export interface GradOptions {
+  /**
+   * The gradient of some final value with respect to each output, shaped like it (PyTorch's
+   * `grad_outputs`); `null` entries (or omitting it) stand for ones, allowed for one-element
+   * outputs only.
+   */
   gradOutputs?: OneOrMany | (Tensor | null)[] | null;
+  /** Keep the graph's saved tensors for another backward pass (default: `createGraph`). */
   retainGraph?: boolean;
+  /** Record the backward pass so the returned gradients can be differentiated again (default false). */
   createGraph?: boolean;
+  /** Return `null` for an input the outputs do not depend on, instead of throwing (default false). */
   allowUnused?: boolean;
 }
 
-/** Gradients of `outputs` with respect to `inputs`, without touching any `.grad`. */
+/**
+ * The gradients of `outputs` with respect to `inputs` (`torch.autograd.grad`), returned instead of
+ * accumulated: no `.grad` is touched.
+ *
+ * @param outputs - A tensor or an array of tensors to differentiate.
+ * @param inputs - A tensor or an array of tensors that require grad.
+ * @param opts - See {@link GradOptions}.
+ * @returns One gradient per input, in order (`null` for an unused input with `allowUnused`).
+ * @throws `One of the differentiated Tensors does not require grad`; `One of the differentiated
+ *   Tensors appears to not have been used in the graph. Set allow_unused=True if this is the
+ *   desired behavior.`; `grad can be implicitly created only for scalar outputs`.
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+ * const [g] = torch.autograd.grad(x.pow(2).sum(), [x]); // tensor([2., 4., 6.])
+ * ```
+ */
 export function grad(outputs: OneOrMany, inputs: OneOrMany, opts: GradOptions = {}): (Tensor | null)[] {
   const outs = list(outputs), ins = list(inputs);
   const createGraph = !!opts.createGraph;
@@ -40,7 +69,18 @@ export function grad(outputs: OneOrMany, inputs: OneOrMany, opts: GradOptions = 
   return results;
 }
 
-/** torch.autograd.backward(tensors, gradTensors?, { retainGraph?, createGraph?, inputs? }). */
+/**
+ * Accumulate the gradients of `tensors` into the graph leaves' `.grad` (`torch.autograd.backward`);
+ * `t.backward(g)` is `backward([t], [g])`.
+ *
+ * @param tensors - A tensor or an array of tensors to differentiate.
+ * @param gradTensors - The gradient with respect to each tensor (PyTorch's `grad_tensors`); `null`
+ *   (or omitting it) stands for ones, allowed for one-element tensors only.
+ * @param opts - `retainGraph` (default: `createGraph`), `createGraph` (default false), and
+ *   `inputs`: accumulate only into these tensors.
+ * @throws As {@link Tensor.backward}; `'inputs' argument to backward() cannot be empty.` for
+ *   `inputs: []`.
+ */
 export function backward(
   tensors: OneOrMany, gradTensors?: OneOrMany | (Tensor | null)[] | null,
   opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: OneOrMany } = {},

@@ -19,6 +19,10 @@ import { closeScope, openScope } from "../scopes.js";
 import { randn } from "../creation.js";
 import { currentBackend } from "../backend/registry.js";
 
+/**
+ * Options of {@link autograd.gradcheck} and {@link autograd.gradgradcheck}.
+ * @category Autograd
+ */
 export interface GradcheckOptions {
   /** Perturbation for the central differences (default 1e-6). */
   eps?: number;
@@ -38,9 +42,28 @@ export class GradcheckError extends Error {
   }
 }
 
+/** @inline */
 type Fn = (...args: any[]) => unknown;
 
-/** Check `fn`'s analytic gradients against finite differences, for the inputs that require grad. */
+/**
+ * Check `fn`'s analytic gradients against central finite differences, for the inputs that require
+ * grad (`torch.autograd.gradcheck`, PyTorch 1.13's slow mode). Use float64 inputs: float32 is too
+ * coarse for the default tolerances.
+ *
+ * @param fn - Called as `fn(...inputs)`; returns a tensor or an array of tensors.
+ * @param inputs - A tensor or an array of arguments (tensors that require grad are checked; others
+ *   are passed as they are).
+ * @param opts - `eps` (default 1e-6), `atol` (1e-5), `rtol` (1e-3), `raiseException` (true).
+ * @returns `true` when they agree within `atol + rtol * |numerical|`; `false` on a mismatch with
+ *   `raiseException: false`.
+ * @throws PyTorch's `Jacobian mismatch for output 0 with respect to input 0, numerical:...
+ *   analytical:...` on a mismatch (by default).
+ * @example
+ * ```ts
+ * const x = torch.randn(3, { dtype: "float64", requiresGrad: true });
+ * torch.autograd.gradcheck((t: torch.Tensor) => t.sin().mul(t), [x]); // true
+ * ```
+ */
 export function gradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): boolean {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = opts ?? {};
   const args = asTuple(inputs);
@@ -55,9 +78,13 @@ export function gradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}):
 }
 
 /**
- * Check second derivatives: gradcheck of `(inputs, gradOutputs) -> autograd.grad(fn(inputs),
- * inputs, gradOutputs, { createGraph: true })`. Without `gradOutputs`, random ones (requiring
- * grad, float64 for non-floating outputs) are made, as PyTorch does.
+ * Check second derivatives (`torch.autograd.gradgradcheck`): {@link autograd.gradcheck} of the
+ * function `(inputs, gradOutputs) => autograd.grad(fn(inputs), inputs, gradOutputs, { createGraph:
+ * true })`.
+ *
+ * @param gradOutputs - The gradients to use for `fn`'s outputs; omitted (or `null`), random ones
+ *   are made, as PyTorch does. May be skipped: `gradgradcheck(fn, inputs, opts)`.
+ * @returns As {@link autograd.gradcheck}.
  */
 export function gradgradcheck(fn: Fn, inputs: unknown, gradOutputs?: Tensor | Tensor[] | null | GradcheckOptions, opts: GradcheckOptions = {}): boolean {
   if (gradOutputs != null && !(gradOutputs instanceof Tensor) && !Array.isArray(gradOutputs)) {

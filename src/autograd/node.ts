@@ -13,39 +13,67 @@ import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import { forwardTrace } from "./anomaly.js";
 
+/**
+ * A gradient hook (see {@link Tensor.registerHook}): called with the gradient; returning a tensor
+ * replaces it, returning nothing keeps it.
+ * @category Autograd
+ */
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 
+/**
+ * A node of the backward graph: what `tensor.gradFn` holds (PyTorch's `grad_fn` objects). The
+ * library makes them as ops are recorded; a program reads them to inspect the graph.
+ * @example
+ * ```ts
+ * const y = x.mul(2).sum();        // x requires grad
+ * y.gradFn!.name();                // "SumBackward0"
+ * String(y.gradFn);                // "<SumBackward0 object>"
+ * y.gradFn!.nextFunctions;         // [[<MulBackward0 object>, 0]]
+ * ```
+ * @category Autograd
+ */
 export abstract class Node {
-  /** Tensor hooks (registerHook / retainGrad) of the tensors this node produces, per output number. */
+  /** @internal Tensor hooks (registerHook / retainGrad) of the tensors this node produces, per output number. */
   _preHooks: (TensorHook[] | undefined)[] | null = null;
-  /** How many outputs (gradients in) this node has; only a custom Function's node has several. */
+  /** @internal How many outputs (gradients in) this node has; only a custom Function's node has several. */
   numOutputs = 1;
 
   /**
-   * Edges, one per input: `next[i]` receives input i's gradient as its output number
+   * @internal Edges, one per input: `next[i]` receives input i's gradient as its output number
    * `nextInputNr[i]` (null when every number is 0, as for all but a multi-output node's
    * consumers: two parallel arrays cost a small op nothing, an edge object per input would).
    */
-  constructor(readonly next: readonly (Node | null)[], readonly nextInputNr: readonly number[] | null = null) {}
+  constructor(/** @internal */ readonly next: readonly (Node | null)[], /** @internal */ readonly nextInputNr: readonly number[] | null = null) {}
 
+  /**
+   * PyTorch 1.13's name of this node: `"AddBackward0"`, `"MulBackward0"`, `"MeanBackward0"`,
+   * `"AccumulateGrad"` (a leaf), `"<ClassName>Backward"` for a custom {@link autograd.Function},
+   * ...
+   */
   abstract name(): string;
 
-  /** The output number of `next[i]` that input i's gradient goes to. */
+  /** @internal The output number of `next[i]` that input i's gradient goes to. */
   inputNrOf(i: number): number { return this.nextInputNr === null ? 0 : this.nextInputNr[i]!; }
 
-  /** PyTorch's `next_functions`: `[node | null, inputNr]` per input. */
+  /**
+   * PyTorch's `next_functions`: per input of this node, `[node, outputNr]`: the node its gradient
+   * goes to (an {@link AccumulateGrad} for a leaf, `null` for an input that needs no gradient) and
+   * which of that node's outputs the input was (0 except for a custom Function with several
+   * outputs).
+   */
   get nextFunctions(): [Node | null, number][] {
     return this.next.map((n, i) => [n ?? null, n == null ? 0 : this.inputNrOf(i)]);
   }
 
+  /** `"<Name object>"`, as Python prints a node (e.g. `"<AddBackward0 object>"`). */
   toString(): string { return `<${this.name()} object>`; }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 
-  /** Drop saved tensors (after a backward pass without retainGraph). */
+  /** @internal Drop saved tensors (after a backward pass without retainGraph). */
   releaseSaved(): void {}
 
-  /** A hook on the gradient of output `outputNr` before this node uses it (a tensor hook). */
+  /** @internal A hook on the gradient of output `outputNr` before this node uses it (a tensor hook). */
   addPreHook(fn: TensorHook, outputNr = 0): { remove(): void } {
     const perOutput = (this._preHooks ??= []);
     const hooks = (perOutput[outputNr] ??= []);
@@ -117,9 +145,11 @@ export class SavedTensor {
 }
 
 export class FnNode extends Node {
+  /** @internal */
   private _saved: SavedTensor[] | null = null;
-  /** The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
+  /** @internal The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
   _out: Tensor | null = null;
+  /** @internal */
   private _released = false;
 
   /** Where the forward op ran, in anomaly mode (see anomaly.ts); null otherwise. */
@@ -189,8 +219,17 @@ export class FnNode extends Node {
   }
 }
 
-/** The node standing for a leaf tensor: accumulates into `variable.grad`. */
+/**
+ * The node standing for a leaf tensor that requires grad: backward adds the gradient that reaches
+ * it into `variable.grad`. Appears in `nextFunctions` of the nodes that used the leaf.
+ * @category Autograd
+ */
 export class AccumulateGrad extends Node {
+  /**
+   * @internal
+   * @param variable - The leaf tensor whose `.grad` this node fills (PyTorch's
+   *   `AccumulateGrad.variable`).
+   */
   constructor(readonly variable: Tensor) { super([]); }
   name(): string { return "AccumulateGrad"; }
 }

@@ -2,6 +2,11 @@
 import type { Backend } from "./backend.js";
 import { jsBackend } from "./js/index.js";
 
+/**
+ * A backend: `"wasm"` (AssemblyScript kernels in WebAssembly, SIMD) or `"js"` (plain TypeScript
+ * loops on typed arrays). Both give the same results, float rounding aside.
+ * @category Backends
+ */
 export type BackendName = "wasm" | "js";
 
 let wasm: Backend | null = null;
@@ -10,11 +15,23 @@ let currentName: BackendName = "wasm";
 export function installWasmBackend(be: Backend): void { wasm = be; }
 export function isInitialised(): boolean { return wasm !== null; }
 
+/**
+ * Choose the backend that tensors made from now on live on (default `"wasm"`). Existing tensors
+ * stay on theirs; an op whose operands live on different backends moves the other operand's data to
+ * the first operand's backend.
+ *
+ * @throws For a name other than `"wasm"` or `"js"`.
+ * @category Backends
+ */
 export function setBackend(name: BackendName): void {
   if (name !== "wasm" && name !== "js") throw new Error(`unknown backend "${String(name)}": expected "wasm" or "js"`);
   currentName = name;
 }
 
+/**
+ * The backend new tensors are made on.
+ * @category Backends
+ */
 export function getBackend(): BackendName { return currentName; }
 
 export function backendByName(name: BackendName): Backend {

@@ -2,6 +2,7 @@
  * torch.nn.functional: relu, mseLoss, crossEntropy (logSoftmax + NLL), nllLoss,
  * softmax, logSoftmax, linear. Losses are single recorded ops whose gradient rules
  * are written in Tensor ops, so `createGraph` gives higher-order gradients.
+ * @module
  */
 import type { Backend } from "../backend/backend.js";
 import { noGrad } from "../autograd/grad_mode.js";
@@ -12,6 +13,10 @@ import { allocTensor, composite, compute, record, rule, wantsGrad } from "../ops
 import { bmmRaw } from "../ops/matmul.js";
 import { where } from "../ops/elementwise.js";
 
+/**
+ * How a loss combines its per-element (or per-sample) values: `"mean"` (default), `"sum"`, or
+ * `"none"` (no reduction: one value each).
+ */
 export type Reduction = "mean" | "sum" | "none";
 
 function checkReduction(reduction: unknown): Reduction {
@@ -35,12 +40,15 @@ function tensorOn(be: Backend, dtype: DType, shape: number[], data: TypedArray):
 
 // ---- activations and linear -------------------------------------------------------------------
 
+/** `max(input, 0)` elementwise (`F.relu`). */
 export function relu(input: Tensor): Tensor {
   checkTensor(input, "relu", "input");
   return input.relu();
 }
 
+/** The hyperbolic tangent, elementwise (`F.tanh`). */
 export function tanh(input: Tensor): Tensor { return input.tanh(); }
+/** The logistic sigmoid, elementwise (`F.sigmoid`). */
 export function sigmoid(input: Tensor): Tensor { return input.sigmoid(); }
 
 /** PyTorch's implicit dim choice for softmax without `dim` (deprecated there, kept for parity). */
@@ -48,11 +56,19 @@ function implicitDim(ndim: number): number {
   return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
 }
 
+/**
+ * Softmax along `dim` (`F.softmax`). Without `dim`, PyTorch's deprecated implicit choice: 0 for 0-,
+ * 1- and 3-D input, else 1.
+ */
 export function softmax(input: Tensor, dim?: number): Tensor {
   checkTensor(input, "softmax", "input");
   return input.softmax(dim ?? implicitDim(input.ndim));
 }
 
+/**
+ * Log-softmax along `dim` (PyTorch's `F.log_softmax`); without `dim`, the implicit choice of {@link
+ * softmax}.
+ */
 export function logSoftmax(input: Tensor, dim?: number): Tensor {
   checkTensor(input, "logSoftmax", "input");
   return input.logSoftmax(dim ?? implicitDim(input.ndim));
@@ -76,7 +92,7 @@ const AddmmBackward = rule<Tensor[], AddmmAttrs>("AddmmBackward0", (g, saved, a,
   needsInputGrad(2) ? saved[a.mat1At]!.t().mm(g) : null,
 ]);
 
-/** `bias + mat1 @ mat2` (bias expanded to the result's shape) as one recorded AddmmBackward0. */
+/** @internal `bias + mat1 @ mat2` (bias expanded to the result's shape) as one recorded AddmmBackward0. */
 export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   // PyTorch's ADDMM_META checks, in its order, then addmm's expand of self
   if (bias.dtype !== mat2.dtype) throw new Error("self and mat2 must have the same dtype");
@@ -104,7 +120,10 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
 // matmul's squeeze_(0) of a 1-D input's row: an in-place squeeze, PyTorch's SqueezeBackward3
 const SqueezeBackward3 = rule<[], number[]>("SqueezeBackward3", (g, _, inShape) => [g.reshape(inShape)]);
 
-/** `input @ weight.T + bias`, recorded as PyTorch 1.13's `linear` records it (see above). */
+/**
+ * `input @ weight.T + bias` (`F.linear`): `input` `[..., in]`, `weight` `[out, in]`, `bias` `[out]`
+ * (optional). Recorded as PyTorch 1.13 records it (`AddmmBackward0` for 2-D input with a bias).
+ */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkTensor(input, "linear", "input");
   checkTensor(weight, "linear", "weight");
@@ -150,6 +169,17 @@ const MseLossBackward = rule<[Tensor, Tensor], MseAttrs>("MseLossBackward0", (g,
   return [grad, needsInputGrad(1) ? grad.neg() : null];
 });
 
+/**
+ * Mean squared error `(input - target)²`, reduced (PyTorch's `F.mse_loss`). `target` broadcasts
+ * against `input`.
+ *
+ * @param opts - `reduction`: `"mean"` (default), `"sum"` or `"none"`.
+ * @throws For non-floating inputs, shapes that cannot broadcast, or an unknown reduction.
+ * @example
+ * ```ts
+ * torch.nn.functional.mseLoss(torch.tensor([1, 2]), torch.tensor([1, 4])); // tensor(2.)
+ * ```
+ */
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkTensor(input, "mse_loss", "input");
   checkTensor(target, "mse_loss", "target");
@@ -186,7 +216,9 @@ const NllLossBackward = rule<[Tensor], NllAttrs>("NllLossBackward0", (g, [w], a)
   return [grad];
 });
 
+/** Options of {@link nllLoss} (and {@link crossEntropy}). */
 export interface NllOptions {
+  /** `"mean"` (default: the weighted mean over targets not ignored), `"sum"` or `"none"`. */
   reduction?: Reduction;
   /** Targets equal to this contribute nothing (and don't count for "mean"). Default -100. */
   ignoreIndex?: number;
@@ -211,7 +243,17 @@ function classIndices(target: Tensor): ArrayLike<number> {
   throw new Error(`expected scalar type Long but found ${dtypeName(target.dtype, "scalar")}`);
 }
 
-/** Negative log likelihood of `logp` (log-probabilities, class dim 1, or 0 for 1-D input) at `target`. */
+/**
+ * The negative log likelihood loss (PyTorch's `F.nll_loss`): `-input[n, target[n]]`, weighted and
+ * reduced.
+ *
+ * @param input - Log-probabilities: `[N, C]`, `[C]`, or `[N, C, d1, ...]` (class dimension 1, or 0
+ *   for 1-D input).
+ * @param target - Class indices: `[N]`, `[]` or `[N, d1, ...]`; int32, or a float tensor holding
+ *   whole numbers.
+ * @throws `Target t is out of bounds.`; PyTorch's shape errors (`Expected input batch_size (N) to
+ *   match target batch_size (M).`); for a float target with fractions.
+ */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
   checkTensor(input, "nll_loss", "input");
   checkTensor(target, "nll_loss", "target");
@@ -286,12 +328,27 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): T
   return out;
 }
 
+/** Options of {@link crossEntropy}: those of {@link NllOptions}, plus `labelSmoothing`. */
 export interface CrossEntropyOptions extends NllOptions {
   /** Not supported yet: a non-zero value throws rather than being ignored. */
   labelSmoothing?: number;
 }
 
-/** Cross entropy with class-index targets: nllLoss(logSoftmax(logits, classDim), targets). */
+/**
+ * Cross entropy between logits and class-index targets (PyTorch's `F.cross_entropy`):
+ * `nllLoss(logSoftmax(input, classDim), target)`.
+ *
+ * @param input - Unnormalised scores: `[N, C]`, `[C]` or `[N, C, d1, ...]`.
+ * @param target - Class indices: `[N]`, `[]` or `[N, d1, ...]`; int32, or a float tensor holding
+ *   whole numbers. (Class-probability targets are not supported yet.)
+ * @param opts - `reduction`, `ignoreIndex`, `weight` as {@link NllOptions}; a non-zero
+ *   `labelSmoothing` throws (not supported yet).
+ * @example
+ * ```ts
+ * const logits = torch.randn(4, 3, { requiresGrad: true });
+ * const loss = torch.nn.functional.crossEntropy(logits, torch.tensor([0, 2, 1, 0], { dtype: "int32" }));
+ * ```
+ */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   checkTensor(input, "cross_entropy", "input");
   checkTensor(target, "cross_entropy", "target");

@@ -1,4 +1,9 @@
-/** torch.nn */
+/**
+ * torch.nn: modules (layers, containers, losses) to build networks from, and `nn.functional`,
+ * the same operations as functions.
+ * @module
+ * @category Neural networks
+ */
 import * as functional from "./functional.js";
 
 export { functional };

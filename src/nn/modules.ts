@@ -18,9 +18,31 @@ import { allocTensor } from "../ops/core.js";
 import * as F from "./functional.js";
 import type { Reduction } from "./functional.js";
 
-/** What `loadStateDict` accepts per key: a Tensor, or a Tensor's `toJSON()` form. */
-export interface TensorJSON { shape: number[]; dtype?: string; data: (number | boolean | null)[] }
+/**
+ * A tensor in the form `tensor.toJSON()` gives (`{ shape, dtype, data }`), which {@link
+ * Module.loadStateDict} accepts in place of a Tensor; `null` in `data` stands for NaN (what
+ * `JSON.stringify` writes for it).
+ */
+export interface TensorJSON {
+  /** The tensor's shape. */
+  shape: number[];
+  /**
+   * `"float32"`, `"float64"`, `"int32"` or `"bool"`; when missing or unknown, the dtype of the
+   * tensor it is loaded into.
+   */
+  dtype?: string;
+  /** The elements in row-major order. */
+  data: (number | boolean | null)[];
+}
+/**
+ * What {@link Module.stateDict} returns: one tensor per parameter and buffer, under PyTorch's
+ * dotted names (`fc1.weight`, `0.bias`).
+ */
 export type StateDict = Record<string, Tensor>;
+/**
+ * What {@link Module.loadStateDict} accepts: a {@link StateDict}, or its JSON round trip
+ * (`JSON.parse(JSON.stringify(sd))`).
+ */
 export type StateDictInput = Record<string, Tensor | TensorJSON>;
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
@@ -33,32 +55,66 @@ function isTensorJSON(v: unknown): v is TensorJSON {
   return v !== null && typeof v === "object" && Array.isArray((v as TensorJSON).shape) && Array.isArray((v as TensorJSON).data);
 }
 
+/**
+ * Base class of neural network modules (PyTorch's `torch.nn.Module`).
+ *
+ * A subclass assigns its parameters and submodules to its own properties in the constructor and
+ * defines `forward`. A property holding a leaf tensor that requires grad is a parameter; one
+ * holding a Module is a submodule; a non-empty array of modules counts as a {@link ModuleList}, and
+ * a plain object whose values are all modules as a {@link ModuleDict}. They are found in assignment
+ * order and named as PyTorch names them (`fc1.weight`, `layers.0.bias`). Run a module with
+ * `call(...)`.
+ * @example
+ * ```ts
+ * class Net extends torch.nn.Module {
+ *   fc1 = new torch.nn.Linear(4, 8);
+ *   fc2 = new torch.nn.Linear(8, 1);
+ *   override forward(x: torch.Tensor) { return this.fc2.call(this.fc1.call(x).relu()); }
+ * }
+ * const net = new Net();
+ * net.namedParameters().map(([name]) => name); // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+ * ```
+ */
 export class Module {
-  /** Training mode flag (`train()` / `eval()`). */
+  /** Whether the module is in training mode (set by `train()` and `eval()`; default true). */
   training = true;
 
-  /** Keys once found holding a parameter (so a frozen parameter stays one) and registered buffers. */
+  /** @internal Keys once found holding a parameter (so a frozen parameter stays one) and registered buffers. */
   declare private readonly _paramKeys: Set<string>;
+  /** @internal */
   declare private readonly _bufferKeys: Set<string>;
 
+  /** A module with no parameters yet: subclasses call `super()` and then assign their members. */
   constructor() {
     Object.defineProperty(this, "_paramKeys", { value: new Set<string>(), enumerable: false });
     Object.defineProperty(this, "_bufferKeys", { value: new Set<string>(), enumerable: false });
   }
 
-  /** Override in subclasses. */
+  /**
+   * The computation the module performs; override it in subclasses. Call the module with {@link
+   * Module.call} rather than `forward` directly.
+   *
+   * @throws `Module [Name] is missing the required "forward" function` when not overridden.
+   */
   forward(..._args: any[]): any {
     throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
 
-  /** Runs `forward` (PyTorch's `module(...)`). */
+  /** Run `forward` with these arguments and return its result (PyTorch's `module(...)`). */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
     return (this.forward as (...a: unknown[]) => ReturnType<this["forward"]>)(...args);
   }
 
   // ---- registration -------------------------------------------------------------------------
 
-  /** Add (or replace) a parameter under `name`; `null` keeps the slot empty (like `bias=False`). */
+  /**
+   * Add (or replace) a parameter under `name` (PyTorch's `register_parameter`). `null` keeps the
+   * slot empty, as for `bias=False`; a tensor registered this way stays a parameter even when it
+   * stops requiring grad.
+   *
+   * @throws For a name that is empty or contains `.`, a value that is not a Tensor or `null`, or a
+   *   non-leaf tensor.
+   */
   registerParameter(name: string, param: Tensor | null): void {
     if (name.includes(".")) throw new Error('parameter name can\'t contain "."');
     if (name === "") throw new Error('parameter name can\'t be empty string ""');
@@ -70,7 +126,12 @@ export class Module {
     this._paramKeys.add(name);
   }
 
-  /** Add a buffer: a tensor saved in `stateDict` that is not a parameter. */
+  /**
+   * Add a buffer under `name`: a tensor saved in `stateDict` and moved by `loadStateDict` that is
+   * not a parameter (PyTorch's `register_buffer`), such as running statistics.
+   *
+   * @throws For a name that is empty or contains `.`, or a value that is not a Tensor or `null`.
+   */
   registerBuffer(name: string, tensor: Tensor | null): void {
     if (name.includes(".")) throw new Error('buffer name can\'t contain "."');
     if (name === "") throw new Error('buffer name can\'t be empty string ""');
@@ -79,6 +140,12 @@ export class Module {
     this._bufferKeys.add(name);
   }
 
+  /**
+   * Add (or replace) a submodule under `name` (PyTorch's `add_module`); same as assigning the
+   * property.
+   *
+   * @throws For a name that is empty or contains `.`, or a value that is not a Module or `null`.
+   */
   addModule(name: string, module: Module | null): void {
     if (module !== null && !(module instanceof Module)) throw new TypeError(`${typeof module} is not a Module subclass`);
     checkModuleName(name);
@@ -114,14 +181,19 @@ export class Module {
 
   // ---- traversal ----------------------------------------------------------------------------
 
+  /** `[name, module]` for each direct submodule, each module once (PyTorch's `named_children`). */
   namedChildren(): [string, Module][] {
     const seen = new Set<Module>();
     return this._own().children.filter(([, m]) => (seen.has(m) ? false : (seen.add(m), true)));
   }
 
+  /** The direct submodules, each once. */
   children(): Module[] { return this.namedChildren().map(([, m]) => m); }
 
-  /** Every module in the tree (this one first), each once. */
+  /**
+   * `[name, module]` for every module in the tree, this one first (named `prefix`, default `""`),
+   * each once (PyTorch's `named_modules`).
+   */
   namedModules(prefix = ""): [string, Module][] {
     const out: [string, Module][] = [];
     const memo = new Set<Module>();
@@ -135,25 +207,42 @@ export class Module {
     return out;
   }
 
+  /** Every module in the tree, this one first, each once. */
   modules(): Module[] { return this.namedModules().map(([, m]) => m); }
 
-  /** `[name, tensor]` for each parameter, each tensor once (a shared one under its first name). */
+  /**
+   * `[name, tensor]` for each parameter, each tensor once (a shared one under its first name)
+   * (PyTorch's `named_parameters`).
+   *
+   * @param opts - `prefix`: prepended to every name; `recurse`: include submodules' parameters
+   *   (default true).
+   */
   namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
     return this._namedMembers((m) => m._own().params, opts.prefix ?? "", opts.recurse ?? true);
   }
 
+  /**
+   * The parameters of this module and (by default) its submodules, each once: what an optimizer
+   * takes.
+   */
   parameters(opts: { recurse?: boolean } = {}): Tensor[] {
     return this.namedParameters(opts).map(([, p]) => p);
   }
 
+  /**
+   * `[name, tensor]` for each buffer, each tensor once (PyTorch's `named_buffers`); options as
+   * {@link Module.namedParameters}.
+   */
   namedBuffers(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
     return this._namedMembers((m) => m._own().buffers, opts.prefix ?? "", opts.recurse ?? true);
   }
 
+  /** The buffers of this module and (by default) its submodules, each once. */
   buffers(opts: { recurse?: boolean } = {}): Tensor[] {
     return this.namedBuffers(opts).map(([, b]) => b);
   }
 
+  /** @internal */
   private _namedMembers(get: (m: Module) => [string, Tensor][], prefix: string, recurse: boolean): [string, Tensor][] {
     const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
     const memo = new Set<Tensor>();
@@ -168,7 +257,10 @@ export class Module {
     return out;
   }
 
-  /** Apply `fn` to every submodule (children first) and then this one. */
+  /**
+   * Call `fn` on every submodule (children first, recursively) and then on this module; returns
+   * this module.
+   */
   apply(fn: (m: Module) => void): this {
     for (const c of this.children()) c.apply(fn);
     fn(this);
@@ -177,27 +269,39 @@ export class Module {
 
   // ---- modes and gradients ------------------------------------------------------------------
 
+  /** Set training mode on this module and all submodules (`mode` default true); returns this module. */
   train(mode = true): this {
     this.training = !!mode;
     for (const c of this.children()) c.train(mode);
     return this;
   }
 
+  /** `train(false)`: evaluation mode. Returns this module. */
   eval(): this { return this.train(false); }
 
+  /**
+   * Set `requiresGrad` on every parameter (default true); returns this module. Use
+   * `requiresGrad_(false)` to freeze a module.
+   */
   requiresGrad_(flag = true): this {
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;
   }
 
-  /** Grads to `null` (default), or with `{ setToNone: false }` filled with zeros in place. */
+  /**
+   * Reset the gradients of all parameters: to `null` (default, PyTorch's `set_to_none=True`), or
+   * with `{ setToNone: false }` to zeros in place.
+   */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     zeroGrads(this.parameters(), opts.setToNone ?? true);
   }
 
   // ---- state dict ---------------------------------------------------------------------------
 
-  /** `{ name: tensor }` for every parameter and buffer (detached, sharing storage). */
+  /**
+   * `{ name: tensor }` for every parameter and buffer (PyTorch's `state_dict`): detached tensors
+   * sharing storage with the module's. `JSON.stringify` gives a portable copy.
+   */
   stateDict(): StateDict {
     const out: StateDict = {};
     const walk = (m: Module, prefix: string) => {
@@ -211,12 +315,28 @@ export class Module {
   }
 
   /**
-   * Copy values into the existing parameters and buffers (in place, without recording).
-   * Takes `stateDict()`'s result or its JSON round trip. Throws PyTorch's
-   * `Error(s) in loading state_dict for ...` for missing / unexpected keys (when `strict`)
-   * and size mismatches; nothing is copied when it throws.
+   * Copy values into the existing parameters and buffers, in place and without recording (PyTorch's
+   * `load_state_dict`). Nothing is copied when it throws.
+   *
+   * @param stateDict - What {@link Module.stateDict} returns, or its JSON round trip.
+   * @param strictOrOpts - `true` (default) or `{ strict: true }`: keys missing from `stateDict` and
+   *   unexpected keys are errors; with `false` they are reported in the result.
+   * @returns `{ missingKeys, unexpectedKeys }`.
+   * @throws PyTorch's `Error(s) in loading state_dict for Name: ...` for missing or unexpected keys
+   *   (when strict), size mismatches, or entries that are not tensors; `TypeError` when `stateDict`
+   *   is not an object.
+   * @example
+   * ```ts
+   * const saved = JSON.stringify(model.stateDict());
+   * model.loadStateDict(JSON.parse(saved));
+   * ```
    */
-  loadStateDict(stateDict: StateDictInput, strictOrOpts: boolean | { strict?: boolean } = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(stateDict: StateDictInput, strictOrOpts: boolean | { strict?: boolean } = true): {
+    /** Names of parameters and buffers that `stateDict` has no entry for. */
+    missingKeys: string[];
+    /** Keys of `stateDict` that name no parameter or buffer of this module. */
+    unexpectedKeys: string[];
+  } {
     if (stateDict === null || typeof stateDict !== "object" || Array.isArray(stateDict)) {
       throw new TypeError(`Expected state_dict to be dict-like, got ${stateDict === null ? "null" : Array.isArray(stateDict) ? "array" : typeof stateDict}.`);
     }
@@ -290,9 +410,17 @@ export class Module {
 
   // ---- printing -----------------------------------------------------------------------------
 
-  /** Extra text inside the parentheses of this module's repr (PyTorch's `extra_repr`). */
+  /**
+   * Extra text inside the parentheses of this module's `toString()` (PyTorch's `extra_repr`);
+   * override to describe a module's settings.
+   */
   extraRepr(): string { return ""; }
 
+  /**
+   * How PyTorch prints the module: its class name with `extraRepr()` in parentheses, e.g.
+   * `Linear(in_features=3, out_features=8, bias=True)`, and each submodule on an indented line
+   * of its own, `(0): ...`.
+   */
   toString(): string {
     const children = this._own().children;
     const name = this.constructor.name;
@@ -307,6 +435,7 @@ export class Module {
     return `${name}(\n  ${lines.join("\n  ")}\n)`;
   }
 
+  /** @internal What Node's `util.inspect` (and so `console.log`) prints: `toString()`. */
   [inspectSymbol](): string { return this.toString(); }
 }
 
@@ -374,13 +503,33 @@ function uniformParam(shape: number[], bound: number, dtype: DType): Tensor {
 
 // ---- layers -----------------------------------------------------------------------------------
 
-/** `y = x @ weight.T + bias`, weight [out, in] and bias [out] ~ U(-1/sqrt(in), 1/sqrt(in)). */
+/**
+ * A fully connected layer, `y = x @ weight.T + bias` (PyTorch's `nn.Linear`). `weight` has shape
+ * `[outFeatures, inFeatures]` and `bias` `[outFeatures]`, both drawn from U(-1/√inFeatures,
+ * 1/√inFeatures) as PyTorch's default initialisation.
+ * @example
+ * ```ts
+ * const fc = new torch.nn.Linear(3, 2);
+ * fc.call(torch.randn(5, 3)).shape; // [5, 2]
+ * ```
+ */
 export class Linear extends Module {
+  /** The size of each input's last dimension. */
   readonly inFeatures: number;
+  /** The size of each output's last dimension. */
   readonly outFeatures: number;
+  /** The weights, `[outFeatures, inFeatures]`. */
   weight: Tensor;
+  /** The bias, `[outFeatures]`, or `null` when made with `{ bias: false }`. */
   bias: Tensor | null;
 
+  /**
+   * @param inFeatures - The size of each input's last dimension.
+   * @param outFeatures - The size of each output's last dimension.
+   * @param opts - `bias`: add a learned bias (default true); `dtype`: of the parameters (default
+   *   float32).
+   * @throws For sizes that are not non-negative integers.
+   */
   constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean; dtype?: DType } = {}) {
     super();
     if (!Number.isInteger(inFeatures) || inFeatures < 0 || !Number.isInteger(outFeatures) || outFeatures < 0) {
@@ -397,28 +546,35 @@ export class Linear extends Module {
     this.registerParameter("bias", this.bias);
   }
 
+  /** `input @ weight.T + bias` over the last dimension of `input` (any leading dimensions). */
   override forward(input: Tensor): Tensor {
     return F.linear(input, this.weight, this.bias);
   }
 
+  /** `in_features=3, out_features=2, bias=True`. */
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null ? "True" : "False"}`;
   }
 }
 
+/** `max(x, 0)` elementwise, as a module (PyTorch's `nn.ReLU`). */
 export class ReLU extends Module {
+  /** `input.relu()`. */
   override forward(input: Tensor): Tensor { return input.relu(); }
 }
 
+/** The hyperbolic tangent, as a module (PyTorch's `nn.Tanh`). */
 export class Tanh extends Module {
+  /** `input.tanh()`. */
   override forward(input: Tensor): Tensor { return input.tanh(); }
 }
 
+/** The logistic sigmoid, as a module (PyTorch's `nn.Sigmoid`). */
 export class Sigmoid extends Module {
+  /** `input.sigmoid()`. */
   override forward(input: Tensor): Tensor { return input.sigmoid(); }
 }
 
-/** Modules run in order, each on the previous one's output; named `0`, `1`, ... */
 /** The module at `i` of a Sequential or ModuleList (negative counts from the end). */
 function moduleAt(list: Module[], i: number): Module {
   const m = list[i < 0 ? i + list.length : i];
@@ -426,9 +582,23 @@ function moduleAt(list: Module[], i: number): Module {
   return m;
 }
 
+/**
+ * Modules run in order, each on the previous one's output (PyTorch's `nn.Sequential`). They are
+ * named `0`, `1`, ...; index them with `at(i)` or `seq[i]`, iterate with `for...of`.
+ * @example
+ * ```ts
+ * const model = new torch.nn.Sequential(new torch.nn.Linear(3, 8), new torch.nn.ReLU(), new torch.nn.Linear(8, 1));
+ * model.call(torch.randn(4, 3)).shape; // [4, 1]
+ * ```
+ */
 export class Sequential extends Module {
+  /** The module at position `index`. */
   readonly [index: number]: Module;
 
+  /**
+   * @param modules - The modules, as separate arguments or one array.
+   * @throws `TypeError` for an argument that is not a Module.
+   */
   constructor(...modules: (Module | Module[])[]) {
     super();
     const list = modules.length === 1 && Array.isArray(modules[0]) ? modules[0] : (modules as Module[]);
@@ -438,24 +608,29 @@ export class Sequential extends Module {
     });
   }
 
+  /** The number of modules. */
   get length(): number { return this._modulesList().length; }
 
+  /** The module at position `i` (negative counts from the end). Throws `index i is out of range`. */
   at(i: number): Module { return moduleAt(this._modulesList(), i); }
 
+  /** Iterates over the modules in order. */
   [Symbol.iterator](): Iterator<Module> { return this._modulesList()[Symbol.iterator](); }
 
-  /** Append a module at the end (named by its position). */
+  /** Add a module at the end (named by its position); returns this Sequential. */
   append(m: Module): this {
     this.addModule(String(this.length), m);
     return this;
   }
 
+  /** @internal */
   private _modulesList(): Module[] {
     const out: Module[] = [];
     for (let i = 0; (this as Record<string, unknown>)[String(i)] instanceof Module; i++) out.push(this[i]!);
     return out;
   }
 
+  /** Run each module on the previous one's output, starting with `input`. */
   override forward(input: any): any {
     let x = input;
     for (const m of this._modulesList()) x = m.call(x);
@@ -464,30 +639,37 @@ export class Sequential extends Module {
 }
 
 /**
- * PyTorch's nn.ModuleList: modules held in a list, named `0`, `1`, ... (no `forward`).
- * An array of modules held in a property is registered as one of these (over that array).
+ * Modules held in a list, named `0`, `1`, ... (PyTorch's `nn.ModuleList`); it has no `forward`. A
+ * property holding a non-empty array of modules is registered as one of these automatically, over
+ * that array.
  */
 export class ModuleList extends Module {
+  /** The module at position `index`. */
   readonly [index: number]: Module;
   /** @internal The array this list reads (a property's array of modules), or none: own properties. */
   declare readonly _source?: Module[];
 
+  /** @param modules - The initial modules (default none). */
   constructor(modules: Iterable<Module> = []) {
     super();
     this.extend(modules);
   }
 
+  /** @internal */
   override _entries(): [string, unknown][] {
     return this._source !== undefined ? this._source.map((m, i) => [String(i), m]) : super._entries();
   }
 
+  /** The number of modules. */
   get length(): number { return this._list().length; }
 
-  /** The module at `i` (negative counts from the end). */
+  /** The module at position `i` (negative counts from the end). Throws `index i is out of range`. */
   at(i: number): Module { return moduleAt(this._list(), i); }
 
+  /** Iterates over the modules in order. */
   [Symbol.iterator](): Iterator<Module> { return this._list()[Symbol.iterator](); }
 
+  /** Add a module at the end; returns this list. */
   append(module: Module): this {
     if (this._source !== undefined) {
       if (!(module instanceof Module)) throw new TypeError(`${typeof module} is not a Module subclass`);
@@ -498,6 +680,11 @@ export class ModuleList extends Module {
     return this;
   }
 
+  /**
+   * Add each module of an iterable at the end; returns this list.
+   *
+   * @throws `TypeError` when `modules` is not iterable.
+   */
   extend(modules: Iterable<Module>): this {
     if (modules === null || typeof (modules as Iterable<Module>)[Symbol.iterator] !== "function") {
       throw new TypeError(`ModuleList.extend should be called with an iterable, but got ${modules === null ? "null" : typeof modules}`);
@@ -506,7 +693,10 @@ export class ModuleList extends Module {
     return this;
   }
 
-  /** Insert `module` before position `index` (PyTorch's `insert`). */
+  /**
+   * Insert `module` before position `index` (negative counts from the end; PyTorch's `insert`);
+   * returns this list.
+   */
   insert(index: number, module: Module): this {
     const list = this._list();
     const n = list.length;
@@ -521,42 +711,52 @@ export class ModuleList extends Module {
     return this;
   }
 
+  /** @internal */
   private _list(): Module[] {
     return this._own().children.map(([, m]) => m);
   }
 }
 
 /**
- * PyTorch's nn.ModuleDict: modules held by name, in insertion order (no `forward`).
- * A plain object whose values are all modules, held in a property, is registered as one
- * of these (over that object).
+ * Modules held by name, in insertion order (PyTorch's `nn.ModuleDict`); it has no `forward`. A
+ * property holding a plain object whose values are all modules is registered as one of these
+ * automatically, over that object.
  */
 export class ModuleDict extends Module {
   /** @internal Where the entries live: a Map (in insertion order, as PyTorch's dict), or the
    *  plain object of modules a property holds. */
   declare readonly _source: Map<string, Module> | Record<string, Module>;
 
+  /** @param modules - Initial entries: an object, or `[key, module]` pairs. */
   constructor(modules?: Record<string, Module> | Iterable<readonly [string, Module]>) {
     super();
     Object.defineProperty(this, "_source", { value: new Map<string, Module>(), enumerable: false, configurable: true });
     if (modules !== undefined && modules !== null) this.update(modules);
   }
 
+  /** @internal */
   override _entries(): [string, unknown][] {
     const src = this._source;
     return src instanceof Map ? [...super._entries(), ...src] : Object.entries(src);
   }
 
+  /** The number of entries. */
   get length(): number { return this.keys().length; }
 
-  /** The module under `key` (undefined when there is none). */
+  /** The module under `key`, or `undefined`. */
   get(key: string): Module | undefined {
     return this.items().find(([k]) => k === key)?.[1];
   }
 
+  /** Whether there is a module under `key`. */
   has(key: string): boolean { return this.get(key) !== undefined; }
 
-  /** Add or replace the module under `key` (PyTorch's `d[key] = module`). */
+  /**
+   * Add or replace the module under `key` (PyTorch's `d[key] = module`); returns this dict.
+   *
+   * @throws For a value that is not a Module, a key that is empty or contains `.`, or a key that
+   *   names an existing property of the dict.
+   */
   set(key: string, module: Module): this {
     if (!(module instanceof Module)) throw new TypeError(`${module === null ? "null" : typeof module} is not a Module subclass`);
     checkModuleName(key);
@@ -570,7 +770,10 @@ export class ModuleDict extends Module {
     return this;
   }
 
-  /** Remove the module under `key` and return it (PyTorch's `pop`). */
+  /**
+   * Remove the module under `key` and return it (PyTorch's `pop`). Throws `KeyError: 'key'` when
+   * there is none.
+   */
   pop(key: string): Module {
     const m = this.get(key);
     if (m === undefined) throw new Error(`KeyError: '${key}'`);
@@ -580,17 +783,22 @@ export class ModuleDict extends Module {
     return m;
   }
 
+  /** Remove every entry. */
   clear(): void {
     for (const k of this.keys()) this.pop(k);
   }
 
+  /** The keys, in insertion order. */
   keys(): string[] { return this.items().map(([k]) => k); }
+  /** The modules, in insertion order. */
   values(): Module[] { return this.items().map(([, m]) => m); }
+  /** `[key, module]` pairs, in insertion order. */
   items(): [string, Module][] { return this._own().children; }
 
+  /** Iterates over the keys, as a Python dict does. */
   [Symbol.iterator](): Iterator<string> { return this.keys()[Symbol.iterator](); }
 
-  /** Add entries from an object or from `[key, module]` pairs. */
+  /** Add entries from an object or from `[key, module]` pairs; returns this dict. */
   update(modules: Record<string, Module> | Iterable<readonly [string, Module]>): this {
     if (modules === null || typeof modules !== "object") {
       throw new TypeError(`ModuleDict.update should be called with an iterable of key/value pairs, but got ${modules === null ? "null" : typeof modules}`);
@@ -609,27 +817,53 @@ export class ModuleDict extends Module {
 
 // ---- losses -----------------------------------------------------------------------------------
 
+/**
+ * Mean squared error between input and target, as a module (PyTorch's `nn.MSELoss`); see {@link
+ * functional.mseLoss}.
+ * @example
+ * ```ts
+ * const loss = new torch.nn.MSELoss().call(prediction, target);
+ * ```
+ */
 export class MSELoss extends Module {
+  /** How the elementwise losses are combined: `"mean"` (default), `"sum"` or `"none"`. */
   reduction: Reduction;
+  /** @param opts - `reduction` (default `"mean"`). */
   constructor(opts: { reduction?: Reduction } = {}) {
     super();
     this.reduction = opts.reduction ?? "mean";
   }
+  /** The loss of `input` against `target` (same shape, or broadcastable). */
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
+/**
+ * Cross entropy between logits and class-index targets, as a module (PyTorch's
+ * `nn.CrossEntropyLoss`); see {@link functional.crossEntropy}.
+ */
 export class CrossEntropyLoss extends Module {
+  /** How the per-sample losses are combined: `"mean"` (default), `"sum"` or `"none"`. */
   reduction: Reduction;
+  /** Targets equal to this contribute nothing and are not counted by `"mean"` (default -100). */
   ignoreIndex: number;
+  /** Per-class weights (a 1-D tensor of C entries), or `null`. A buffer: it is in `stateDict`. */
   weight: Tensor | null = null;
+  /**
+   * @param opts - `reduction` (default `"mean"`), `ignoreIndex` (default -100), `weight` (default
+   *   none).
+   */
   constructor(opts: { reduction?: Reduction; ignoreIndex?: number; weight?: Tensor | null } = {}) {
     super();
     this.reduction = opts.reduction ?? "mean";
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.registerBuffer("weight", opts.weight ?? null);
   }
+  /**
+   * The loss of logits `input` (`[N, C]`, `[C]` or `[N, C, ...]`) against class indices `target`
+   * (`[N]`, `[]` or `[N, ...]`; int32, or float holding whole numbers).
+   */
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.crossEntropy(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex, weight: this.weight });
   }

@@ -146,9 +146,17 @@ export function prod(x: Tensor, dim?: number, keepdim = false, dimsOverride?: nu
 
 // ---- max, min, argmax, argmin ---------------------------------------------------------------
 
+/**
+ * What `max(dim)` and `min(dim)` return: the values and their int32 indices along the dimension.
+ * Also iterable, so it destructures as `[values, indices]` (PyTorch's named tuple).
+ * @category Reductions
+ */
 export interface ValuesIndices {
+  /** The extreme values. */
   values: Tensor;
+  /** Their positions along the reduced dimension (int32; PyTorch's int64). */
   indices: Tensor;
+  /** Yields `values`, then `indices`. */
   [Symbol.iterator](): Iterator<Tensor>;
 }
 

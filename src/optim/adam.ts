@@ -3,12 +3,22 @@ import type { Tensor } from "../tensor.js";
 import { allocTensor } from "../ops/core.js";
 import { Optimizer, pyNum, type ParamGroup, type ParamsInput } from "./optimizer.js";
 
+/** Options of {@link Adam}; PyTorch's names in camelCase. */
 export interface AdamOptions {
+  /** The learning rate (default 1e-3). */
   lr: number;
+  /** Decay rates of the first and second moment estimates (default `[0.9, 0.999]`). */
   betas: [number, number];
+  /** Added to the denominator for stability (default 1e-8). */
   eps: number;
+  /**
+   * L2 penalty added to the gradient (PyTorch's `weight_decay`; default 0). Not AdamW's decoupled
+   * decay.
+   */
   weightDecay: number;
+  /** Use the AMSGrad variant (default false). */
   amsgrad: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
@@ -16,7 +26,20 @@ function zerosOf(p: Tensor): Tensor {
   return allocTensor(p._storage.backend, p.dtype, p.shape.slice());
 }
 
+/**
+ * The Adam optimizer (and AMSGrad); updates step for step as PyTorch 1.13's `torch.optim.Adam`.
+ * @example
+ * ```ts
+ * const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
+ * ```
+ */
 export class Adam extends Optimizer<AdamOptions> {
+  /**
+   * @param params - Tensors (`model.parameters()`) or parameter groups.
+   * @param opts - See {@link AdamOptions}.
+   * @throws `Invalid learning rate: ...`, `Invalid epsilon value: ...`, `Invalid beta parameter at
+   *   index 0: ...`, `Invalid weight_decay value: ...` for out-of-range values.
+   */
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
     // PyTorch checks the defaults only (a param group's own values are taken as given)
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = opts ?? {};

@@ -1,4 +1,9 @@
-/** torch.optim */
+/**
+ * torch.optim: optimizers that update parameters from their gradients (SGD, Adam), and the
+ * Optimizer base class to write others.
+ * @module
+ * @category Neural networks
+ */
 export { Optimizer, required, type ParamGroup, type ParamGroupInput, type ParamsInput } from "./optimizer.js";
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";

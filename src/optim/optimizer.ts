@@ -23,22 +23,67 @@ export function pyNum(x: number): string {
   return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
 }
 
-/** Marks an option that has no default (SGD's `lr`). */
+/**
+ * Marks an option that has no default in {@link Optimizer}'s `defaults` (PyTorch's `required`, as
+ * SGD's `lr`): a param group that does not set it is an error.
+ */
 export const required: unique symbol = Symbol("required");
 
-export type ParamGroup<O> = O & { params: Tensor[] };
-export type ParamGroupInput<O> = Partial<O> & { params: Iterable<Tensor> | Tensor };
+/**
+ * A parameter group as the optimizer keeps it (`optimizer.paramGroups[i]`): its parameters and
+ * every option, filled in from the defaults. Changing an option here (e.g. `lr`) takes effect at
+ * the next `step()`.
+ */
+export type ParamGroup<O> = O & {
+  /** The group's parameters. */
+  params: Tensor[];
+};
+/**
+ * A parameter group as given to an optimizer: `params` plus any options that override the defaults
+ * for these parameters (PyTorch's per-parameter options).
+ */
+export type ParamGroupInput<O> = Partial<O> & {
+  /** The group's parameters: a tensor or an iterable of them. */
+  params: Iterable<Tensor> | Tensor;
+};
+/**
+ * What an optimizer's constructor takes: an iterable of tensors (`model.parameters()`), or of
+ * parameter groups (`[{ params: a }, { params: b, lr: 0.01 }]`).
+ */
 export type ParamsInput<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 
+/** @inline */
 type Defaults<O> = { [K in keyof O]: O[K] | typeof required };
 
 
+/**
+ * Base class of optimizers (PyTorch's `torch.optim.Optimizer`): parameter groups, per-parameter
+ * state, `zeroGrad` and `step`.
+ *
+ * Updates run in place on the parameters without recording. Tensors made during a step are freed
+ * when it ends; state tensors live with the optimizer (they survive an enclosing `tidy`). A
+ * subclass passes its defaults to the constructor and overrides `updateGroup`.
+ */
 export class Optimizer<O extends object = Record<string, unknown>> {
+  /**
+   * The default value of each option (or {@link required}), used for options a param group does not
+   * set.
+   */
   readonly defaults: Defaults<O>;
+  /** The parameter groups, each with every option filled in (PyTorch's `param_groups`). */
   readonly paramGroups: ParamGroup<O>[] = [];
-  /** Per-parameter state (momentum buffers, moment estimates, step counts). */
+  /**
+   * Per-parameter state (momentum buffers, moment estimates, step counts), keyed by the parameter
+   * tensor (PyTorch's `state`).
+   */
   readonly state = new Map<Tensor, Record<string, any>>();
 
+  /**
+   * @param params - Tensors (`model.parameters()`) or parameter groups.
+   * @param defaults - Each option's default value, or {@link required}.
+   * @throws `TypeError` when `params` is a Tensor or not iterable; `optimizer got an empty
+   *   parameter list`; and as {@link Optimizer.addParamGroup}.
+   */
   constructor(params: ParamsInput<O>, defaults: Defaults<O>) {
     this.defaults = defaults;
     if (params instanceof Tensor) {
@@ -59,6 +104,13 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     for (const g of groups) this.addParamGroup(g);
   }
 
+  /**
+   * Add a parameter group (PyTorch's `add_param_group`), e.g. to train layers unfrozen later;
+   * options it does not set come from the defaults.
+   *
+   * @throws For a parameter that is not a Tensor or is a non-leaf, a parameter already in another
+   *   group, or a missing required option.
+   */
   addParamGroup(group: ParamGroupInput<O>): void {
     if (group === null || typeof group !== "object") throw new TypeError("param group must be a dict");
     const raw = group.params;
@@ -82,13 +134,28 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     this.paramGroups.push(full as ParamGroup<O>);
   }
 
-  /** Grads to `null` (default), or with `{ setToNone: false }` filled with zeros in place. */
+  /**
+   * Reset the gradients of all parameters: to `null` (default, PyTorch's `set_to_none=True`), or
+   * with `{ setToNone: false }` to zeros in place.
+   */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     const setToNone = opts.setToNone ?? true;
     for (const g of this.paramGroups) zeroGrads(g.params, setToNone);
   }
 
-  /** One update. `closure` (re-evaluating the loss) is run with grad enabled and its loss returned. */
+  /**
+   * Update the parameters from their `.grad` (parameters without a gradient are skipped).
+   *
+   * @param closure - Optional: re-evaluates the model and returns the loss; it runs with grad
+   *   enabled before the update.
+   * @returns The closure's loss, or `undefined` without a closure.
+   * @example
+   * ```ts
+   * opt.zeroGrad();
+   * lossFn.call(model.call(x), y).backward();
+   * opt.step();
+   * ```
+   */
   step(closure?: () => Tensor): Tensor | undefined {
     let loss: Tensor | undefined;
     if (closure !== undefined) loss = enableGrad(closure);
@@ -103,25 +170,28 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     return loss;
   }
 
-  /** Update one group's parameters (override). Tensors made here are freed after the step
-   *  unless marked as state with `keep`. */
+  /**
+   * Update one group's parameters; subclasses override it. Tensors made here are freed after the
+   * step unless marked with {@link Optimizer.keep}.
+   */
   protected updateGroup(_group: ParamGroup<O>): void {
     throw new Error(`${this.constructor.name}.step() is not implemented`);
   }
 
-  /** Mark a tensor as optimizer state: it outlives the step and any enclosing tidy. */
+  /** Mark a tensor as optimizer state: it outlives the step and any enclosing `tidy`. Returns it. */
   protected keep(t: Tensor): Tensor {
     t._kept = true;
     return t;
   }
 
-  /** State of one parameter (created empty on first use). */
+  /** The state record of one parameter, created empty on first use. */
   protected stateOf(p: Tensor): Record<string, any> {
     let s = this.state.get(p);
     if (s === undefined) this.state.set(p, (s = {}));
     return s;
   }
 
+  /** How PyTorch prints an optimizer: its class name and each group's options. */
   toString(): string {
     const lines = [`${this.constructor.name} (`];
     this.paramGroups.forEach((g, i) => {

@@ -2,16 +2,38 @@
 import type { Tensor } from "../tensor.js";
 import { Optimizer, pyNum, required, type ParamGroup, type ParamsInput } from "./optimizer.js";
 
+/** Options of {@link SGD}; PyTorch's names in camelCase. */
 export interface SGDOptions {
+  /** The learning rate; required. */
   lr: number;
+  /** Momentum factor (default 0: plain SGD). */
   momentum: number;
+  /** Dampening for momentum (default 0). */
   dampening: number;
+  /** L2 penalty added to the gradient, `weightDecay * param` (PyTorch's `weight_decay`; default 0). */
   weightDecay: number;
+  /** Use Nesterov momentum (default false; needs a momentum and zero dampening). */
   nesterov: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
+/**
+ * Stochastic gradient descent with optional momentum, dampening, weight decay and Nesterov
+ * momentum; updates step for step as PyTorch 1.13's `torch.optim.SGD`.
+ * @example
+ * ```ts
+ * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * ```
+ */
 export class SGD extends Optimizer<SGDOptions> {
+  /**
+   * @param params - Tensors (`model.parameters()`) or parameter groups.
+   * @param opts - See {@link SGDOptions}; `lr` is required (here or in every group).
+   * @throws `Invalid learning rate: -1` and the like for negative values; `Nesterov momentum
+   *   requires a momentum and zero dampening`; `parameter group didn't specify a value of required
+   *   optimization parameter lr`.
+   */
   constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> = {}) {
     // PyTorch checks the defaults only (a param group's own values are taken as given)
     const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = opts ?? {};

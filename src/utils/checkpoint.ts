@@ -52,9 +52,21 @@ class CheckpointFunction extends AutogradFunction {
 }
 
 /**
- * Run `fn(...args)` without keeping its intermediates for backward; they are computed
- * again when the gradient reaches this point (PyTorch's `torch.utils.checkpoint.checkpoint`
- * with `use_reentrant=True`). Returns what `fn` returns (a tensor or an array of tensors).
+ * Run `fn(...args)` without keeping its intermediates for backward; they are computed again when
+ * the gradient reaches this point (`torch.utils.checkpoint.checkpoint` with `use_reentrant=True`).
+ * The same gradients as calling `fn` directly, for the memory of its inputs and outputs only;
+ * random ops draw the same numbers when run again. Parameters `fn` uses without taking them as
+ * arguments (a module's weights) get their gradients too.
+ *
+ * @param fn - Returns a tensor or an array of tensors.
+ * @param args - Passed to `fn`; at least one tensor should require grad (a warning is printed
+ *   otherwise).
+ * @returns What `fn` returns.
+ * @throws `TypeError` when `fn` is not a function.
+ * @example
+ * ```ts
+ * const y = torch.utils.checkpoint((h: torch.Tensor) => block.call(h), x);
+ * ```
  */
 export function checkpoint<R extends Tensor | Tensor[]>(fn: (...args: any[]) => R, ...args: unknown[]): R {
   if (typeof fn !== "function") throw new TypeError(`checkpoint(fn, ...args): fn must be a function, got ${typeof fn}`);

@@ -22,3 +22,41 @@ const m: torch.MemoryInfo = torch.memory();
 const guard: torch.GradModeGuard = torch.enableGrad();
 guard.restore();
 console.log(values, indices, clamped, loss, m);
+
+// Starting the core by hand, as a bundler user does.
+import * as core from "wasmgrad/core";
+import wasm from "wasmgrad/wasmgrad.wasm";
+await core.init({ module: wasm });
+
+// The types that exported signatures use can be named.
+const a = torch.randn(3, { requiresGrad: true });
+const b = a.mul(2);
+const h = torch.randn(2, 3);
+const mx: torch.ValuesIndices = h.max(0);
+const go: torch.GradOptions = { createGraph: false, allowUnused: true };
+const gc: torch.GradcheckOptions = { eps: 1e-6, raiseException: false };
+const fo: torch.FunctionalOptions = { createGraph: false };
+const hook: torch.TensorHook = (g) => g.mul(2);
+const s: torch.Scalar = 1.5;
+const handle = a.registerHook(hook);
+handle.remove();
+console.log(mx, go, gc, fo, s, torch.autograd.grad(b.sum(), a, go));
+
+// Internals are stripped from the published declarations (stripInternal, `@internal`):
+// each line below must be a type error, or its directive is unused and the check fails.
+// @ts-expect-error Tensor storage is internal
+x._storage;
+// @ts-expect-error the version counter is internal
+x._version;
+// @ts-expect-error the live-grad read is internal
+x._liveGrad();
+// @ts-expect-error graph edges are internal: nextFunctions is the public view
+y.gradFn!.next;
+// @ts-expect-error node pre-hooks are internal: registerHook is the public way
+y.gradFn!.addPreHook((g: torch.Tensor) => g);
+// @ts-expect-error module registration internals
+model._own();
+// @ts-expect-error a tensor's grad_fn is read-only for users, as in PyTorch
+x.gradFn = null;
+// @ts-expect-error addmm is the library's own (used by linear)
+torch.nn.functional.addmm(x, x, x);
