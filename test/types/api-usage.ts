@@ -48,4 +48,5 @@ const m: torch.MemoryInfo = torch.memory();
 console.log(m, x.clamp(undefined, 1), y.backward(undefined, { retainGraph: true }));
 import * as core from "wasmgrad/core";
 import wasm from "wasmgrad/wasmgrad.wasm";
-await core.init({ module: wasm });
+// the .wasm import is a Module, bytes or a URL, depending on the bundler (types/wasmgrad.wasm.d.ts)
+await core.init({ module: typeof wasm === "string" ? await WebAssembly.compileStreaming(fetch(wasm)) : wasm });

@@ -1,11 +1,11 @@
 // The package as users get it: `npm pack` of the built repo, extracted into a project's
-// node_modules/wasmgrad. Used by the bundler checks (run.mjs) and `npm run check:package`.
+// node_modules/wasmgrad. Used by the e2e checks (test/e2e/run.mjs) and `npm run check:package`.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** Packs the repo (as built) into `dir`; returns the tarball's path. */
 export function packTarball(dir) {
