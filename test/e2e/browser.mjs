@@ -1,8 +1,9 @@
 // Chromium (Debian's /usr/bin/chromium driven by playwright-core): a static server on
 // 127.0.0.1 serves the repo's dist/, build/ and test/e2e/ plus these pages, each written as
 // a page without a bundler would be (docs/guides/browser.md):
-//   /main.html     <script type="module"> import * as torch from "/dist/index.js" </script>
-//   /core.html     "/dist/core.js" + fetch("/build/wasmgrad.wasm") -> compileStreaming -> init
+//   /main.html     an import map ("wasmgrad" -> /dist/index.js), then
+//                  <script type="module"> import * as torch from "wasmgrad" </script>
+//   /core.html     "/dist/core.js" by path + fetch("/build/wasmgrad.wasm") -> compileStreaming -> init
 //   /console.html  console.log(t), read through the DevTools protocol twice: the default
 //                  object preview, and with custom formatters on (Runtime.consoleAPICalled)
 // Prints one E2E-RESULT line.
@@ -15,8 +16,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 // Static imports, as a page would write them: if one fails, the script never runs and the
 // failure shows up as a pageerror/console error in the reason.
-const page = (title, imports, body) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>${title}</title></head>
+const page = (title, imports, body, head = "") => `<!doctype html>
+<html><head><meta charset="utf-8"><title>${title}</title>${head}</head>
 <body><pre id="out"></pre>
 <script type="module">
 ${imports}
@@ -31,9 +32,10 @@ ${body}
 
 const pages = {
   "/main.html": page("wasmgrad main entry", `
-import * as torch from "/dist/index.js";
+import * as torch from "wasmgrad";
 import { compute } from "/test/e2e/program.js";`, `
-  done({ main: compute(torch) });`),
+  done({ main: compute(torch) });`, `
+<script type="importmap">{ "imports": { "wasmgrad": "/dist/index.js", "wasmgrad/core": "/dist/core.js" } }</script>`),
   "/core.html": page("wasmgrad core entry", `
 import * as core from "/dist/core.js";
 import { compute, thrownMessage } from "/test/e2e/program.js";`, `

@@ -7,4 +7,4 @@ import { report } from "./report.js";
 
 const preInit = thrownMessage(() => torch.ones(1));
 await torch.init({ module: await WebAssembly.compileStreaming(fetch(wasmUrl)) });
-report({ preInit, core: compute(torch), wasmImport: typeof wasmUrl });
+report({ preInit, core: compute(torch), wasmImport: Object.prototype.toString.call(wasmUrl) });
