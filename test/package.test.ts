@@ -86,7 +86,7 @@ describe("package exports", () => {
       const core = require("wasmgrad/core");
       let before;
       try { core.ones(1); } catch (e) { before = e.message; }
-      core.init({ module: require("node:fs").readFileSync("build/wasmgrad.wasm") }).then(() => {
+      core.init({ module: require("node:fs").readFileSync(require.resolve("wasmgrad/wasmgrad.wasm")) }).then(() => {
         console.log(before);
         console.log(String(core.ones(2)), core.ones(1) instanceof require("wasmgrad").Tensor);
       });

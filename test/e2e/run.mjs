@@ -266,7 +266,14 @@ const checks = [
       });
       expectNoError("installed tarball", packed);
       expectText("installed tarball", packed.main, EXPECTED);
-      return [`bun ${bun.version}: dist/index.js by file path; import "wasmgrad" from the installed tarball`];
+      const packedCjs = await runForResult("bun (installed tarball, require)", bun.path, ["--no-install", join(dir, "src", "node-cjs.cjs")], {
+        timeoutMs: 30_000,
+        cwd: dir,
+        env: { DO_NOT_TRACK: "1" },
+      });
+      expectNoError("installed tarball, require", packedCjs);
+      expectText("installed tarball, require", packedCjs.cjs, EXPECTED);
+      return [`bun ${bun.version}: dist/index.js by file path; import "wasmgrad" and require("wasmgrad") from the installed tarball`];
     },
   },
   {
