@@ -31,4 +31,4 @@ const run = (script) => execSync(`npm run --silent ${script}`, { cwd: root, stdi
 
 const wasmOut = ["build/wasmgrad.wasm", "src/backend/wasm/binary.generated.ts", "src/backend/abi.generated.ts"];
 if (newest(["assembly", "asconfig.json", "scripts/gen-abi.mjs", "scripts/embed-wasm.mjs"]) > oldest(wasmOut)) run("build:wasm");
-if (newest(["src", "tsconfig.json", "tsconfig.cjs.json", "package.json"]) > oldest(["dist/index.js", "dist/core.js", "dist/cjs/cjs.js"])) run("build:ts");
+if (newest(["src", "tsconfig.json", "tsconfig.cjs.json", "package.json", "scripts/mark-cjs.mjs", "scripts/strip-binary-maps.mjs"]) > oldest(["dist/index.js", "dist/core.js", "dist/cjs/cjs.js"])) run("build:ts");

@@ -6,7 +6,7 @@
  * thin method here that calls the op's definition in src/ops (forward and gradient
  * rule side by side).
  */
-import { AccumulateGrad, type Node, type SavedTensor, type TensorHook } from "./autograd/node.js";
+import { AccumulateGrad, Node, type SavedTensor, type TensorHook } from "./autograd/node.js";
 import { AutogradMeta, CreationMeta, ViewMeta } from "./autograd/meta.js";
 import { backward as autogradBackward } from "./autograd/grad.js";
 import { isGradEnabled, noGrad } from "./autograd/grad_mode.js";
@@ -15,6 +15,7 @@ import { Storage } from "./storage.js";
 import { trackInScope, trackInUserScope } from "./scopes.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, parseShapeArgs } from "./shape.js";
 import { formatTensor } from "./format.js";
+import { registerDevtoolsFormatter } from "./devtools.js";
 import * as E from "./ops/elementwise.js";
 import * as R from "./ops/reduce.js";
 import * as M from "./ops/movement.js";
@@ -105,15 +106,16 @@ const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
  * @category Tensors
  */
 export class Tensor {
-  /** @internal */
-  _storage: Storage;
-  /** @internal PyTorch's version counter: shared by views and detach(), new for `.data` and fresh storage. */
-  _version: { n: number } = { n: 0 };
   /**
    * The size of each dimension (PyTorch's `x.shape`, as a plain array). Do not modify it; `size()`
    * returns a copy.
    */
+  // first: a browser console's preview shows the first own fields (docs/guides/browser.md)
   readonly shape: number[];
+  /** @internal */
+  _storage: Storage;
+  /** @internal PyTorch's version counter: shared by views and detach(), new for `.data` and fresh storage. */
+  _version: { n: number } = { n: 0 };
   /** @internal */
   _strides: number[];
   /** @internal */
@@ -897,6 +899,9 @@ export class Tensor {
    */
   copy_(src: Tensor): Tensor { return I.copy_(this, src); }
 }
+
+// console.log(t) in a browser shows PyTorch's text once DevTools' custom formatters are on
+registerDevtoolsFormatter(Tensor, Node);
 
 /**
  * A `.grad` the library made and that was replaced or whose tensor went away: freed at

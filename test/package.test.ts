@@ -64,6 +64,36 @@ describe("package exports", () => {
     expect(out.trim().split("\n")).toEqual(["wasmgrad is not initialised: call init() first", "true", "tensor([2., 2.])"]);
   });
 
+  test('"wasmgrad/core" init refuses a URL or path (what some bundlers give for the .wasm import) with what to do instead', () => {
+    const out = run(`
+      import * as core from "wasmgrad/core";
+      import { readFileSync } from "node:fs";
+      for (const where of ["/assets/wasmgrad-1a2b.wasm", new URL("file:///x/wasmgrad.wasm")]) {
+        await core.init({ module: where }).then(() => console.log("accepted"), (e) => console.log(e.constructor.name + ": " + e.message));
+      }
+      await core.init({ module: readFileSync("build/wasmgrad.wasm") }); // a refused init leaves it startable
+      console.log(String(core.ones(1)));
+    `);
+    expect(out.trim().split("\n")).toEqual([
+      'TypeError: init({ module }) got the location "/assets/wasmgrad-1a2b.wasm", not the binary: pass await WebAssembly.compileStreaming(fetch(url)) (or the file\'s bytes)',
+      'TypeError: init({ module }) got the location "file:///x/wasmgrad.wasm", not the binary: pass await WebAssembly.compileStreaming(fetch(url)) (or the file\'s bytes)',
+      "tensor([1.])",
+    ]);
+  });
+
+  test('require("wasmgrad/core") is the CommonJS build, not started', () => {
+    const out = execFileSync(process.execPath, ["--input-type=commonjs", "-e", `
+      const core = require("wasmgrad/core");
+      let before;
+      try { core.ones(1); } catch (e) { before = e.message; }
+      core.init({ module: require("node:fs").readFileSync(require.resolve("wasmgrad/wasmgrad.wasm")) }).then(() => {
+        console.log(before);
+        console.log(String(core.ones(2)), core.ones(1) instanceof require("wasmgrad").Tensor);
+      });
+    `], { cwd: root, encoding: "utf8", timeout: 60_000 });
+    expect(out.trim().split("\n")).toEqual(["wasmgrad is not initialised: call init() first", "tensor([1., 1.]) true"]);
+  });
+
   test("unreachable tensors are reclaimed by the GC safety net once the event loop turns", () => {
     const out = run(`
       import * as torch from "wasmgrad";

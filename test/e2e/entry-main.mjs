@@ -3,4 +3,8 @@
 import * as torch from "../../dist/index.js";
 import { compute, resultLine } from "./program.js";
 
-console.log(resultLine({ main: compute(torch) }));
+// what console.log(t) prints: each runtime's own inspect, which console.log uses
+const inspect = globalThis.Deno?.inspect ?? globalThis.Bun?.inspect;
+const logged = inspect ? inspect(torch.ones(2, 2, { requiresGrad: true })) : "(no Deno.inspect or Bun.inspect)";
+
+console.log(resultLine({ main: compute(torch), logged }));

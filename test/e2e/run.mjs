@@ -1,15 +1,18 @@
 // End-to-end runtime checks: the same program (program.js) on Node, Deno, Bun, workerd
-// (miniflare) and Chromium, against the built package (run `npm run build` first; the
-// `test:e2e` script does). One line per runtime, `ok <runtime>` or `FAIL <runtime>: <reason>`,
-// then `N passed, M failed`; exits non-zero on any failure. A missing runtime is a FAIL.
+// (miniflare) and Chromium, and bundled by esbuild, Vite and webpack into apps that run in
+// Chromium, against the built package (run `npm run build` first; the `test:e2e` script
+// does). Node, Deno, Bun and the bundlers also use the package as installed from its
+// `npm pack` tarball. One line per check, `ok <check>` or `FAIL <check>: <reason>`, then
+// `N passed, M failed`; exits non-zero on any failure. A missing runtime is a FAIL.
 // Every runtime runs in a child process of its own process group, killed on timeout.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { examplesBrowserCheck } from "./examples-browser.mjs";
+import { installTarball, packTarball } from "../../scripts/pack.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -25,6 +28,9 @@ const EXPECTED = [
   "[js] tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])",
 ].join("\n");
 const NOT_INITIALISED = "wasmgrad is not initialised: call init() first";
+const TENSOR_TEXT = "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)";
+// what a DevTools custom formatter (src/devtools.ts) gives for torch.ones(2, 2, { requiresGrad: true })
+const DEVTOOLS_HEADER = ["span", { style: "white-space: pre" }, TENSOR_TEXT];
 
 class CheckError extends Error {}
 const fail = (reason) => { throw new CheckError(reason); };
@@ -32,13 +38,13 @@ const fail = (reason) => { throw new CheckError(reason); };
 // ---- child processes ---------------------------------------------------------------------------
 
 /** Runs a command in its own process group; kills the whole group on timeout and after exit. */
-function run(cmd, args, { timeoutMs, env = {} }) {
+function run(cmd, args, { timeoutMs, env = {}, cwd = root }) {
   return new Promise((done) => {
     let stdout = "";
     let stderr = "";
     let timedOut = false;
     const child = spawn(cmd, args, {
-      cwd: root,
+      cwd,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
@@ -125,6 +131,56 @@ const arch = process.arch;
 const denoPlatform = { "linux-x64": "linux-x64-glibc", "linux-arm64": "linux-arm64-glibc", "darwin-x64": "darwin-x64", "darwin-arm64": "darwin-arm64" }[`${process.platform}-${arch}`];
 const bunPlatform = `${process.platform}-${arch === "arm64" ? "aarch64" : arch}`;
 
+// ---- the package as installed from its tarball ------------------------------------------------
+
+/**
+ * A throwaway project with the packed tarball in node_modules/wasmgrad and, in src/, the
+ * bundled apps (test/e2e/apps), program.js and the Node programs: made once, on first need.
+ */
+let project;
+function installedProject() {
+  if (project) return project.dir ?? fail(project.error);
+  const dir = mkdtempSync(join(tmpdir(), "wasmgrad-e2e-project-"));
+  project = { dir: null, error: null, tmp: dir };
+  try {
+    installTarball(packTarball(dir), dir);
+    cpSync(join(here, "apps"), join(dir, "src"), { recursive: true });
+    for (const f of ["program.js", "node-main.mjs", "node-cjs.cjs"]) cpSync(join(here, f), join(dir, "src", f));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }) + "\n");
+    project.dir = dir;
+  } catch (e) {
+    project.error = `packing or installing the tarball failed: ${String(e && e.message || e).split("\n")[0]}`;
+    fail(project.error);
+  }
+  return dir;
+}
+
+/** esbuild, Vite or webpack: bundlers.mjs builds test/e2e/apps and runs the pages in Chromium. */
+function bundlerCheck(name, timeoutMs, describe) {
+  return {
+    name,
+    async run() {
+      const dir = installedProject();
+      try { require.resolve(`${name}/package.json`); } catch { fail(`${name} is not installed (run \`npm run test:e2e\`, which installs test/e2e/deps)`); }
+      const r = await runForResult(name, process.execPath, [join(here, "bundlers.mjs"), name, dir], { timeoutMs });
+      if (r.error) fail(r.error);
+      for (const [page, got] of Object.entries(r.pages)) {
+        const label = `${name} (${page})`;
+        expectNoError(label, got);
+        if (got.expectImport === "-") {
+          expectText(`${label}: app importing "wasmgrad"`, got.main, EXPECTED);
+          expectText(`${label}: devtools formatter header`, JSON.stringify(got.devtoolsHeader), JSON.stringify(DEVTOOLS_HEADER));
+        } else {
+          expectText(`${label}: "wasmgrad/core" before init`, got.preInit, NOT_INITIALISED);
+          expectText(`${label}: "wasmgrad/core"`, got.core, EXPECTED);
+          expectText(`${label}: the .wasm import`, got.wasmImport, got.expectImport);
+        }
+      }
+      return [`${name} ${r.version}, built in ${(r.buildMs / 1000).toFixed(1)} s, run in ${r.browser}: ${Object.keys(r.pages).join("; ")}`, ...describe(r)];
+    },
+  };
+}
+
 // ---- the checks --------------------------------------------------------------------------------
 
 const checks = [
@@ -134,6 +190,7 @@ const checks = [
       const main = await runForResult("node (wasmgrad)", process.execPath, [join(here, "node-main.mjs")], { timeoutMs: 30_000 });
       expectNoError("wasmgrad", main);
       expectText("wasmgrad", main.main, EXPECTED);
+      expectText("console.log(t) (util.inspect)", main.logged, TENSOR_TEXT);
       const core = await runForResult("node (wasmgrad/core)", process.execPath, [join(here, "node-core.mjs")], { timeoutMs: 30_000 });
       expectNoError("wasmgrad/core", core);
       expectText("wasmgrad/core before init", core.preInit, NOT_INITIALISED);
@@ -142,7 +199,17 @@ const checks = [
       const cjs = await runForResult("node (require)", process.execPath, [join(here, "node-cjs.cjs")], { timeoutMs: 30_000 });
       expectNoError("require(\"wasmgrad\")", cjs);
       expectText("require(\"wasmgrad\")", cjs.cjs, EXPECTED);
-      return [`node ${process.version}: "wasmgrad", "wasmgrad/core" (init from wasmgrad/wasmgrad.wasm bytes, idempotent), and require("wasmgrad") from CommonJS`];
+      const dir = installedProject();
+      const packedMain = await runForResult("node (installed tarball, import)", process.execPath, [join(dir, "src", "node-main.mjs")], { timeoutMs: 30_000 });
+      expectNoError("installed tarball, import", packedMain);
+      expectText("installed tarball, import", packedMain.main, EXPECTED);
+      const packedCjs = await runForResult("node (installed tarball, require)", process.execPath, [join(dir, "src", "node-cjs.cjs")], { timeoutMs: 30_000 });
+      expectNoError("installed tarball, require", packedCjs);
+      expectText("installed tarball, require", packedCjs.cjs, EXPECTED);
+      return [
+        `node ${process.version}: "wasmgrad", "wasmgrad/core" (init from wasmgrad/wasmgrad.wasm bytes, idempotent), and require("wasmgrad") from CommonJS`,
+        "the same import and require from the npm pack tarball installed in a project's node_modules",
+      ];
     },
   },
   {
@@ -162,10 +229,20 @@ const checks = [
         });
         expectNoError("dist/index.js", r);
         expectText("dist/index.js", r.main, EXPECTED);
+        expectText("console.log(t) (Deno.inspect)", r.logged, TENSOR_TEXT);
+        // a project with a package.json: Deno resolves "wasmgrad" from its node_modules
+        const dir = installedProject();
+        const packed = await runForResult("deno (installed tarball)", deno.path, ["run", "--no-prompt", "--no-lock", join(dir, "src", "node-main.mjs")], {
+          timeoutMs: 30_000,
+          cwd: dir,
+          env: { DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" },
+        });
+        expectNoError("installed tarball", packed);
+        expectText("installed tarball", packed.main, EXPECTED);
       } finally {
         rmSync(denoDir, { recursive: true, force: true });
       }
-      return [`${deno.version}: dist/index.js by file path, no permissions granted`];
+      return [`${deno.version}: dist/index.js by file path, no permissions granted; import "wasmgrad" from the installed tarball`];
     },
   },
   {
@@ -181,7 +258,23 @@ const checks = [
       });
       expectNoError("dist/index.js", r);
       expectText("dist/index.js", r.main, EXPECTED);
-      return [`bun ${bun.version}: dist/index.js by file path`];
+      expectText("console.log(t) (Bun.inspect)", r.logged, TENSOR_TEXT);
+      const dir = installedProject();
+      const packed = await runForResult("bun (installed tarball)", bun.path, ["--no-install", join(dir, "src", "node-main.mjs")], {
+        timeoutMs: 30_000,
+        cwd: dir,
+        env: { DO_NOT_TRACK: "1" },
+      });
+      expectNoError("installed tarball", packed);
+      expectText("installed tarball", packed.main, EXPECTED);
+      const packedCjs = await runForResult("bun (installed tarball, require)", bun.path, ["--no-install", join(dir, "src", "node-cjs.cjs")], {
+        timeoutMs: 30_000,
+        cwd: dir,
+        env: { DO_NOT_TRACK: "1" },
+      });
+      expectNoError("installed tarball, require", packedCjs);
+      expectText("installed tarball, require", packedCjs.cjs, EXPECTED);
+      return [`bun ${bun.version}: dist/index.js by file path; import "wasmgrad" and require("wasmgrad") from the installed tarball`];
     },
   },
   {
@@ -217,12 +310,30 @@ const checks = [
       try { require.resolve("playwright-core"); } catch { fail("playwright-core is not installed (run `npm run test:e2e`, which installs test/e2e/deps)"); }
       const r = await runForResult("chromium", process.execPath, [join(here, "browser.mjs")], { timeoutMs: 90_000 });
       expectNoError("chromium", r);
-      expectText('page importing "/dist/index.js"', r.main, EXPECTED);
+      expectText('page importing "wasmgrad" through an import map', r.main, EXPECTED);
       expectText("core page before init", r.preInit, NOT_INITIALISED);
       expectText('core page (compileStreaming(fetch("/build/wasmgrad.wasm")))', r.core, EXPECTED);
-      return [`${r.browser}: a page importing /dist/index.js, and /dist/core.js with compileStreaming`];
+      if (r.consoleError) fail(`console page: ${r.consoleError}`);
+      const { plain, custom } = r.console;
+      expectText("console.log(t), default preview", `${plain.description} {${plain.firstFields}}`, "Tensor {shape: Array(2), _storage: Storage}");
+      expectText("console.log(t), custom formatters on", JSON.stringify(custom.header), JSON.stringify(DEVTOOLS_HEADER));
+      expectText("console.log(gradFn), custom formatters on", JSON.stringify(custom.nodeHeader), JSON.stringify(["span", { style: "white-space: pre" }, "<SumBackward0 object>"]));
+      for (const part of ['"shape: "],"[2, 2]"', '"dtype: "],"float32"', '"requiresGrad: "],"true"']) {
+        if (!custom.body?.includes(part)) fail(`console.log(t), custom formatter body: no ${part} in ${custom.body}`);
+      }
+      return [
+        `${r.browser}: a page importing "wasmgrad" (an import map to /dist/index.js), and /dist/core.js with compileStreaming`,
+        `console.log(t): "${plain.description} {${plain.firstFields}, …}"; with custom formatters on: PyTorch's text`,
+      ];
     },
   },
+  bundlerCheck("esbuild", 60_000, (r) => [
+    `esm: "wasmgrad" with --format=esm; iife: "wasmgrad/core" in the default format, the .wasm as a URL (file loader) or bytes (binary loader)`,
+    `the default format with "wasmgrad" (expected to fail, not required): ${r.defaultFormatMain}`,
+    `sizes: ${r.sizes}`,
+  ]),
+  bundlerCheck("vite", 90_000, (r) => [`"wasmgrad"; "wasmgrad/core" with "wasmgrad/wasmgrad.wasm?url"; built sizes: ${r.sizes}`]),
+  bundlerCheck("webpack", 180_000, (r) => [`"wasmgrad"; "wasmgrad/core" with the .wasm as type "asset/resource"; sizes: ${r.sizes}`]),
 ];
 
 checks.push(examplesBrowserCheck({ runForResult, fail }));
@@ -252,6 +363,7 @@ for (const check of checks) {
   }
   console.log(`    (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
+if (project) rmSync(project.tmp, { recursive: true, force: true });
 console.log(`e2e: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -26,7 +26,8 @@ console.log(values, indices, clamped, loss, m);
 // Starting the core by hand, as a bundler user does.
 import * as core from "wasmgrad/core";
 import wasm from "wasmgrad/wasmgrad.wasm";
-await core.init({ module: wasm });
+// the .wasm import is a Module, bytes or a URL, depending on the bundler (types/wasmgrad.wasm.d.ts)
+await core.init({ module: typeof wasm === "string" ? await WebAssembly.compileStreaming(fetch(wasm)) : wasm });
 
 // The types that exported signatures use can be named.
 const a = torch.randn(3, { requiresGrad: true });

@@ -83,9 +83,20 @@ function missingSource(): Error {
   return new TypeError("instantiate() needs a WebAssembly.Module or the bytes of wasmgrad.wasm");
 }
 
+/** A bundler's .wasm import is often the file's URL or path (types/wasmgrad.wasm.d.ts). */
+function checkNotLocation(source: unknown): void {
+  if (typeof source === "string" || (typeof URL !== "undefined" && source instanceof URL)) {
+    throw new TypeError(
+      `init({ module }) got the location ${JSON.stringify(String(source))}, not the binary: pass ` +
+      "await WebAssembly.compileStreaming(fetch(url)) (or the file's bytes)",
+    );
+  }
+}
+
 /** Instantiate wasmgrad.wasm from a compiled module or its bytes. */
 export async function instantiate(source?: WasmSource): Promise<WasmExports> {
   if (source === undefined || source === null) throw missingSource();
+  checkNotLocation(source);
   let exports: WasmExports | undefined;
   const imp = imports(() => exports?.memory);
   if (source instanceof WebAssembly.Module) {
@@ -102,6 +113,7 @@ export async function instantiate(source?: WasmSource): Promise<WasmExports> {
  *  of any size on the spot. Browsers refuse synchronous compiles of large modules. */
 export function instantiateSync(source: WasmSource): WasmExports {
   if (source === undefined || source === null) throw missingSource();
+  checkNotLocation(source);
   let exports: WasmExports | undefined;
   const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
   const instance = new WebAssembly.Instance(module, imports(() => exports?.memory));
