@@ -6,10 +6,13 @@
 import { backendByName, installWasmBackend, isInitialised } from "./backend/registry.js";
 import { instantiate } from "./backend/wasm/loader.js";
 import { WasmBackend } from "./backend/wasm/index.js";
-import { Tensor, type BoolTensor, type DimArg, type IndexArg, type NestedList, type TensorOrScalar } from "./tensor.js";
+import { Tensor, type BoolTensor, type DimArg, type IndexArg, type NestedList, type Scalar, type TensorOrScalar } from "./tensor.js";
+import { resultType } from "./dtype.js";
+import { scalarTensor } from "./ops/core.js";
 import { memoryCache } from "./storage.js";
 import { stats } from "./accounting.js";
 import * as E from "./ops/elementwise.js";
+import * as A from "./argcheck.js";
 import * as M from "./ops/movement.js";
 import * as autogradFns from "./autograd/grad.js";
 import { Function as AutogradFunction } from "./autograd/function.js";
@@ -139,92 +142,103 @@ export { tidy, dispose } from "./scope.js";
 // ---- module functions (torch.X for every Tensor method PyTorch also offers as torch.X) -------------
 
 type T = Tensor;
+/** The tensor a torch.X function works on, checked (PyTorch: `exp(): argument 'input' (position 1) must be Tensor, not list`). */
+function input(fn: string, a: unknown): Tensor {
+  A.checkTensor(fn, "input", 1, a);
+  return a;
+}
+/** `torch.add(1, t)`: PyTorch takes a number first for arithmetic; it becomes a 0-d tensor of `b`'s kind. */
+function leftOperand(fn: string, a: unknown, b: unknown): Tensor {
+  if (a instanceof Tensor) return a;
+  if ((typeof a === "number" || typeof a === "boolean") && b instanceof Tensor) return scalarTensor(a, resultType([b, a]), b._storage.backend);
+  throw A.argError(fn, "input", 1, "Tensor", a);
+}
 /**
  * `a + alpha * b` elementwise, with broadcasting (PyTorch's `torch.add`). See {@link Tensor.add}.
  * @category Math
  */
-export const add = (a: T, b: TensorOrScalar, opts?: { alpha?: number }) => a.add(b, opts);
+export const add = (a: T | Scalar, b: TensorOrScalar, opts?: { alpha?: number }) => leftOperand("add", a, b).add(b, opts);
 /**
  * `a - alpha * b` elementwise, with broadcasting (`torch.sub`). See {@link Tensor.sub}.
  * @category Math
  */
-export const sub = (a: T, b: TensorOrScalar, opts?: { alpha?: number }) => a.sub(b, opts);
+export const sub = (a: T | Scalar, b: TensorOrScalar, opts?: { alpha?: number }) => leftOperand("sub", a, b).sub(b, opts);
 /**
  * `a * b` elementwise, with broadcasting (`torch.mul`).
  * @category Math
  */
-export const mul = (a: T, b: TensorOrScalar) => a.mul(b);
+export const mul = (a: T | Scalar, b: TensorOrScalar) => leftOperand("mul", a, b).mul(b);
 /**
  * `a / b` elementwise (true division), with broadcasting (`torch.div`).
  * @category Math
  */
-export const div = (a: T, b: TensorOrScalar) => a.div(b);
+export const div = (a: T | Scalar, b: TensorOrScalar) => leftOperand("div", a, b).div(b);
 /**
  * `a ** b` elementwise, with broadcasting (`torch.pow`).
  * @category Math
  */
-export const pow = (a: T, b: TensorOrScalar) => a.pow(b);
+export const pow = (a: T | Scalar, b: TensorOrScalar) => leftOperand("pow", a, b).pow(b);
 /**
  * `-a` elementwise (`torch.neg`).
  * @category Math
  */
-export const neg = (a: T) => a.neg();
+export const neg = (a: T) => input("neg", a).neg();
 /**
  * The absolute value, elementwise (`torch.abs`).
  * @category Math
  */
-export const abs = (a: T) => a.abs();
+export const abs = (a: T) => input("abs", a).abs();
 /**
  * `e ** a` elementwise (`torch.exp`).
  * @category Math
  */
-export const exp = (a: T) => a.exp();
+export const exp = (a: T) => input("exp", a).exp();
 /**
  * The natural logarithm, elementwise (`torch.log`).
  * @category Math
  */
-export const log = (a: T) => a.log();
+export const log = (a: T) => input("log", a).log();
 /**
  * The square root, elementwise (`torch.sqrt`).
  * @category Math
  */
-export const sqrt = (a: T) => a.sqrt();
+export const sqrt = (a: T) => input("sqrt", a).sqrt();
 /**
  * The sine, elementwise (`torch.sin`).
  * @category Math
  */
-export const sin = (a: T) => a.sin();
+export const sin = (a: T) => input("sin", a).sin();
 /**
  * The cosine, elementwise (`torch.cos`).
  * @category Math
  */
-export const cos = (a: T) => a.cos();
+export const cos = (a: T) => input("cos", a).cos();
 /**
  * The hyperbolic tangent, elementwise (`torch.tanh`).
  * @category Math
  */
-export const tanh = (a: T) => a.tanh();
+export const tanh = (a: T) => input("tanh", a).tanh();
 /**
  * The logistic sigmoid, elementwise (`torch.sigmoid`).
  * @category Math
  */
-export const sigmoid = (a: T) => a.sigmoid();
+export const sigmoid = (a: T) => input("sigmoid", a).sigmoid();
 /**
  * `max(a, 0)` elementwise (`torch.relu`).
  * @category Math
  */
-export const relu = (a: T) => a.relu();
+export const relu = (a: T) => input("relu", a).relu();
 /**
  * -1, 0 or 1 by the sign of each element (`torch.sign`).
  * @category Math
  */
-export const sign = (a: T) => a.sign();
+export const sign = (a: T) => input("sign", a).sign();
 /**
  * Limit each element to `[min, max]`; `null`/`undefined` leaves a side open (`torch.clamp`). See
  * {@link Tensor.clamp}.
  * @category Math
  */
-export const clamp = (a: T, min?: number | null, max?: number | null) => a.clamp(min, max);
+export const clamp = (a: T, min?: number | null, max?: number | null) => input("clamp", a).clamp(min, max);
 /**
  * Alias of {@link clamp} (`torch.clip`).
  * @category Math
@@ -234,67 +248,67 @@ export const clip = clamp;
  * The larger of `a` and `b`, elementwise with broadcasting (`torch.maximum`).
  * @category Math
  */
-export const maximum = (a: T, b: T) => a.maximum(b);
+export const maximum = (a: T, b: T) => input("maximum", a).maximum(b);
 /**
  * The smaller of `a` and `b`, elementwise with broadcasting (`torch.minimum`).
  * @category Math
  */
-export const minimum = (a: T, b: T) => a.minimum(b);
+export const minimum = (a: T, b: T) => input("minimum", a).minimum(b);
 /**
  * `a == b` elementwise: a bool tensor (`torch.eq`).
  * @category Comparison
  */
-export const eq = (a: T, b: TensorOrScalar) => a.eq(b);
+export const eq = (a: T, b: TensorOrScalar) => input("eq", a).eq(b);
 /**
  * `a != b` elementwise: a bool tensor (`torch.ne`).
  * @category Comparison
  */
-export const ne = (a: T, b: TensorOrScalar) => a.ne(b);
+export const ne = (a: T, b: TensorOrScalar) => input("ne", a).ne(b);
 /**
  * `a < b` elementwise: a bool tensor (`torch.lt`).
  * @category Comparison
  */
-export const lt = (a: T, b: TensorOrScalar) => a.lt(b);
+export const lt = (a: T, b: TensorOrScalar) => input("lt", a).lt(b);
 /**
  * `a <= b` elementwise: a bool tensor (`torch.le`).
  * @category Comparison
  */
-export const le = (a: T, b: TensorOrScalar) => a.le(b);
+export const le = (a: T, b: TensorOrScalar) => input("le", a).le(b);
 /**
  * `a > b` elementwise: a bool tensor (`torch.gt`).
  * @category Comparison
  */
-export const gt = (a: T, b: TensorOrScalar) => a.gt(b);
+export const gt = (a: T, b: TensorOrScalar) => input("gt", a).gt(b);
 /**
  * `a >= b` elementwise: a bool tensor (`torch.ge`).
  * @category Comparison
  */
-export const ge = (a: T, b: TensorOrScalar) => a.ge(b);
+export const ge = (a: T, b: TensorOrScalar) => input("ge", a).ge(b);
 /**
  * Whether every element is non-zero, over all elements or along `dim`: a bool tensor (`torch.all`).
  * @category Reductions
  */
-export const all = (a: T, dim?: number, keepdim?: boolean) => a.all(dim, keepdim);
+export const all = (a: T, dim?: number, keepdim?: boolean) => input("all", a).all(dim, keepdim);
 /**
  * Whether some element is non-zero, over all elements or along `dim`: a bool tensor (`torch.any`).
  * @category Reductions
  */
-export const any = (a: T, dim?: number, keepdim?: boolean) => a.any(dim, keepdim);
+export const any = (a: T, dim?: number, keepdim?: boolean) => input("any", a).any(dim, keepdim);
 /**
  * The sum over all elements or `dim` (`torch.sum`). See {@link Tensor.sum}.
  * @category Reductions
  */
-export const sum = (a: T, dim?: DimArg, keepdim?: boolean) => a.sum(dim, keepdim);
+export const sum = (a: T, dim?: DimArg, keepdim?: boolean) => input("sum", a).sum(dim, keepdim);
 /**
  * The mean over all elements or `dim`; floating tensors only (`torch.mean`).
  * @category Reductions
  */
-export const mean = (a: T, dim?: DimArg, keepdim?: boolean) => a.mean(dim, keepdim);
+export const mean = (a: T, dim?: DimArg, keepdim?: boolean) => input("mean", a).mean(dim, keepdim);
 /**
  * The product over all elements or one `dim` (`torch.prod`).
  * @category Reductions
  */
-export const prod = (a: T, dim?: number, keepdim?: boolean) => a.prod(dim, keepdim);
+export const prod = (a: T, dim?: number, keepdim?: boolean) => input("prod", a).prod(dim, keepdim);
 /**
  * The largest element of `a`, as a 0-d tensor (`torch.max(a)`).
  * @category Reductions
@@ -306,7 +320,7 @@ export function max(a: T): T;
  * @category Reductions
  */
 export function max(a: T, dim: number, keepdim?: boolean): ReturnType<T["max"]>;
-export function max(a: T, dim?: number, keepdim?: boolean) { return dim === undefined ? a.max() : a.max(dim, keepdim); }
+export function max(a: T, dim?: number, keepdim?: boolean) { input("max", a); return dim === undefined ? a.max() : a.max(dim, keepdim); }
 /**
  * The smallest element of `a`, as a 0-d tensor (`torch.min(a)`).
  * @category Reductions
@@ -318,113 +332,113 @@ export function min(a: T): T;
  * @category Reductions
  */
 export function min(a: T, dim: number, keepdim?: boolean): ReturnType<T["min"]>;
-export function min(a: T, dim?: number, keepdim?: boolean) { return dim === undefined ? a.min() : a.min(dim, keepdim); }
+export function min(a: T, dim?: number, keepdim?: boolean) { input("min", a); return dim === undefined ? a.min() : a.min(dim, keepdim); }
 /**
  * The int32 index of the largest element, of the flattened tensor or along `dim` (`torch.argmax`).
  * @category Reductions
  */
-export const argmax = (a: T, dim?: number, keepdim?: boolean) => a.argmax(dim, keepdim);
+export const argmax = (a: T, dim?: number, keepdim?: boolean) => input("argmax", a).argmax(dim, keepdim);
 /**
  * The int32 index of the smallest element, of the flattened tensor or along `dim` (`torch.argmin`).
  * @category Reductions
  */
-export const argmin = (a: T, dim?: number, keepdim?: boolean) => a.argmin(dim, keepdim);
+export const argmin = (a: T, dim?: number, keepdim?: boolean) => input("argmin", a).argmin(dim, keepdim);
 /**
  * The unbiased variance (N - 1) over all elements or `dim` (`torch.var`). Also exported as `var`,
  * which a namespace import can call (`torch.var(x)`) but a named import cannot name, `var` being a
  * reserved word.
  * @category Reductions
  */
-export const var_ = (a: T, dim?: DimArg, keepdim?: boolean) => a.var(dim, keepdim);
+export const var_ = (a: T, dim?: DimArg, keepdim?: boolean) => input("var", a).var(dim, keepdim);
 export { var_ as var };
 /**
  * The unbiased standard deviation (N - 1) over all elements or `dim` (`torch.std`).
  * @category Reductions
  */
-export const std = (a: T, dim?: DimArg, keepdim?: boolean) => a.std(dim, keepdim);
+export const std = (a: T, dim?: DimArg, keepdim?: boolean) => input("std", a).std(dim, keepdim);
 /**
  * `log(sum(exp(a)))` over `dim`, computed stably (`torch.logsumexp`).
  * @category Reductions
  */
-export const logsumexp = (a: T, dim: DimArg, keepdim?: boolean) => a.logsumexp(dim, keepdim);
+export const logsumexp = (a: T, dim: DimArg, keepdim?: boolean) => input("logsumexp", a).logsumexp(dim, keepdim);
 /**
  * The p-norm (default 2) over all elements or `dim` (`torch.norm`). See {@link Tensor.norm}.
  * @category Reductions
  */
-export const norm = (a: T, p?: number, dim?: DimArg, keepdim?: boolean) => a.norm(p, dim, keepdim);
+export const norm = (a: T, p?: number, dim?: DimArg, keepdim?: boolean) => input("norm", a).norm(p, dim, keepdim);
 /**
  * The matrix product with broadcasting of batch dimensions (`torch.matmul`). See {@link
  * Tensor.matmul}.
  * @category Linear algebra
  */
-export const matmul = (a: T, b: T) => a.matmul(b);
+export const matmul = (a: T, b: T) => input("matmul", a).matmul(b);
 /**
  * The product of two 2-D matrices (`torch.mm`).
  * @category Linear algebra
  */
-export const mm = (a: T, b: T) => a.mm(b);
+export const mm = (a: T, b: T) => input("mm", a).mm(b);
 /**
  * The transpose of a tensor of at most 2 dimensions, as a view (`torch.t`).
  * @category Linear algebra
  */
-export const t = (a: T) => a.t();
+export const t = (a: T) => input("t", a).t();
 /**
  * `a`'s elements in a new shape, a view when possible (`torch.reshape`). See {@link
  * Tensor.reshape}.
  * @category Shape and indexing
  */
-export const reshape = (a: T, ...shape: (number | number[])[]) => a.reshape(...shape);
+export const reshape = (a: T, ...shape: (number | number[])[]) => input("reshape", a).reshape(...shape);
 /**
  * A view of `a` with dimensions `d0` and `d1` swapped (`torch.transpose`).
  * @category Shape and indexing
  */
-export const transpose = (a: T, d0: number, d1: number) => a.transpose(d0, d1);
+export const transpose = (a: T, d0: number, d1: number) => input("transpose", a).transpose(d0, d1);
 /**
  * A view of `a` with its dimensions reordered (`torch.permute`).
  * @category Shape and indexing
  */
-export const permute = (a: T, ...dims: (number | number[])[]) => a.permute(...dims);
+export const permute = (a: T, ...dims: (number | number[])[]) => input("permute", a).permute(...dims);
 /**
  * A view of `a` with a size-1 dimension inserted at `d` (`torch.unsqueeze`).
  * @category Shape and indexing
  */
-export const unsqueeze = (a: T, d: number) => a.unsqueeze(d);
+export const unsqueeze = (a: T, d: number) => input("unsqueeze", a).unsqueeze(d);
 /**
  * A view of `a` without size-1 dimensions, or without dimension `d` when its size is 1
  * (`torch.squeeze`).
  * @category Shape and indexing
  */
-export const squeeze = (a: T, d?: number) => a.squeeze(d);
+export const squeeze = (a: T, d?: number) => input("squeeze", a).squeeze(d);
 /**
  * `a` with dimensions `start`..`end` (inclusive) merged into one (`torch.flatten`).
  * @category Shape and indexing
  */
-export const flatten = (a: T, start?: number, end?: number) => a.flatten(start, end);
+export const flatten = (a: T, start?: number, end?: number) => input("flatten", a).flatten(start, end);
 /**
  * A copy of `a` with its own storage; the gradient flows back to `a` (`torch.clone`).
  * @category Shape and indexing
  */
-export const clone = (a: T) => a.clone();
+export const clone = (a: T) => input("clone", a).clone();
 /**
  * Softmax along `dim` (`torch.softmax`). See {@link Tensor.softmax}.
  * @category Neural network math
  */
-export const softmax = (a: T, dim: number) => a.softmax(dim);
+export const softmax = (a: T, dim: number) => input("softmax", a).softmax(dim);
 /**
  * Log-softmax along `dim` (PyTorch's `torch.log_softmax`).
  * @category Neural network math
  */
-export const logSoftmax = (a: T, dim: number) => a.logSoftmax(dim);
+export const logSoftmax = (a: T, dim: number) => input("logSoftmax", a).logSoftmax(dim);
 /**
  * A tensor sharing `a`'s storage, out of the graph (`torch.detach`). See {@link Tensor.detach}.
  * @category Autograd
  */
-export const detach = (a: T) => a.detach();
+export const detach = (a: T) => input("detach", a).detach();
 /**
  * The number of elements of `a` (`torch.numel`).
  * @category Shape and indexing
  */
-export const numel = (a: T) => a.numel();
+export const numel = (a: T) => input("numel", a).numel();
 /**
  * Concatenate tensors along an existing dimension `dim` (default 0) (`torch.cat`). All must have
  * the same number of dimensions and the same sizes except along `dim`.
@@ -437,7 +451,7 @@ export const numel = (a: T) => a.numel();
  * ```
  * @category Shape and indexing
  */
-export const cat = (tensors: T[], dim = 0) => M.cat(tensors, dim);
+export const cat = (tensors: T[], dim = 0) => { A.checkTensorList("cat", "tensors", 1, tensors); A.checkInt("cat", "dim", 2, dim); return M.cat(tensors, dim); };
 /**
  * Alias of {@link cat} (`torch.concat`).
  * @category Shape and indexing
@@ -449,7 +463,7 @@ export const concat = cat;
  * @throws `stack expects a non-empty TensorList`; `stack expects each tensor to be equal size...`.
  * @category Shape and indexing
  */
-export const stack = (tensors: T[], dim = 0) => M.stack(tensors, dim);
+export const stack = (tensors: T[], dim = 0) => { A.checkTensorList("stack", "tensors", 1, tensors); A.checkInt("stack", "dim", 2, dim); return M.stack(tensors, dim); };
 /**
  * Elementwise choice: `a` where `cond` is true, else `b`, with broadcasting (`torch.where(cond, a,
  * b)`). `a` and `b` may be numbers.
@@ -458,7 +472,12 @@ export const stack = (tensors: T[], dim = 0) => M.stack(tensors, dim);
  * @throws `where expected condition to be a boolean tensor...` for a `cond` that is not bool.
  * @category Math
  */
-export const where = (cond: T, a: TensorOrScalar, b: TensorOrScalar) => E.where(cond, a, b);
+export const where = (cond: T, a: TensorOrScalar, b: TensorOrScalar) => {
+  A.checkTensor("where", "condition", 1, cond);
+  A.checkTensorOrScalar("where", "input", 2, a);
+  A.checkTensorOrScalar("where", "other", 3, b);
+  return E.where(cond, a, b);
+};
 /**
  * Whether `x` is a wasmgrad {@link Tensor} (`torch.is_tensor`).
  * @category Creation

@@ -1,7 +1,9 @@
 /** Tensor factories: tensor, zeros, ones, full, empty, rand, randn, arange, linspace, eye, *Like, fromArray. */
 import { currentBackend } from "./backend/registry.js";
-import { dtypeName, dtypeOfTypedArray, isDType, isFloating, typedArrayFor, type DType, type TypedArray } from "./dtype.js";
+import { dtypeName, dtypeOfTypedArray, isDType, isFloating, itemSize, MAX_TENSOR_BYTES, outOfMemory, typedArrayFor, type DType, type TypedArray } from "./dtype.js";
 import { numelOf, parseShapeArgs } from "./shape.js";
+import { MAX_DIMS } from "./backend/abi.generated.js";
+import * as A from "./argcheck.js";
 import { allocTensor, Tensor, type BoolTensor, type NestedList } from "./tensor.js";
 
 /**
@@ -29,6 +31,20 @@ export interface BoolCreateOptions extends CreateOptions {
  */
 export type BoolShapeArgs = [...(number | number[])[], BoolCreateOptions];
 
+const CREATE_OPTIONS = { dtype: "dtype", requiresGrad: "bool" } as const;
+
+/** A size list for a new tensor: integers, none negative (PyTorch's message), and not too many bytes. */
+function checkNewShape(shape: readonly number[], dtype: DType): void {
+  for (const d of shape) if (d < 0) throw new Error(`Trying to create tensor with negative dimension ${d}: [${shape.join(", ")}]`);
+  const bytes = numelOf(shape) * itemSize(dtype);
+  if (bytes > MAX_TENSOR_BYTES) throw outOfMemory(bytes);
+}
+
+/** A number written into an int32 tensor must fit (int32 stands in for PyTorch's int64: no wrapping). */
+export function checkFitsInt32(v: number, name = "int32"): void {
+  if (!(v >= -2147483648 && v < 2147483648)) throw new Error(`value cannot be converted to type ${name} without overflow`);
+}
+
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
   if (opts?.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -48,7 +64,7 @@ function fromFlat(data: ArrayLike<number>, shape: number[], dtype: DType): Tenso
   else {
     arr = typedArrayFor(dtype, data.length);
     if (dtype === "bool") for (let i = 0; i < data.length; i++) arr[i] = data[i] !== 0 ? 1 : 0; // NaN is true
-    else if (dtype === "int32") for (let i = 0; i < data.length; i++) arr[i] = Math.trunc(data[i]!);
+    else if (dtype === "int32") for (let i = 0; i < data.length; i++) { checkFitsInt32(data[i]!); arr[i] = Math.trunc(data[i]!); }
     else arr.set(data);
   }
   if (arr.length > 0) be.write(t._storage.handle, dtype, arr, 0);
@@ -80,6 +96,7 @@ export function tensor(data: boolean | [NestedList<boolean>, ...NestedList<boole
 export function tensor(data: unknown, opts: BoolCreateOptions): BoolTensor;
 export function tensor(data: unknown, opts?: CreateOptions): Tensor;
 export function tensor(data: unknown, opts?: CreateOptions): Tensor {
+  A.checkOptions("tensor", opts, CREATE_OPTIONS);
   if (data instanceof Tensor) {
     const flat = data.toArray();
     return finish(fromFlat(flat, data.shape.slice(), opts?.dtype !== undefined ? checkDtype(opts.dtype) : data.dtype), opts);
@@ -92,7 +109,13 @@ export function tensor(data: unknown, opts?: CreateOptions): Tensor {
   }
   const shape: number[] = [];
   let probe: unknown = data;
-  while (Array.isArray(probe)) { shape.push(probe.length); probe = probe[0]; }
+  while (Array.isArray(probe)) {
+    // a self-containing array would never end: PyTorch stops at its dimension limit
+    if (shape.length === MAX_DIMS) throw new Error("too many dimensions 'list'");
+    shape.push(probe.length);
+    probe = probe[0];
+  }
+  if (typeof probe === "string") throw new Error("too many dimensions 'str'");
   const flat: number[] = [];
   let allBool = true, sawValue = false;
   const walk = (v: unknown, d: number): void => {
@@ -107,9 +130,10 @@ export function tensor(data: unknown, opts?: CreateOptions): Tensor {
         return;
       }
       if (Array.isArray(v)) throw new Error(`expected sequence of length ${shape[d - 1]} at dim ${d - 1} (got ${v.length})`);
-      throw new TypeError(`Could not infer dtype of ${v === null ? "null" : typeof v}`);
+      if (typeof v === "string") throw new Error("too many dimensions 'str'");
+      throw new TypeError(`Could not infer dtype of ${A.kindOf(v)}`);
     }
-    if (!Array.isArray(v)) throw new Error(`expected sequence of length ${shape[d]} at dim ${d} (got ${typeof v})`);
+    if (!Array.isArray(v)) throw new Error(`expected sequence of length ${shape[d]} at dim ${d} (got ${A.kindOf(v)})`);
     if (v.length !== shape[d]) throw new Error(`expected sequence of length ${shape[d]} at dim ${d} (got ${v.length})`);
     for (const x of v) walk(x, d + 1);
   };
@@ -132,18 +156,25 @@ export function fromArray(typed: TypedArray, shape?: number[], opts?: { requires
 export function fromArray(typed: TypedArray, shape?: number[], opts?: { requiresGrad?: boolean }): Tensor {
   const kind = dtypeOfTypedArray(typed);
   if (kind === null) throw new TypeError("fromArray: expected a Float32Array, Float64Array, Int32Array or Uint8Array");
+  A.checkOptions("fromArray", opts, { requiresGrad: "bool" });
+  if (shape !== undefined && !(Array.isArray(shape) && shape.every((d) => typeof d === "number" && Number.isInteger(d)))) {
+    throw A.argError("fromArray", "shape", 2, "an array of ints", shape);
+  }
   const s = shape ?? [typed.length];
+  checkNewShape(s, kind);
   if (numelOf(s) !== typed.length) throw new Error(`shape '[${s.join(", ")}]' is invalid for input of size ${typed.length}`);
   return finish(fromFlat(typed, s.slice(), kind), opts);
 }
 
-function filled(args: unknown[], value: (dtype: DType) => number): Tensor {
-  const { shape, opts } = parseShapeArgs(args);
-  for (const d of shape) if (d < 0) throw new Error(`Trying to create tensor with negative dimension ${d}: [${shape.join(", ")}]`);
+function filled(fn: string, args: unknown[], value: (dtype: DType) => number): Tensor {
+  const { shape, opts } = parseShapeArgs(args, fn);
+  A.checkOptions(fn, opts, CREATE_OPTIONS);
   const dtype = checkDtype(opts.dtype);
+  checkNewShape(shape, dtype);
   const be = currentBackend();
   const t = allocTensor(be, dtype, shape);
   const v = value(dtype);
+  if (dtype === "int32") checkFitsInt32(v, "int");
   if (v !== 0 && t.numel() > 0) be.fill(t._storage.handle, dtype, v, 0, t.numel());
   return finish(t, opts as CreateOptions);
 }
@@ -158,14 +189,14 @@ function filled(args: unknown[], value: (dtype: DType) => number): Tensor {
  */
 export function zeros(...args: BoolShapeArgs): BoolTensor;
 export function zeros(...args: (number | number[] | CreateOptions)[]): Tensor;
-export function zeros(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 0); }
+export function zeros(...args: (number | number[] | CreateOptions)[]): Tensor { return filled("zeros", args, () => 0); }
 /**
  * A tensor filled with ones (`torch.ones`); arguments as {@link zeros}.
  * @category Creation
  */
 export function ones(...args: BoolShapeArgs): BoolTensor;
 export function ones(...args: (number | number[] | CreateOptions)[]): Tensor;
-export function ones(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 1); }
+export function ones(...args: (number | number[] | CreateOptions)[]): Tensor { return filled("ones", args, () => 1); }
 /**
  * A tensor of the given shape (`torch.empty`); arguments as {@link zeros}. Uninitialised in
  * PyTorch; zero-filled here (storage is always zeroed).
@@ -173,7 +204,7 @@ export function ones(...args: (number | number[] | CreateOptions)[]): Tensor { r
  */
 export function empty(...args: BoolShapeArgs): BoolTensor;
 export function empty(...args: (number | number[] | CreateOptions)[]): Tensor;
-export function empty(...args: (number | number[] | CreateOptions)[]): Tensor { return filled(args, () => 0); }
+export function empty(...args: (number | number[] | CreateOptions)[]): Tensor { return filled("empty", args, () => 0); }
 
 /**
  * A tensor filled with `value` (`torch.full`). The dtype defaults to bool for a boolean value and
@@ -184,8 +215,10 @@ export function full(shape: number[] | number, value: boolean, opts?: CreateOpti
 export function full(shape: number[] | number, value: number | boolean, opts: BoolCreateOptions): BoolTensor;
 export function full(shape: number[] | number, value: number | boolean, opts?: CreateOptions): Tensor;
 export function full(shape: number[] | number, value: number | boolean, opts?: CreateOptions): Tensor {
+  A.checkNumber("full", "fill_value", 2, value);
+  A.checkOptions("full", opts, CREATE_OPTIONS);
   const dtype = opts?.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
-  return filled([Array.isArray(shape) ? shape : [shape], { ...opts, dtype }], () => +value);
+  return filled("full", [Array.isArray(shape) ? shape : [shape], { ...opts, dtype }], () => +value);
 }
 
 // ---- random numbers: a seeded xoshiro128** stream ---------------------------------------------------
@@ -199,6 +232,7 @@ let rngState = new Uint32Array([0x9e3779b9, 0x243f6a88, 0xb7e15162, 0x7f4a7c15])
  * @category Creation
  */
 export function manualSeed(seed: number): void {
+  A.checkNumber("manual_seed", "seed", 1, seed);
   // splitmix32 expands the seed into the four state words
   let s = seed >>> 0;
   const next = () => {
@@ -230,9 +264,11 @@ function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k)
 /** Uniform in [0, 1) with 53 random bits. */
 function uniform(): number { return (nextUint32() * 2 ** 21 + (nextUint32() >>> 11)) / 2 ** 53; }
 
-function random(args: unknown[], gen: () => number, kernel: string): Tensor {
-  const { shape, opts } = parseShapeArgs(args);
+function random(fn: string, args: unknown[], gen: () => number, kernel: string): Tensor {
+  const { shape, opts } = parseShapeArgs(args, fn);
+  A.checkOptions(fn, opts, CREATE_OPTIONS);
   const dtype = checkDtype(opts.dtype);
+  checkNewShape(shape, dtype);
   if (!isFloating(dtype)) throw new Error(`"${kernel}" not implemented for '${dtypeName(dtype, "scalar")}'`);
   const n = numelOf(shape);
   const data = typedArrayFor(dtype, n);
@@ -245,13 +281,13 @@ function random(args: unknown[], gen: () => number, kernel: string): Tensor {
  * only.
  * @category Creation
  */
-export function rand(...args: (number | number[] | CreateOptions)[]): Tensor { return random(args, uniform, "check_uniform_bounds"); }
+export function rand(...args: (number | number[] | CreateOptions)[]): Tensor { return random("rand", args, uniform, "check_uniform_bounds"); }
 /**
  * Standard normal random numbers (`torch.randn`); arguments as {@link zeros}. Floating dtypes only.
  * @category Creation
  */
 export function randn(...args: (number | number[] | CreateOptions)[]): Tensor {
-  return random(args, () => {
+  return random("randn", args, () => {
     // Box-Muller; 1 - u keeps log away from 0
     const u = 1 - uniform(), v = uniform();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
@@ -283,12 +319,18 @@ export function arange(start: number, end?: number | CreateOptions, step?: numbe
     if (typeof a === "number") nums.push(a);
     else if (a !== undefined && a !== null && typeof a === "object") o = a as CreateOptions;
   }
+  A.checkNumber("arange", nums.length === 1 ? "end" : "start", 1, start);
+  if (typeof end === "number" || typeof step === "number") A.checkNumber("arange", "end", 2, end);
+  if (step !== undefined && typeof step !== "object") A.checkNumber("arange", "step", 3, step);
+  A.checkOptions("arange", o, CREATE_OPTIONS);
   let [lo, hi, st] = nums.length === 1 ? [0, nums[0]!, 1] : nums.length === 2 ? [nums[0]!, nums[1]!, 1] : [nums[0]!, nums[1]!, nums[2]!];
   if (st === 0) throw new Error("step must be nonzero");
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error(`unsupported range: ${pyNum(lo)} -> ${pyNum(hi)}`);
   if ((st > 0 && hi < lo) || (st < 0 && hi > lo)) throw new Error("upper bound and larger bound inconsistent with step sign");
   const dtype = o?.dtype !== undefined ? checkDtype(o.dtype) : nums.every(Number.isInteger) ? "int32" : "float32";
   const n = Math.max(0, Math.ceil((hi - lo) / st));
+  checkNewShape([n], dtype);
+  if (dtype === "int32") { checkFitsInt32(lo); checkFitsInt32(lo + (n - 1) * st); }
   const data = typedArrayFor(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * st;
   return finish(fromFlat(data, [n], dtype), o);
@@ -304,8 +346,13 @@ function pyNum(v: number): string { return Number.isNaN(v) ? "nan" : v === Infin
  * @category Creation
  */
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new Error("number of steps must be non-negative");
+  A.checkNumber("linspace", "start", 1, start);
+  A.checkNumber("linspace", "end", 2, end);
+  A.checkInt("linspace", "steps", 3, steps);
+  A.checkOptions("linspace", opts, CREATE_OPTIONS);
+  if (steps < 0) throw new Error("number of steps must be non-negative");
   const dtype = checkDtype(opts?.dtype);
+  checkNewShape([steps], dtype);
   const data = typedArrayFor(dtype, steps);
   // PyTorch computes in the output dtype: step = (end - start) / (steps - 1), the first half
   // from start and the second half from end (symmetric rounding)
@@ -324,44 +371,51 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
  * @category Creation
  */
 export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
+  A.checkInt("eye", "n", 1, n);
+  if (m !== undefined && m !== null && typeof m !== "object") A.checkInt("eye", "m", 2, m);
   const cols = typeof m === "number" ? m : n;
   if (!Number.isInteger(n) || n < 0) throw new Error(`n must be greater or equal to 0, got ${n}`);
   if (!Number.isInteger(cols) || cols < 0) throw new Error(`m must be greater or equal to 0, got ${cols}`);
-  const o = typeof m === "object" ? m : opts;
+  const o = typeof m === "object" && m !== null ? m : opts;
+  A.checkOptions("eye", o, CREATE_OPTIONS);
   const dtype = checkDtype(o?.dtype);
+  checkNewShape([n, cols], dtype);
   const data = typedArrayFor(dtype, n * cols);
   for (let i = 0; i < Math.min(n, cols); i++) data[i * cols + i] = 1;
   return finish(fromFlat(data, [n, cols], dtype), o);
 }
 
-function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions { return { dtype: opts?.dtype ?? t.dtype, requiresGrad: opts?.requiresGrad }; }
+function likeOpts(t: Tensor, opts?: CreateOptions, fn = "zeros_like"): CreateOptions {
+  A.checkTensor(fn, "input", 1, t);
+  A.checkOptions(fn, opts, CREATE_OPTIONS);
+  return { dtype: opts?.dtype ?? t.dtype, requiresGrad: opts?.requiresGrad }; }
 /**
  * Zeros of `t`'s shape and dtype (unless `opts.dtype` is given) (`torch.zeros_like`).
  * @category Creation
  */
-export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor { return zeros(t.shape, likeOpts(t, opts)); }
+export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor { return zeros(t.shape, likeOpts(t, opts, "zeros_like")); }
 /**
  * Ones of `t`'s shape and dtype (`torch.ones_like`).
  * @category Creation
  */
-export function onesLike(t: Tensor, opts?: CreateOptions): Tensor { return ones(t.shape, likeOpts(t, opts)); }
+export function onesLike(t: Tensor, opts?: CreateOptions): Tensor { return ones(t.shape, likeOpts(t, opts, "ones_like")); }
 /**
  * `value` in `t`'s shape and dtype (`torch.full_like`).
  * @category Creation
  */
-export function fullLike(t: Tensor, value: number, opts?: CreateOptions): Tensor { return full(t.shape, value, likeOpts(t, opts)); }
+export function fullLike(t: Tensor, value: number, opts?: CreateOptions): Tensor { return full(t.shape, value, likeOpts(t, opts, "full_like")); }
 /**
  * Standard normal random numbers in `t`'s shape and dtype (`torch.randn_like`).
  * @category Creation
  */
-export function randnLike(t: Tensor, opts?: CreateOptions): Tensor { return randn(t.shape, likeOpts(t, opts)); }
+export function randnLike(t: Tensor, opts?: CreateOptions): Tensor { return randn(t.shape, likeOpts(t, opts, "randn_like")); }
 /**
  * Uniform random numbers in [0, 1) in `t`'s shape and dtype (`torch.rand_like`).
  * @category Creation
  */
-export function randLike(t: Tensor, opts?: CreateOptions): Tensor { return rand(t.shape, likeOpts(t, opts)); }
+export function randLike(t: Tensor, opts?: CreateOptions): Tensor { return rand(t.shape, likeOpts(t, opts, "rand_like")); }
 /**
  * A zero-filled tensor of `t`'s shape and dtype (`torch.empty_like`).
  * @category Creation
  */
-export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor { return empty(t.shape, likeOpts(t, opts)); }
+export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor { return empty(t.shape, likeOpts(t, opts, "empty_like")); }

@@ -74,7 +74,16 @@ export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+/** The most bytes one tensor may hold: Wasm32's whole address space (4 GiB), on both backends. */
+export const MAX_TENSOR_BYTES = 2 ** 32;
+
+/** The error for a tensor that cannot be allocated (the same words on both backends). */
+export function outOfMemory(bytes: number): Error {
+  return new Error(`not enough memory: you tried to allocate ${bytes} bytes`);
+}
+
 export function typedArrayFor(dtype: DType, n: number): TypedArray {
+  if (n * itemSize(dtype) > MAX_TENSOR_BYTES) throw outOfMemory(n * itemSize(dtype));
   switch (dtype) {
     case "float32": return new Float32Array(n);
     case "float64": return new Float64Array(n);

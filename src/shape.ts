@@ -1,3 +1,7 @@
+import { MAX_DIMS } from "./backend/abi.generated.js";
+import { argError } from "./argcheck.js";
+import { Tensor } from "./tensor.js";
+
 /** Shape arithmetic shared by every op: broadcasting, strides, dimension wrapping. */
 
 export function numelOf(shape: readonly number[]): number {
@@ -68,17 +72,18 @@ export function normDim(dim: number, ndim: number): number {
 
 
 /** Accept `f(2, 3)`, `f([2, 3])`, and a trailing options object. */
-export function parseShapeArgs(args: readonly unknown[]): { shape: number[]; opts: Record<string, unknown> } {
+export function parseShapeArgs(args: readonly unknown[], fn = "size", name = "size"): { shape: number[]; opts: Record<string, unknown> } {
   let opts: Record<string, unknown> = {};
   let rest = args;
   const last = args[args.length - 1];
-  if (last !== null && typeof last === "object" && !Array.isArray(last) && !ArrayBuffer.isView(last)) {
+  if (last !== null && typeof last === "object" && !Array.isArray(last) && !ArrayBuffer.isView(last) && !(last instanceof Tensor)) {
     opts = last as Record<string, unknown>;
     rest = args.slice(0, -1);
   }
   const raw = rest.length === 1 && Array.isArray(rest[0]) ? (rest[0] as unknown[]) : rest;
+  if (raw.length > MAX_DIMS) throw new Error(`${fn}(): a tensor has at most ${MAX_DIMS} dimensions, got ${raw.length}`);
   const shape = raw.map((d) => {
-    if (typeof d !== "number" || !Number.isInteger(d)) throw new TypeError(`size must be a sequence of integers, got ${String(d)}`);
+    if (typeof d !== "number" || !Number.isInteger(d)) throw argError(fn, name, 1, "tuple of ints", d);
     return d;
   });
   return { shape, opts };

@@ -22,6 +22,7 @@ import * as M from "./ops/movement.js";
 import * as L from "./ops/matmul.js";
 import * as N from "./ops/nn.js";
 import * as I from "./ops/inplace.js";
+import * as A from "./argcheck.js";
 
 
 /**
@@ -87,6 +88,60 @@ export interface BoolTensor extends Tensor {
 }
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+
+const ALPHA = { alpha: "number" } as const;
+const BACKWARD_OPTIONS = { retainGraph: "bool", createGraph: "bool", inputs: "tensors" } as const;
+
+/** `clamp(min, max)`: numbers, `null` or `undefined`, at least one given (PyTorch's message). */
+function checkBounds(fn: string, min: unknown, max: unknown): void {
+  A.checkOptionalNumber(fn, "min", 1, min);
+  A.checkOptionalNumber(fn, "max", 2, max);
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
+  }
+}
+
+/** `expand` sizes: -1 keeps a dimension; any other negative size is refused. */
+function expandSizes(sizes: number[]): number[] {
+  for (const d of sizes) {
+    if (d < -1) throw new Error(`expand(): the desired size must be non-negative, or -1 to keep a dimension's size, but got ${d} in [${sizes.join(", ")}]`);
+  }
+  return sizes;
+}
+
+/** `fill_`'s value: a number, a boolean or a 0-d tensor (PyTorch's messages otherwise). */
+function fillValue(v: unknown): number | boolean {
+  if (typeof v === "number" || typeof v === "boolean") return v;
+  if (v instanceof Tensor) {
+    if (v.ndim !== 0) throw new Error(`fill_ only supports 0-dimension value tensor but got tensor with ${v.ndim} dimensions.`);
+    return v.item();
+  }
+  throw A.argError("fill_", "value", 1, "Number", v);
+}
+
+const BAD_INDEX = "only integers, slices (`[start, end, step]`), null and long or byte tensors are valid indices";
+/** `index(...)` arguments: integers, `null`/`undefined`, or `[start, end]`/`[start, end, step]` slices with step > 0. */
+function checkIndices(idx: readonly unknown[]): void {
+  const bound = (b: unknown) => b === null || b === undefined || (typeof b === "number" && Number.isInteger(b));
+  for (const a of idx) {
+    if (a === null || a === undefined || (typeof a === "number" && Number.isInteger(a))) continue;
+    if (Array.isArray(a) && (a.length === 2 || a.length === 3)) {
+      if (!bound(a[0]) || !bound(a[1]) || (a.length === 3 && !bound(a[2]))) {
+        throw new TypeError(`slice indices must be integers or null, got [${a.map(A.show).join(", ")}]`);
+      }
+      if (a.length === 3 && typeof a[2] === "number" && a[2] <= 0) throw new Error("step must be greater than zero");
+      continue;
+    }
+    throw new TypeError(`${BAD_INDEX} (got ${A.show(a)})`);
+  }
+}
+
+/** `size(dim)`/`stride(dim)`: a 0-d tensor has no dimension to name (PyTorch's wrap_scalar=false). */
+function sizeDim(fn: string, dim: unknown, ndim: number): number {
+  A.checkInt(fn, "dim", 1, dim);
+  if (ndim === 0) throw new Error(`Dimension specified as ${dim} but tensor has no dimensions`);
+  return normDim(dim, ndim);
+}
 
 /**
  * An n-dimensional array with PyTorch's autograd: a strided view over storage on the `"wasm"` or
@@ -303,7 +358,7 @@ export class Tensor {
   /** The size of dimension `dim` (negative counts from the end). Throws when `dim` is out of range. */
   size(dim: number): number;
   size(dim?: number): number[] | number {
-    return dim === undefined ? this.shape.slice() : this.shape[normDim(dim, this.ndim)]!;
+    return dim === undefined ? this.shape.slice() : this.shape[sizeDim("size", dim, this.ndim)]!;
   }
   /** The number of dimensions (same as `ndim`). */
   dim(): number { return this.ndim; }
@@ -315,7 +370,7 @@ export class Tensor {
   /** The stride of dimension `dim`, in elements (negative counts from the end). */
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
-    return dim === undefined ? this._strides.slice() : this._strides[normDim(dim, this.ndim)]!;
+    return dim === undefined ? this._strides.slice() : this._strides[sizeDim("stride", dim, this.ndim)]!;
   }
   /**
    * Whether the elements are laid out densely in row-major order (PyTorch's `is_contiguous()`).
@@ -520,6 +575,7 @@ export class Tensor {
    * ```
    */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {}): void {
+    A.checkOptions("backward", opts, BACKWARD_OPTIONS);
     autogradBackward([this], gradient === undefined || gradient === null ? [null] : [gradient], opts);
   }
 
@@ -551,7 +607,7 @@ export class Tensor {
    *   non-leaf.
    */
   requiresGrad_(flag = true): Tensor {
-    flag = !!flag;
+    A.checkBool("requires_grad_", "requires_grad", 1, flag);
     if (this.gradFn !== null) {
       if (flag) return this;
       throw new Error(
@@ -593,6 +649,7 @@ export class Tensor {
     /** Unregister the hook. */
     remove(): void;
   } {
+    A.checkFunction("register_hook", "hook", 1, fn);
     if (!this.requiresGrad) throw new Error("cannot register a hook on a tensor that doesn't require gradient");
     const gradFn = this.gradFn;
     return gradFn !== null ? gradFn.addPreHook(fn, this._outputNr) : this._accumulator().addPreHook(fn);
@@ -607,28 +664,28 @@ export class Tensor {
    * @throws When the shapes cannot be broadcast: `The size of tensor a (3) must match the size of
    *   tensor b (4) at non-singleton dimension 1`.
    */
-  add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return E.add(this, other, opts?.alpha); }
+  add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { A.checkTensorOrScalar("add", "other", 1, other); A.checkOptions("add", opts, ALPHA); return E.add(this, other, opts?.alpha); }
   /**
    * `this - alpha * other`, elementwise with broadcasting.
    *
    * @param opts - `alpha`: multiplier of `other` (default 1).
    * @throws For two bool operands (PyTorch's error), and when the shapes cannot be broadcast.
    */
-  sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return E.sub(this, other, opts?.alpha); }
+  sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { A.checkTensorOrScalar("sub", "other", 1, other); A.checkOptions("sub", opts, ALPHA); return E.sub(this, other, opts?.alpha); }
   /** `this * other`, elementwise with broadcasting. */
-  mul(other: TensorOrScalar): Tensor { return E.mul(this, other); }
+  mul(other: TensorOrScalar): Tensor { A.checkTensorOrScalar("mul", "other", 1, other); return E.mul(this, other); }
   /**
    * `this / other`, elementwise with broadcasting. True division: integer and bool operands give a
    * float32 result.
    */
-  div(other: TensorOrScalar): Tensor { return E.div(this, other); }
+  div(other: TensorOrScalar): Tensor { A.checkTensorOrScalar("div", "other", 1, other); return E.div(this, other); }
   /**
    * `this ** exponent`, elementwise with broadcasting; the exponent is a number or a tensor.
    *
    * @throws `Integers to negative integer powers are not allowed.` for an integer tensor and a
    *   negative number.
    */
-  pow(exponent: TensorOrScalar): Tensor { return E.pow(this, exponent); }
+  pow(exponent: TensorOrScalar): Tensor { A.checkTensorOrScalar("pow", "exponent", 1, exponent); return E.pow(this, exponent); }
   /** `-this`, elementwise. Throws for a bool tensor. */
   neg(): Tensor { return E.neg(this); }
   /** The absolute value, elementwise. Throws for a bool tensor. */
@@ -657,32 +714,32 @@ export class Tensor {
    *
    * @throws `torch.clamp: At least one of 'min' or 'max' must not be None` when both are missing.
    */
-  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  clamp(min?: number | null, max?: number | null): Tensor { checkBounds("clamp", min, max); return E.clamp(this, min, max); }
   /** Alias of {@link Tensor.clamp} (PyTorch's `clip`). */
-  clip(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  clip(min?: number | null, max?: number | null): Tensor { checkBounds("clip", min, max); return E.clamp(this, min, max); }
   /**
    * The larger of the two tensors, elementwise with broadcasting. On ties the gradient is split
    * evenly.
    */
-  maximum(other: Tensor): Tensor { return E.maximum(this, other); }
+  maximum(other: Tensor): Tensor { A.checkTensor("maximum", "other", 1, other); return E.maximum(this, other); }
   /**
    * The smaller of the two tensors, elementwise with broadcasting. On ties the gradient is split
    * evenly.
    */
-  minimum(other: Tensor): Tensor { return E.minimum(this, other); }
+  minimum(other: Tensor): Tensor { A.checkTensor("minimum", "other", 1, other); return E.minimum(this, other); }
 
   /** `this == other`, elementwise with broadcasting: a bool tensor, never differentiable. */
-  eq(other: TensorOrScalar): BoolTensor { return E.compare("eq", this, other) as BoolTensor; }
+  eq(other: TensorOrScalar): BoolTensor { A.checkTensorOrScalar("eq", "other", 1, other); return E.compare("eq", this, other) as BoolTensor; }
   /** `this != other`, elementwise with broadcasting: a bool tensor. */
-  ne(other: TensorOrScalar): BoolTensor { return E.compare("ne", this, other) as BoolTensor; }
+  ne(other: TensorOrScalar): BoolTensor { A.checkTensorOrScalar("ne", "other", 1, other); return E.compare("ne", this, other) as BoolTensor; }
   /** `this < other`, elementwise with broadcasting: a bool tensor. */
-  lt(other: TensorOrScalar): BoolTensor { return E.compare("lt", this, other) as BoolTensor; }
+  lt(other: TensorOrScalar): BoolTensor { A.checkTensorOrScalar("lt", "other", 1, other); return E.compare("lt", this, other) as BoolTensor; }
   /** `this <= other`, elementwise with broadcasting: a bool tensor. */
-  le(other: TensorOrScalar): BoolTensor { return E.compare("le", this, other) as BoolTensor; }
+  le(other: TensorOrScalar): BoolTensor { A.checkTensorOrScalar("le", "other", 1, other); return E.compare("le", this, other) as BoolTensor; }
   /** `this > other`, elementwise with broadcasting: a bool tensor. */
-  gt(other: TensorOrScalar): BoolTensor { return E.compare("gt", this, other) as BoolTensor; }
+  gt(other: TensorOrScalar): BoolTensor { A.checkTensorOrScalar("gt", "other", 1, other); return E.compare("gt", this, other) as BoolTensor; }
   /** `this >= other`, elementwise with broadcasting: a bool tensor. */
-  ge(other: TensorOrScalar): BoolTensor { return E.compare("ge", this, other) as BoolTensor; }
+  ge(other: TensorOrScalar): BoolTensor { A.checkTensorOrScalar("ge", "other", 1, other); return E.compare("ge", this, other) as BoolTensor; }
 
   // ---- reductions -------------------------------------------------------------------------
   /**
@@ -696,15 +753,15 @@ export class Tensor {
    * torch.tensor([[1, 2], [3, 4]]).sum(1); // tensor([3., 7.])
    * ```
    */
-  sum(dim?: DimArg, keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
+  sum(dim?: DimArg, keepdim = false): Tensor { A.checkDims("sum", dim); A.checkOptionalBool("sum", "keepdim", 2, keepdim); return R.sum(this, dim, keepdim); }
   /**
    * The mean over all elements, or over `dim` (see {@link Tensor.sum} for `dim` and `keepdim`).
    *
    * @throws For an int32 or bool tensor (`mean(): could not infer output dtype...`), as PyTorch.
    */
-  mean(dim?: DimArg, keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
+  mean(dim?: DimArg, keepdim = false): Tensor { A.checkDims("mean", dim); A.checkOptionalBool("mean", "keepdim", 2, keepdim); return R.mean(this, dim, keepdim); }
   /** The product over all elements, or over the single dimension `dim`. */
-  prod(dim?: number, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
+  prod(dim?: number, keepdim = false): Tensor { A.checkOptionalDim("prod", dim); A.checkOptionalBool("prod", "keepdim", 2, keepdim); return R.prod(this, dim, keepdim); }
   /**
    * The largest element, as a 0-d tensor. On ties the gradient is split evenly. Throws for an empty
    * tensor.
@@ -721,7 +778,7 @@ export class Tensor {
    * ```
    */
   max(dim: number, keepdim?: boolean): R.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return R.maxMin("max", this, dim, keepdim); }
+  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices { A.checkOptionalDim("max", dim); A.checkOptionalBool("max", "keepdim", 2, keepdim); return R.maxMin("max", this, dim, keepdim); }
   /**
    * The smallest element, as a 0-d tensor. On ties the gradient is split evenly. Throws for an
    * empty tensor.
@@ -732,23 +789,23 @@ export class Tensor {
    * destructures as `[values, indices]`.
    */
   min(dim: number, keepdim?: boolean): R.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return R.maxMin("min", this, dim, keepdim); }
+  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices { A.checkOptionalDim("min", dim); A.checkOptionalBool("min", "keepdim", 2, keepdim); return R.maxMin("min", this, dim, keepdim); }
   /**
    * The int32 index of the largest element: of the flattened tensor when `dim` is omitted, else
    * along `dim`. Throws for a bool tensor.
    */
-  argmax(dim?: number, keepdim = false): Tensor { return R.argMaxMin("max", this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor { A.checkOptionalDim("argmax", dim); A.checkOptionalBool("argmax", "keepdim", 2, keepdim); return R.argMaxMin("max", this, dim, keepdim); }
   /**
    * The int32 index of the smallest element: of the flattened tensor when `dim` is omitted, else
    * along `dim`. Throws for a bool tensor.
    */
-  argmin(dim?: number, keepdim = false): Tensor { return R.argMaxMin("min", this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor { A.checkOptionalDim("argmin", dim); A.checkOptionalBool("argmin", "keepdim", 2, keepdim); return R.argMaxMin("min", this, dim, keepdim); }
   /** The unbiased variance (divides by N - 1) over all elements or `dim`. Floating tensors only. */
-  var(dim?: DimArg, keepdim = false): Tensor { return R.variance(this, dim, keepdim, false); }
+  var(dim?: DimArg, keepdim = false): Tensor { A.checkDims("var", dim); A.checkOptionalBool("var", "keepdim", 2, keepdim); return R.variance(this, dim, keepdim, false); }
   /** The unbiased standard deviation (N - 1) over all elements or `dim`. Floating tensors only. */
-  std(dim?: DimArg, keepdim = false): Tensor { return R.variance(this, dim, keepdim, true); }
+  std(dim?: DimArg, keepdim = false): Tensor { A.checkDims("std", dim); A.checkOptionalBool("std", "keepdim", 2, keepdim); return R.variance(this, dim, keepdim, true); }
   /** `log(sum(exp(x)))` over `dim`, computed stably. Integer and bool inputs give float32. */
-  logsumexp(dim: DimArg, keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
+  logsumexp(dim: DimArg, keepdim = false): Tensor { A.checkDims("logsumexp", dim); A.checkOptionalBool("logsumexp", "keepdim", 2, keepdim); return R.logsumexp(this, dim, keepdim); }
   /**
    * The p-norm over all elements, or over `dim`.
    *
@@ -756,11 +813,11 @@ export class Tensor {
    *   `-Infinity`, or 0 (count of non-zeros).
    * @throws For an int32 or bool tensor, as PyTorch.
    */
-  norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor { return R.norm(this, p, dim, keepdim); }
+  norm(p: number = 2, dim?: DimArg, keepdim = false): Tensor { A.checkNumber("norm", "p", 1, p); A.checkDims("norm", dim, 2); A.checkOptionalBool("norm", "keepdim", 3, keepdim); return R.norm(this, p, dim, keepdim); }
   /** Whether every element is non-zero (true): a bool tensor, over all elements or along `dim`. */
-  all(dim?: number, keepdim = false): BoolTensor { return R.allAny("all", this, dim, keepdim) as BoolTensor; }
+  all(dim?: number, keepdim = false): BoolTensor { A.checkOptionalDim("all", dim); A.checkOptionalBool("all", "keepdim", 2, keepdim); return R.allAny("all", this, dim, keepdim) as BoolTensor; }
   /** Whether some element is non-zero (true): a bool tensor, over all elements or along `dim`. */
-  any(dim?: number, keepdim = false): BoolTensor { return R.allAny("any", this, dim, keepdim) as BoolTensor; }
+  any(dim?: number, keepdim = false): BoolTensor { A.checkOptionalDim("any", dim); A.checkOptionalBool("any", "keepdim", 2, keepdim); return R.allAny("any", this, dim, keepdim) as BoolTensor; }
 
   // ---- linear algebra ---------------------------------------------------------------------
   /**
@@ -771,14 +828,14 @@ export class Tensor {
    * @throws When the inner sizes differ (`mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)`,
    *   or `size mismatch` for a matrix-vector product), or the dtypes differ.
    */
-  matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+  matmul(other: Tensor): Tensor { A.checkTensor("matmul", "other", 1, other); return L.matmul(this, other); }
   /**
    * The product of two 2-D matrices (no broadcasting).
    *
    * @throws `self must be a matrix` / `mat2 must be a matrix` for operands that are not 2-D, and
    *   PyTorch's shape error when the inner sizes differ.
    */
-  mm(other: Tensor): Tensor { return L.mm(this, other); }
+  mm(other: Tensor): Tensor { A.checkTensor("mm", "other", 1, other); return L.mm(this, other); }
   /** The transpose of a tensor of at most 2 dimensions (a view). Throws for more dimensions. */
   t(): Tensor { return M.t(this); }
   /** All dimensions reversed (a view; PyTorch's `x.T`). */
@@ -792,7 +849,7 @@ export class Tensor {
    *
    * @throws `shape '[...]' is invalid for input of size N` when the element counts differ.
    */
-  reshape(...shape: (number | number[])[]): Tensor { return M.reshape(this, parseShapeArgs(shape).shape); }
+  reshape(...shape: (number | number[])[]): Tensor { return M.reshape(this, parseShapeArgs(shape, "reshape", "shape").shape); }
   /**
    * A view of this tensor's storage in a new shape (one size may be -1). Shares storage: changes
    * through one are seen by the other.
@@ -800,36 +857,36 @@ export class Tensor {
    * @throws When the layout does not allow a view (`view size is not compatible with input tensor's
    *   size and stride...`: use `reshape`), or the element counts differ.
    */
-  view(...shape: (number | number[])[]): Tensor { return M.view(this, parseShapeArgs(shape).shape); }
+  view(...shape: (number | number[])[]): Tensor { return M.view(this, parseShapeArgs(shape, "view", "shape").shape); }
   /** A view with dimensions `dim0` and `dim1` swapped. */
-  transpose(dim0: number, dim1: number): Tensor { return M.transpose(this, dim0, dim1); }
+  transpose(dim0: number, dim1: number): Tensor { A.checkInt("transpose", "dim0", 1, dim0); A.checkInt("transpose", "dim1", 2, dim1); return M.transpose(this, dim0, dim1); }
   /**
    * A view with the dimensions reordered: `permute(2, 0, 1)` or `permute([2, 0, 1])`.
    *
    * @throws When `dims` is not a permutation of this tensor's dimensions.
    */
-  permute(...dims: (number | number[])[]): Tensor { return M.permute(this, parseShapeArgs(dims).shape); }
+  permute(...dims: (number | number[])[]): Tensor { return M.permute(this, parseShapeArgs(dims, "permute", "dims").shape); }
   /** A view with a size-1 dimension inserted at `dim` (negative counts from the end of the result). */
-  unsqueeze(dim: number): Tensor { return M.unsqueeze(this, dim); }
+  unsqueeze(dim: number): Tensor { A.checkInt("unsqueeze", "dim", 1, dim); return M.unsqueeze(this, dim); }
   /**
    * A view without size-1 dimensions: all of them, or only `dim` (left alone when its size is not
    * 1).
    */
-  squeeze(dim?: number): Tensor { return M.squeeze(this, dim); }
+  squeeze(dim?: number): Tensor { A.checkOptionalDim("squeeze", dim); return M.squeeze(this, dim); }
   /**
    * A view broadcast to a larger shape without copying (size-1 dimensions repeat; -1 keeps a size;
    * new leading dimensions may be added). Sizes as separate numbers or one array.
    *
    * @throws When a non-singleton size differs from the requested one.
    */
-  expand(...shape: (number | number[])[]): Tensor { return M.expand(this, parseShapeArgs(shape).shape); }
+  expand(...shape: (number | number[])[]): Tensor { return M.expand(this, expandSizes(parseShapeArgs(shape, "expand", "size").shape)); }
   /** `expand(other.shape)` (PyTorch's `expand_as`). */
-  expandAs(other: Tensor): Tensor { return M.expand(this, other.shape); }
+  expandAs(other: Tensor): Tensor { A.checkTensor("expandAs", "other", 1, other); return M.expand(this, other.shape); }
   /**
    * A tensor with dimensions `startDim`..`endDim` (inclusive; default all) merged into one, a view
    * when possible.
    */
-  flatten(startDim = 0, endDim = -1): Tensor { return M.flatten(this, startDim, endDim); }
+  flatten(startDim = 0, endDim = -1): Tensor { A.checkInt("flatten", "start_dim", 1, startDim); A.checkInt("flatten", "end_dim", 2, endDim); return M.flatten(this, startDim, endDim); }
   /** This tensor if it is already contiguous, else a contiguous copy. */
   contiguous(): Tensor { return M.contiguous(this); }
   /** A copy with its own storage, recorded for autograd (the gradient flows back to this tensor). */
@@ -841,14 +898,14 @@ export class Tensor {
    * @throws `index N is out of bounds for dimension D with size S`, or `too many indices for tensor
    *   of dimension N`.
    */
-  index(...idx: IndexArg[]): Tensor { return M.index(this, idx); }
+  index(...idx: IndexArg[]): Tensor { checkIndices(idx); return M.index(this, idx); }
   /**
    * This tensor converted to `dtype` (this tensor itself when it already has it). Conversion to a
    * floating dtype is recorded for autograd.
    */
   to(dtype: "bool"): BoolTensor;
   to(dtype: DType): Tensor;
-  to(dtype: DType): Tensor { return M.toDtype(this, dtype); }
+  to(dtype: DType): Tensor { A.checkDType("to", dtype); return M.toDtype(this, dtype); }
   /** `to("float32")`. */
   float(): Tensor { return M.toDtype(this, "float32"); }
   /** `to("float64")`. */
@@ -860,12 +917,12 @@ export class Tensor {
 
   // ---- nn math ----------------------------------------------------------------------------
   /** `exp(x) / sum(exp(x))` along `dim`, computed stably. Floating tensors only. */
-  softmax(dim: number): Tensor { return N.softmax(this, dim); }
+  softmax(dim: number): Tensor { A.checkInt("softmax", "dim", 1, dim); return N.softmax(this, dim); }
   /**
    * `log(softmax(x))` along `dim`, computed stably (PyTorch's `log_softmax`). Floating tensors
    * only.
    */
-  logSoftmax(dim: number): Tensor { return N.logSoftmax(this, dim); }
+  logSoftmax(dim: number): Tensor { A.checkInt("logSoftmax", "dim", 1, dim); return N.logSoftmax(this, dim); }
 
   // ---- in place ---------------------------------------------------------------------------
   // add_/sub_ save nothing of self, so they need no copy of its old values (last argument)
@@ -877,27 +934,27 @@ export class Tensor {
    *   leaf outside {@link noGrad}; `result type ... can't be cast to the desired output type ...`
    *   when the result's dtype does not fit (e.g. a float operand into an int32 tensor).
    */
-  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.add(x, other, opts?.alpha), false); }
+  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { A.checkTensorOrScalar("add", "other", 1, other); A.checkOptions("add", opts, ALPHA); return I.inplace(this, (x) => E.add(x, other, opts?.alpha), false); }
   /** In place: `this -= alpha * other`. Returns this tensor. Throws as {@link Tensor.add_}. */
-  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return I.inplace(this, (x) => E.sub(x, other, opts?.alpha), false); }
+  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { A.checkTensorOrScalar("sub", "other", 1, other); A.checkOptions("sub", opts, ALPHA); return I.inplace(this, (x) => E.sub(x, other, opts?.alpha), false); }
   /** In place: `this *= other`. Returns this tensor. Throws as {@link Tensor.add_}. */
-  mul_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.mul(x, other)); }
+  mul_(other: TensorOrScalar): Tensor { A.checkTensorOrScalar("mul", "other", 1, other); return I.inplace(this, (x) => E.mul(x, other)); }
   /**
    * In place: `this /= other`. Returns this tensor. Throws as {@link Tensor.add_} (and for an int32
    * tensor, whose quotient is float).
    */
-  div_(other: TensorOrScalar): Tensor { return I.inplace(this, (x) => E.div(x, other)); }
+  div_(other: TensorOrScalar): Tensor { A.checkTensorOrScalar("div", "other", 1, other); return I.inplace(this, (x) => E.div(x, other)); }
   /** In place: {@link Tensor.clamp}. Returns this tensor. */
-  clamp_(min?: number | null, max?: number | null): Tensor { return I.inplace(this, (x) => E.clamp(x, min, max)); }
+  clamp_(min?: number | null, max?: number | null): Tensor { checkBounds("clamp", min, max); return I.inplace(this, (x) => E.clamp(x, min, max)); }
   /** In place: fill with zeros. Returns this tensor. */
   zero_(): Tensor { return I.fill_(this, 0, true); }
   /** In place: set every element to `value`. Returns this tensor. */
-  fill_(value: number | boolean): Tensor { return I.fill_(this, value); }
+  fill_(value: number | boolean): Tensor { return I.fill_(this, fillValue(value)); }
   /**
    * In place: copy `src`'s values into this tensor, broadcasting `src` to this shape and converting
    * its dtype. Returns this tensor.
    */
-  copy_(src: Tensor): Tensor { return I.copy_(this, src); }
+  copy_(src: Tensor): Tensor { A.checkTensor("copy_", "other", 1, src); return I.copy_(this, src); }
 }
 
 // console.log(t) in a browser shows PyTorch's text once DevTools' custom formatters are on

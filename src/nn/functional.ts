@@ -9,6 +9,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { isFloating, typedArrayFor, type DType, type TypedArray, dtypeName } from "../dtype.js";
 import { broadcastShapes, isContiguous, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import * as A from "../argcheck.js";
 import { allocTensor, composite, compute, record, rule, wantsGrad } from "../ops/core.js";
 import { bmmRaw } from "../ops/matmul.js";
 import { where } from "../ops/elementwise.js";
@@ -25,9 +26,7 @@ function checkReduction(reduction: unknown): Reduction {
 }
 
 function checkTensor(x: unknown, fn: string, what: string): asserts x is Tensor {
-  if (!(x instanceof Tensor)) {
-    throw new TypeError(`${fn}(): argument '${what}' must be Tensor, not ${x === null ? "null" : typeof x}`);
-  }
+  A.checkTensor(fn, what, undefined, x);
 }
 
 
@@ -47,9 +46,9 @@ export function relu(input: Tensor): Tensor {
 }
 
 /** The hyperbolic tangent, elementwise (`F.tanh`). */
-export function tanh(input: Tensor): Tensor { return input.tanh(); }
+export function tanh(input: Tensor): Tensor { checkTensor(input, "tanh", "input"); return input.tanh(); }
 /** The logistic sigmoid, elementwise (`F.sigmoid`). */
-export function sigmoid(input: Tensor): Tensor { return input.sigmoid(); }
+export function sigmoid(input: Tensor): Tensor { checkTensor(input, "sigmoid", "input"); return input.sigmoid(); }
 
 /** PyTorch's implicit dim choice for softmax without `dim` (deprecated there, kept for parity). */
 function implicitDim(ndim: number): number {
@@ -62,6 +61,7 @@ function implicitDim(ndim: number): number {
  */
 export function softmax(input: Tensor, dim?: number): Tensor {
   checkTensor(input, "softmax", "input");
+  A.checkOptionalDim("softmax", dim, 2);
   return input.softmax(dim ?? implicitDim(input.ndim));
 }
 
@@ -70,7 +70,8 @@ export function softmax(input: Tensor, dim?: number): Tensor {
  * softmax}.
  */
 export function logSoftmax(input: Tensor, dim?: number): Tensor {
-  checkTensor(input, "logSoftmax", "input");
+  checkTensor(input, "log_softmax", "input");
+  A.checkOptionalDim("log_softmax", dim, 2);
   return input.logSoftmax(dim ?? implicitDim(input.ndim));
 }
 
@@ -183,6 +184,7 @@ const MseLossBackward = rule<[Tensor, Tensor], MseAttrs>("MseLossBackward0", (g,
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkTensor(input, "mse_loss", "input");
   checkTensor(target, "mse_loss", "target");
+  A.checkOptions("mse_loss", opts, { reduction: "any" });
   const reduction = checkReduction(opts.reduction ?? "mean");
   const shape = broadcastShapes(input.shape, target.shape);
   const n = numelOf(shape);
@@ -257,6 +259,7 @@ function classIndices(target: Tensor): ArrayLike<number> {
 export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
   checkTensor(input, "nll_loss", "input");
   checkTensor(target, "nll_loss", "target");
+  A.checkOptions("nll_loss", opts, { reduction: "any", ignoreIndex: "int", weight: "tensor" });
   const reduction = checkReduction(opts.reduction ?? "mean");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   if (input.ndim < 1) throw new Error("Expected 1 or more dimensions (got 0)");
@@ -352,6 +355,7 @@ export interface CrossEntropyOptions extends NllOptions {
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   checkTensor(input, "cross_entropy", "input");
   checkTensor(target, "cross_entropy", "target");
+  A.checkOptions("cross_entropy", opts, { reduction: "any", ignoreIndex: "int", weight: "tensor", labelSmoothing: "number" });
   if (input.ndim < 1) throw new Error("Expected 1 or more dimensions (got 0)");
   if (opts.labelSmoothing !== undefined && opts.labelSmoothing !== 0) {
     throw new Error("crossEntropy: labelSmoothing is not supported by wasmgrad yet");
