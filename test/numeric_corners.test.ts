@@ -74,6 +74,11 @@ const FAMILIES: Record<string, (t: T[], a: Arg[]) => T | T[]> = {
   prod: ([x], [d]) => (d === null ? x!.prod() : x!.prod(num(d!))),
   norm: ([x], [p, d]) => (d === null ? x!.norm(num(p!)) : x!.norm(num(p!), num(d!))),
   where: ([c, a, b]) => torch.where(c!, a!, b!),
+  logsumexp: ([x], [d]) => x!.logsumexp(num(d!)),
+  softmax: ([x], [d]) => x!.softmax(num(d!)),
+  log_softmax: ([x], [d]) => x!.logSoftmax(num(d!)),
+  var: ([x]) => x!.var(),
+  std: ([x]) => x!.std(),
 };
 
 const isFloat = (d: string) => d === "float32" || d === "float64";

@@ -67,6 +67,11 @@ FAMILIES = {
     "prod": (lambda t, a: t[0].prod() if a[0] is None else t[0].prod(a[0]), True),
     "norm": (lambda t, a: t[0].norm(a[0]) if a[1] is None else t[0].norm(a[0], a[1]), True),
     "where": (lambda t, a: torch.where(t[0], t[1], t[2]), True),
+    "logsumexp": (lambda t, a: t[0].logsumexp(a[0]), True),
+    "softmax": (lambda t, a: t[0].softmax(a[0]), True),
+    "log_softmax": (lambda t, a: t[0].log_softmax(a[0]), True),
+    "var": (lambda t, a: t[0].var(), True),
+    "std": (lambda t, a: t[0].std(), True),
 }
 
 CASES = []
@@ -190,6 +195,7 @@ case("argmin", [None], [[3, -1, -1, 2]], dtypes=["int32"])
 for x in [[-0.0], [-0.0, -0.0], [-0.0] * 40]:
     case("sum", [None], [x])
     case("mean", [None], [x])
+case("mean", [1], [[[1.0, 2.0, 2.0], [2.0, 2.0, 3.0], [10.0, 10.0, 11.0]]])  # s / n, not s * (1 / n)
 case("sum", [1], [[[-0.0, -0.0], [-0.0, 0.0]]])
 case("sum", [0], [[[-0.0, -0.0], [-0.0, 0.0]]])
 case("sum", [0], [[[-0.0] * 9] * 3])
@@ -221,6 +227,14 @@ for p in [INF, -INF]:
 for p in [0.0, 1.0, 2.0, 3.0, 0.5, 1.5]:
     case("norm", [p, 1], [[[-0.0, 0.0], [4.0, -4.0], [-2.0, NAN], [INF, 1.0]]], gout=[INF, 1.0, -1.0, 1.0])
     case("norm", [p, None], [[-0.0, 0.0, -0.0]])
+
+# ---- softmax family and spread at infinities, NaN and constant inputs -----------------------------
+SM = [[-INF, -INF], [INF, 1.0], [-INF, 0.0], [NAN, 1.0], [INF, INF], [-0.0, 0.0]]
+for fam in ["logsumexp", "softmax", "log_softmax"]:
+    case(fam, [1], [SM])
+for fam in ["var", "std"]:
+    for x in [[-0.0, -0.0], [1.0, 1.0, 1.0], [INF, 1.0], [NAN, 1.0]]:
+        case(fam, [], [x])
 
 # one case a line, so a re-recording diffs readably
 sys.stdout.write('{"source":%s,\n"cases":[\n' % json.dumps(

@@ -184,8 +184,8 @@ export const cos = (x: Tensor) => unary(Un.COS, x, CosBackward, "input");
 const TanhBackward = rule<[Tensor]>("TanhBackward0", (g, [y]) => [g.mul(y.mul(y).neg().add(1))]);
 export const tanh = (x: Tensor) => unary(Un.TANH, x, TanhBackward, "output");
 
-// d sigmoid = s (1 - s), from the saved output
-const SigmoidBackward = rule<[Tensor]>("SigmoidBackward0", (g, [s]) => [g.mul(s.mul(s.neg().add(1)))]);
+// d sigmoid = s (1 - s), from the saved output, as PyTorch's g * (1 - s) * s
+const SigmoidBackward = rule<[Tensor]>("SigmoidBackward0", (g, [s]) => [g.mul(s.neg().add(1)).mul(s)]);
 export const sigmoid = (x: Tensor) => unary(Un.SIGMOID, x, SigmoidBackward, "output");
 
 // PyTorch's threshold_backward: 0 where the output is <= 0, else the gradient (NaN passes it)

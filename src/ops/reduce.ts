@@ -106,11 +106,12 @@ export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   const s = reduceRaw(Red.SUM, x, dims, keepdim);
   const be = s._storage.backend;
   const out = allocTensor(be, s.dtype, s.shape.slice(), false);
-  // out = s * (1/count), via the scalar-broadcast binary kernel
-  const inv = allocTensor(be, s.dtype, []);
-  be.fill(inv._storage.handle, s.dtype, 1 / count, 0, 1);
-  be.binary(Bin.MUL, s.dtype, s._storage.handle, 0, s._strides, inv._storage.handle, 0, s.shape.map(() => 0), out._storage.handle, s.shape);
-  s.dispose(); inv.dispose();
+  // out = s / count, via the scalar-broadcast binary kernel (as PyTorch: s * (1/count) is
+  // often an ulp off)
+  const n = allocTensor(be, s.dtype, []);
+  be.fill(n._storage.handle, s.dtype, count, 0, 1);
+  be.binary(Bin.DIV, s.dtype, s._storage.handle, 0, s._strides, n._storage.handle, 0, s.shape.map(() => 0), out._storage.handle, s.shape);
+  s.dispose(); n.dispose();
   if (wantsGrad(x)) record(out, dim === undefined ? MeanBackward0 : MeanBackward1, [x], null, { shape: x.shape, dims, keepdim, n: count });
   return out;
 }
@@ -230,18 +231,16 @@ export function argMaxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim 
 
 // ---- var, std, logsumexp, norm ---------------------------------------------------------------
 
-// var = sum((x - mean)^2) / (N - 1); d var = 2 (x - mean) / (N - 1)
-const VarBackward = rule<[Tensor], RedAttrs>("VarBackward0", (g, [x], a) => {
-  const centered = x.sub(x.mean(a.dims, true));
-  return [expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).mul(2 / (a.n - 1))];
-});
-// std = sqrt(var); d std = (x - mean) / ((N - 1) std)
-const StdBackward = rule<[Tensor, Tensor], RedAttrs>("StdBackward0", (g, [x, out], a) => {
-  const centered = x.sub(x.mean(a.dims, true));
-  const std = expandBack(out, a.shape, a.dims, a.keepdim);
-  const grad = expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).div(std.mul(a.n - 1));
-  return [where(std.eq(0), 0, grad)]; // a constant input: 0, as PyTorch (not 0/0)
-});
+// var = sum((x - mean)^2) / (N - 1); PyTorch's var_backward: (2 / (N - 1)) g (x - mean)
+function varGrad(g: Tensor, x: Tensor, a: RedAttrs): Tensor {
+  return expandBack(g, a.shape, a.dims, a.keepdim).mul(2 / (a.n - 1)).mul(x.sub(x.mean(a.dims, true)));
+}
+const VarBackward = rule<[Tensor], RedAttrs>("VarBackward0", (g, [x], a) => [varGrad(g, x, a)]);
+// std = sqrt(var); PyTorch's std_backward: var's with g / (2 std), 0 where std is 0 (a
+// constant input: 0 times x - mean, so -0 stays -0)
+const StdBackward = rule<[Tensor, Tensor], RedAttrs>("StdBackward0", (g, [x, out], a) => [
+  varGrad(where(out.eq(0), 0, g.div(out.mul(2))), x, a),
+]);
 export function variance(x: Tensor, dim: DimArg, keepdim: boolean, takeSqrt: boolean): Tensor {
   if (!isFloating(x.dtype)) throw new Error("std and var only support floating point and complex dtypes");
   const dims = reductionDims(x, dim);
