@@ -140,6 +140,8 @@ for e in [0.5, -0.5, -1.0, 2.0, 3.0, -2.0, 0.0, 1.0, 1.5, -1.5, 2.5]:  # results
 case("pow_scalar", [0.0], [[1.0, NAN, -0.0]], gout=[NAN, -1.0, INF], elementwise=True)
 case("pow_scalar", [0.5], [[0, 4, 9]], dtypes=["int32"], elementwise=True)
 case("pow_scalar", [2], [[-3, 0, 5]], dtypes=["int32"], elementwise=True)  # int exponent: int result
+case("pow_scalar", [0], [[-3, 0, 5]], dtypes=["int32"], elementwise=True)
+case("pow_scalar", [1], [[-3, 0, 5]], dtypes=["int32"], elementwise=True)
 case("pow_scalar", [3], [[-3, 0, 5]], dtypes=["int32"], elementwise=True)
 
 # ---- clamp: ties keep x, a NaN bound, lo > hi, gradients at the bounds and at NaN ----------------

@@ -286,13 +286,19 @@ const PowBackward1 = rule<[Tensor, Tensor, Tensor]>("PowBackward1", (g, [a, b, r
 ]);
 
 /**
- * x^p for a number p, as PyTorch's pow_tensor_scalar: for a float result, p = 0.5, -0.5 and
- * -1 are sqrt, 1/sqrt and 1/x, and p = 2, 3, -2 are x*x, x*x*x and 1/(x*x), so the corners
- * are theirs (pow(-inf, 0.5) = nan, pow(-0, 0.5) = -0, where C's pow gives inf and +0);
- * other p (and integer results) go to C's pow.
+ * x^p for a number p, as PyTorch's pow: p = 0 fills ones, p = 1 copies; for a float result,
+ * p = 0.5, -0.5 and -1 are sqrt, 1/sqrt and 1/x, and p = 2, 3, -2 are x*x, x*x*x and
+ * 1/(x*x), so the corners are theirs (pow(-inf, 0.5) = nan, pow(-0, 0.5) = -0, where C's
+ * pow gives inf and +0); other p (and integer results) go to C's pow.
  */
 function powScalarRaw(a: Tensor, p: number): Tensor {
   const dtype = resultType([a, p]);
+  if (a.dtype !== "bool" && (p === 0 || p === 1)) {
+    if (p === 1) return castRaw(a, dtype);
+    const out = allocTensor(a._storage.backend, dtype, a.shape.slice(), false);
+    out._storage.backend.fill(out._storage.handle, dtype, 1, 0, out.numel());
+    return out;
+  }
   if (!isFloating(dtype) || ![0.5, -0.5, -1, 2, 3, -2].includes(p)) return binaryRaw(Bin.POW, a, p);
   return compute(() => {
     const x = a.dtype === dtype ? a : castRaw(a, dtype);
