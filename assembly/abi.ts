@@ -12,7 +12,9 @@ export const enum Bin {
   EQ = 7, NE = 8, LT = 9, LE = 10, GT = 11, GE = 12,
 }
 
-export const enum Red { SUM = 0, PROD = 1, MAX = 2, MIN = 3, ARGMAX = 4, ARGMIN = 5 }
+// MAX/MIN give the first of tied extremes (+0 vs -0) along the axis, as max(dim); MAX_LAST/MIN_LAST
+// the last, as PyTorch's max() over all elements does below its vector width (assembly/kernels/reduce.ts)
+export const enum Red { SUM = 0, PROD = 1, MAX = 2, MIN = 3, ARGMAX = 4, ARGMIN = 5, MAX_LAST = 6, MIN_LAST = 7 }
 
 /** Storage element types: float32, float64, int32, bool (one byte). */
 export const enum DT { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 }

@@ -175,8 +175,17 @@ export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
       if (isFloat<T>()) return v128.div<T>(x, y);
       return x;
     }
-    case Bin.MAXIMUM: return v128.max<T>(x, y);
-    case Bin.MINIMUM: return v128.min<T>(x, y);
+    // std::max(x, y) / std::min(x, y) with NaN from either side (torch.maximum's scalar loop):
+    // ties (+0, -0) keep x. pmax(x, y) is x < y ? y : x, which keeps x's NaN; the mask adds y's.
+    // (PyTorch's AVX loop keeps y on ties from 16 elements on; here the rule is one at every size.)
+    case Bin.MAXIMUM: {
+      if (isFloat<T>()) return v128.or(v128.pmax<T>(x, y), v128.ne<T>(y, y));
+      return v128.max<T>(x, y);
+    }
+    case Bin.MINIMUM: {
+      if (isFloat<T>()) return v128.or(v128.pmin<T>(x, y), v128.ne<T>(y, y));
+      return v128.min<T>(x, y);
+    }
     case Bin.EQ: return v128.eq<T>(x, y);
     case Bin.NE: return v128.ne<T>(x, y);
     case Bin.LT: return v128.lt<T>(x, y);
@@ -205,8 +214,14 @@ export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
       if (isInteger<T>()) return <T>intPow(<i32>x, <i32>y);
       return <T>cPow(<f64>x, <f64>y);
     }
-    case Bin.MAXIMUM: return max<T>(x, y);
-    case Bin.MINIMUM: return min<T>(x, y);
+    case Bin.MAXIMUM: {
+      if (isFloat<T>()) return y != y ? y : x < y ? y : x; // as the vector form
+      return max<T>(x, y);
+    }
+    case Bin.MINIMUM: {
+      if (isFloat<T>()) return y != y ? y : y < x ? y : x;
+      return min<T>(x, y);
+    }
   }
   return x;
 }

@@ -1,16 +1,32 @@
 // Reductions along the middle axis of a contiguous [outer, axis, inner] block.
 // inner == 1: each row reduces with several v128 accumulators; inner > 1: SIMD across inner.
+//
+// Float MAX/MIN ties (+0 vs -0; NaN always wins) have one rule at every size, so the js
+// backend's scalar loop gives the same bits: MAX/MIN keep the first of the tied extremes
+// along the axis (PyTorch's max(dim)), MAX_LAST/MIN_LAST the last (PyTorch's max() over all
+// elements, whose vector loop follows lanes instead from 8 float32 / 4 float64 elements on).
+// Across inner, each lane walks its column in order, so vkeep/skeep apply the rule as they
+// go. Along a row the lanes see elements out of order: the row is reduced ignoring the sign
+// of zero, and a zero result is replaced by the first (or last) zero of the row.
 import { Red } from "../abi";
 
 // @ts-ignore: decorator
 @inline function isArg(op: i32): bool { return op == Red.ARGMAX || op == Red.ARGMIN; }
 
-/** Float MAX/MIN first run with pmax/pmin (one instruction each on x64, where the
- *  NaN-propagating max/min take several) while noting whether any NaN (or inf - inf) went
- *  by; only then is the row or block redone with the NaN-propagating form. */
+// @ts-ignore: decorator
+@inline function isLast(op: i32): bool { return op == Red.MAX_LAST || op == Red.MIN_LAST; }
+
+/** The value op (MAX or MIN) behind MAX_LAST / MIN_LAST; other ops themselves. */
+// @ts-ignore: decorator
+@inline function valueOp(op: i32): i32 { return op == Red.MAX_LAST ? Red.MAX : op == Red.MIN_LAST ? Red.MIN : op; }
+
+/** Float MAX/MIN (either tie rule). A row first runs with pmax/pmin (one instruction each
+ *  on x64, where the NaN-propagating max/min take several) while noting whether any NaN (or
+ *  inf - inf) went by; only then is it redone with the NaN-propagating form. A block runs
+ *  vkeep (pmax/pmin and a NaN mask) once. */
 // @ts-ignore: decorator
 @inline function fastMinMax<T>(op: i32): bool {
-  return isFloat<T>() && (op == Red.MAX || op == Red.MIN);
+  return isFloat<T>() && (op == Red.MAX || op == Red.MIN || isLast(op));
 }
 
 /** Set by the fast MAX/MIN loops when the result may have dropped a NaN. */
@@ -46,6 +62,31 @@ let suspect: bool = false;
     case Red.PROD: return x * y;
     case Red.MAX: return max<T>(x, y);
     default: return min<T>(x, y);
+  }
+}
+
+/** Float MAX/MIN of the running value a and the next element x: NaN from either, and on ties
+ *  a for MAX/MIN (the first wins), x for MAX_LAST/MIN_LAST. pmax(a, x) is a < x ? x : a, which
+ *  keeps a on ties and when either is NaN; the mask brings in the other operand's NaN. */
+// @ts-ignore: decorator
+@inline function vkeep<T>(op: i32, a: v128, x: v128): v128 {
+  if (isInteger<T>()) return op == Red.MAX || op == Red.MAX_LAST ? v128.max<T>(a, x) : v128.min<T>(a, x);
+  switch (op) {
+    case Red.MAX: return v128.or(v128.pmax<T>(a, x), v128.ne<T>(x, x));
+    case Red.MIN: return v128.or(v128.pmin<T>(a, x), v128.ne<T>(x, x));
+    case Red.MAX_LAST: return v128.or(v128.pmax<T>(x, a), v128.ne<T>(a, a));
+    default: return v128.or(v128.pmin<T>(x, a), v128.ne<T>(a, a));
+  }
+}
+
+/** vkeep for one element. */
+// @ts-ignore: decorator
+@inline function skeep<T>(op: i32, a: T, x: T): T {
+  switch (op) {
+    case Red.MAX: return x > a || x != x ? x : a;
+    case Red.MIN: return x < a || x != x ? x : a;
+    case Red.MAX_LAST: return a > x || a != a ? a : x;
+    default: return a < x || a != a ? a : x;
   }
 }
 
@@ -110,6 +151,23 @@ let suspect: bool = false;
   return -1;
 }
 
+/** Index of the last element equal to 0 (either sign) among n at p; -1 if none. */
+// @ts-ignore: decorator
+@inline function findLastZero<T>(p: usize, n: usize): i32 {
+  const SZ = sizeof<T>();
+  const L: usize = 16 / SZ;
+  const z = v128.splat<T>(<T>0);
+  let i = n;
+  for (; i >= L; i -= L) {
+    if (v128.any_true(v128.eq<T>(v128.load(p + (i - L) * SZ), z))) break;
+  }
+  while (i > 0) {
+    i--;
+    if (load<T>(p + i * SZ) == 0) return <i32>i;
+  }
+  return -1;
+}
+
 /** One contiguous row (axis elements, axis >= 1). */
 // @ts-ignore: decorator
 @inline function reduceRow<T>(op: i32, p: usize, n: usize, out: usize): void {
@@ -142,12 +200,19 @@ let suspect: bool = false;
     for (let k: usize = 0; k < n; k += 1024) acc += <f64>rowVec<T>(Red.SUM, p + k * 4, min<usize>(1024, n - k));
     store<T>(out, <T>acc);
   } else if (fastMinMax<T>(op)) {
+    const vop = valueOp(op);
     suspect = false;
-    let r = rowVec<T>(op, p, n, true);
-    if (suspect) r = rowVec<T>(op, p, n);
+    let r = rowVec<T>(vop, p, n, true);
+    if (suspect) r = rowVec<T>(vop, p, n);
+    if (r == 0) { // the tie rule: the first (or last) zero of the row
+      const k = isLast(op) ? findLastZero<T>(p, n) : findFirst<T>(p, n, <T>0, false);
+      r = load<T>(p + <usize>k * SZ);
+    }
     store<T>(out, r);
+  } else if (op == Red.SUM && isFloat<T>()) {
+    store<T>(out, rowVec<T>(op, p, n) + <T>0); // a sum starts at +0: -0 + -0 is +0, as PyTorch's
   } else {
-    store<T>(out, rowVec<T>(op, p, n));
+    store<T>(out, rowVec<T>(valueOp(op), p, n));
   }
 }
 
@@ -156,8 +221,15 @@ let suspect: bool = false;
 @inline function blockVec<T>(op: i32, base: usize, rowBytes: usize, axis: usize, inner: usize, ob: usize): void {
   const SZ = sizeof<T>();
   const L: usize = 16 / SZ;
-  memory.copy(ob, base, rowBytes);
   const nv = inner & ~(L - 1);
+  if (op == Red.SUM && isFloat<T>()) { // a sum starts at +0 (see reduceRow): row 0 + 0
+    const z = v128.splat<T>(<T>0);
+    let j: usize = 0;
+    for (; j < nv; j += L) v128.store(ob + j * SZ, v128.add<T>(v128.load(base + j * SZ), z));
+    for (; j < inner; j++) store<T>(ob + j * SZ, load<T>(base + j * SZ) + <T>0);
+  } else {
+    memory.copy(ob, base, rowBytes);
+  }
   for (let k: usize = 1; k < axis; k++) {
     const row = base + k * rowBytes;
     let j: usize = 0;
@@ -172,35 +244,25 @@ let suspect: bool = false;
   }
 }
 
-/** blockVec with pmax/pmin; returns true when a NaN was seen (the block must be redone). */
+/** One [axis, inner] block of float MAX/MIN (either tie rule) into ob, SIMD across inner. */
 // @ts-ignore: decorator
-@inline function blockFast<T>(op: i32, base: usize, rowBytes: usize, axis: usize, inner: usize, ob: usize): bool {
+@inline function blockKeep<T>(op: i32, base: usize, rowBytes: usize, axis: usize, inner: usize, ob: usize): void {
   const SZ = sizeof<T>();
   const L: usize = 16 / SZ;
   memory.copy(ob, base, rowBytes);
   const nv = inner & ~(L - 1);
-  let bad = v128.splat<i32>(0);
-  let sbad = false;
-  for (let j: usize = 0; j < nv; j += L) {
-    const v = v128.load(base + j * SZ);
-    bad = v128.or(bad, v128.ne<T>(v, v));
-  }
-  for (let j = nv; j < inner; j++) { const v = load<T>(base + j * SZ); sbad = sbad || v != v; }
   for (let k: usize = 1; k < axis; k++) {
     const row = base + k * rowBytes;
     let j: usize = 0;
     for (; j < nv; j += L) {
       const q = j * SZ;
-      const v = v128.load(row + q);
-      bad = v128.or(bad, v128.ne<T>(v, v));
-      v128.store(ob + q, vred<T>(op, v128.load(ob + q), v, true));
+      v128.store(ob + q, vkeep<T>(op, v128.load(ob + q), v128.load(row + q)));
     }
     for (; j < inner; j++) {
       const q = j * SZ;
-      store<T>(ob + q, sred<T>(op, load<T>(ob + q), load<T>(row + q)));
+      store<T>(ob + q, skeep<T>(op, load<T>(ob + q), load<T>(row + q)));
     }
   }
-  return sbad || v128.any_true(bad);
 }
 
 // @ts-ignore: decorator
@@ -239,9 +301,9 @@ let suspect: bool = false;
         }
       }
     } else if (fastMinMax<T>(op)) {
-      if (blockFast<T>(op, base, rowBytes, axis, inner, ob)) blockVec<T>(op, base, rowBytes, axis, inner, ob);
+      blockKeep<T>(op, base, rowBytes, axis, inner, ob);
     } else {
-      blockVec<T>(op, base, rowBytes, axis, inner, ob);
+      blockVec<T>(valueOp(op), base, rowBytes, axis, inner, ob);
     }
   }
 }
@@ -255,6 +317,9 @@ let suspect: bool = false;
     case Red.MIN: reduceOp<T>(Red.MIN, x, outer, axis, inner, out); break;
     case Red.ARGMAX: reduceOp<T>(Red.ARGMAX, x, outer, axis, inner, out); break;
     case Red.ARGMIN: reduceOp<T>(Red.ARGMIN, x, outer, axis, inner, out); break;
+    // integers have no signed zeros: the tie rule cannot show
+    case Red.MAX_LAST: reduceOp<T>(isInteger<T>() ? Red.MAX : Red.MAX_LAST, x, outer, axis, inner, out); break;
+    case Red.MIN_LAST: reduceOp<T>(isInteger<T>() ? Red.MIN : Red.MIN_LAST, x, outer, axis, inner, out); break;
   }
 }
 

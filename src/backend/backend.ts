@@ -30,7 +30,7 @@ export type UnOp = (typeof Un)[keyof typeof Un];
  * Binary ops. Arithmetic (ADD..MINIMUM) writes `dtype`; comparisons (EQ..GE) write bool
  * (one byte, 0 or 1). All accept float32/float64/int32; int32 DIV truncates (the ops
  * layer promotes to float before dividing, as PyTorch's true division).
- * POW follows Math.pow; MAXIMUM/MINIMUM propagate NaN like torch.maximum.
+ * POW follows Math.pow; MAXIMUM/MINIMUM propagate NaN like torch.maximum and keep a on ties.
  */
 export const Bin = abi.Bin;
 export type BinOp = (typeof Bin)[keyof typeof Bin];
@@ -39,8 +39,10 @@ export type BinOp = (typeof Bin)[keyof typeof Bin];
  * Reductions along the middle axis of a contiguous [outer, axis, inner] block.
  * SUM/PROD/MAX/MIN write `dtype`; ARGMAX/ARGMIN write int32 (index along the axis,
  * first occurrence on ties). MAX/MIN propagate NaN and ARGMAX/ARGMIN point at the
- * first NaN, as PyTorch does. axis == 0: SUM gives 0, PROD 1 (MAX etc. are never
- * asked for an empty axis). float32 and float64 and int32.
+ * first NaN, as PyTorch does. Of tied extremes (+0, -0) MAX/MIN give the first and
+ * MAX_LAST/MIN_LAST (max() over all elements) the last; a float SUM starts at +0.
+ * axis == 0: SUM gives 0, PROD 1 (MAX etc. are never asked for an empty axis).
+ * float32 and float64 and int32.
  */
 export const Red = abi.Red;
 export type RedOp = (typeof Red)[keyof typeof Red];

@@ -6,7 +6,7 @@ import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
 import { isFloating, resultType, type DType, dtypeName } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad, type TypedRule } from "./core.js";
+import { allocTensor, castRaw, compute, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad, type TypedRule } from "./core.js";
 
 // ---- raw forward kernels (no autograd) -----------------------------------------------------
 
@@ -184,12 +184,12 @@ export const cos = (x: Tensor) => unary(Un.COS, x, CosBackward, "input");
 const TanhBackward = rule<[Tensor]>("TanhBackward0", (g, [y]) => [g.mul(y.mul(y).neg().add(1))]);
 export const tanh = (x: Tensor) => unary(Un.TANH, x, TanhBackward, "output");
 
-// d sigmoid = s (1 - s), from the saved output
-const SigmoidBackward = rule<[Tensor]>("SigmoidBackward0", (g, [s]) => [g.mul(s.mul(s.neg().add(1)))]);
+// d sigmoid = s (1 - s), from the saved output, as PyTorch's g * (1 - s) * s
+const SigmoidBackward = rule<[Tensor]>("SigmoidBackward0", (g, [s]) => [g.mul(s.neg().add(1)).mul(s)]);
 export const sigmoid = (x: Tensor) => unary(Un.SIGMOID, x, SigmoidBackward, "output");
 
-// PyTorch's threshold_backward: pass the gradient where the output is positive
-const ReluBackward = rule<[Tensor]>("ReluBackward0", (g, [result]) => [g.mul(result.gt(0))]);
+// PyTorch's threshold_backward: 0 where the output is <= 0, else the gradient (NaN passes it)
+const ReluBackward = rule<[Tensor]>("ReluBackward0", (g, [result]) => [where(result.le(0), 0, g)]);
 export const relu = (x: Tensor) => unary(Un.RELU, x, ReluBackward, "output");
 
 function zerosLikeRaw(g: Tensor): Tensor {
@@ -258,10 +258,10 @@ export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   return out;
 }
 
-// d(a/b) = g/b, -g*a/b^2
+// d(a/b) = g/b, -g*((a/b)/b) (PyTorch's order: b*b would overflow first)
 const DivBackward = rule<[Tensor, Tensor]>("DivBackward0", (g, [a, b], _, needsInputGrad) => [
   needsInputGrad(0) ? g.div(b) : null,
-  needsInputGrad(1) ? g.neg().mul(a).div(b.mul(b)) : null,
+  needsInputGrad(1) ? g.neg().mul(a.div(b).div(b)) : null,
 ]);
 // divided by a number
 const DivScalarBackward = rule<[], number>("DivBackward0", (g, _, b) => [g.div(b)]);
@@ -275,16 +275,47 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
   return out;
 }
 
-// d(x^p) = p x^(p-1) for a number p (0 when p == 0)
-const PowBackward0 = rule<[Tensor], number>("PowBackward0", (g, [x], p) => [p === 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))]);
+// d(x^p) = p x^(p-1) for a number p (zeros when p == 0, whatever g holds)
+const PowBackward0 = rule<[Tensor], number>("PowBackward0", (g, [x], p) => [p === 0 ? zerosLikeRaw(g) : g.mul(x.pow(p - 1).mul(p))]);
 // d(a^b) = b a^(b-1) for a, a^b ln a for b; where b == 0 the gradient to a is 0 and where
-// a == 0 and b >= 0 the gradient to b is 0 (PyTorch masks them: they would be nan)
+// a == 0 and b >= 0 the factor for b is 0 (PyTorch masks them: they would be nan; the
+// gradient to b still multiplies g by that 0, as PyTorch does)
 const PowBackward1 = rule<[Tensor, Tensor, Tensor]>("PowBackward1", (g, [a, b, result], _, needsInputGrad) => [
   needsInputGrad(0) ? where(b.eq(0), 0, g.mul(b.mul(a.pow(b.sub(1))))) : null,
-  needsInputGrad(1) ? where(logicalAnd(a.eq(0), b.ge(0)), 0, g.mul(result.mul(a.log()))) : null,
+  needsInputGrad(1) ? g.mul(where(logicalAnd(a.eq(0), b.ge(0)), 0, result.mul(a.log()))) : null,
 ]);
+
+/**
+ * x^p for a number p, as PyTorch's pow: p = 0 fills ones, p = 1 copies; for a float result,
+ * p = 0.5, -0.5 and -1 are sqrt, 1/sqrt and 1/x, and p = 2, 3, -2 are x*x, x*x*x and
+ * 1/(x*x), so the corners are theirs (pow(-inf, 0.5) = nan, pow(-0, 0.5) = -0, where C's
+ * pow gives inf and +0); other p (and integer results) go to C's pow.
+ */
+function powScalarRaw(a: Tensor, p: number): Tensor {
+  const dtype = resultType([a, p]);
+  if (a.dtype !== "bool" && (p === 0 || p === 1)) {
+    if (p === 1) return castRaw(a, dtype);
+    const out = allocTensor(a._storage.backend, dtype, a.shape.slice(), false);
+    out._storage.backend.fill(out._storage.handle, dtype, 1, 0, out.numel());
+    return out;
+  }
+  if (!isFloating(dtype) || ![0.5, -0.5, -1, 2, 3, -2].includes(p)) return binaryRaw(Bin.POW, a, p);
+  return compute(() => {
+    const x = a.dtype === dtype ? a : castRaw(a, dtype);
+    const one = () => scalarTensor(1, dtype, x._storage.backend);
+    switch (p) {
+      case 0.5: return unaryRaw(Un.SQRT, x);
+      case -0.5: return binaryRaw(Bin.DIV, one(), unaryRaw(Un.SQRT, x));
+      case -1: return binaryRaw(Bin.DIV, one(), x);
+      case 2: return binaryRaw(Bin.MUL, x, x);
+      case 3: return binaryRaw(Bin.MUL, binaryRaw(Bin.MUL, x, x), x);
+      default: return binaryRaw(Bin.DIV, one(), binaryRaw(Bin.MUL, x, x));
+    }
+  });
+}
+
 export function pow(a: Tensor, b: TensorOrScalar): Tensor {
-  const out = binaryRaw(Bin.POW, a, b);
+  const out = typeof b === "number" ? powScalarRaw(a, b) : binaryRaw(Bin.POW, a, b);
   if (b instanceof Tensor) {
     if (wantsGrad(a, b)) record(out, PowBackward1, [a, b], [a, b, out]);
   } else if (wantsGrad(a)) {
@@ -295,41 +326,51 @@ export function pow(a: Tensor, b: TensorOrScalar): Tensor {
 
 // ---- clamp, maximum, minimum ----------------------------------------------------------------
 
-// gradient passes where min <= x <= max (PyTorch's clamp_backward)
+// the gradient where min <= x <= max, else 0 (PyTorch's clamp_backward; a NaN bound or x: 0)
 const ClampBackward = rule<[Tensor], [number | null, number | null]>("ClampBackward1", (g, [x], [lo, hi]) => {
   let mask: Tensor | null = lo === null ? null : x.ge(lo);
   if (hi !== null) { const m = x.le(hi); mask = mask === null ? m : logicalAnd(mask, m); }
-  return [mask === null ? g : g.mul(mask)];
+  return [mask === null ? g : where(mask, g, 0)];
 });
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   let into = takeTarget();
-  // a NaN bound is ignored, as PyTorch 1.13 does
-  const lo = min === undefined || min === null || Number.isNaN(min) ? null : min;
-  const hi = max === undefined || max === null || Number.isNaN(max) ? null : max;
-  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+  const lo = min === undefined || min === null ? null : min;
+  const hi = max === undefined || max === null ? null : max;
+  if (lo === null && hi === null) {
     throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
+  const dtype = resultType([x, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi])]);
   // in place, both passes write into x, or neither (the second must not fail after the first wrote)
-  if (into !== null && resultType([x, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi])]) !== into.dtype) into = null;
-  let out = lo === null && hi === null ? castRaw(x, x.dtype) : x;
-  if (lo !== null) out = binaryRaw(Bin.MAXIMUM, out, lo, into);
-  if (hi !== null) { const prev = out; out = binaryRaw(Bin.MINIMUM, out, hi, into); if (prev !== x) prev.dispose(); }
+  if (into !== null && dtype !== into.dtype) into = null;
+  // PyTorch 1.13: with both bounds, a NaN one makes every element NaN; a single NaN bound
+  // leaves x as it is (std::max(x, nan) is x). Else std::min(std::max(x, lo), hi): ties keep x.
+  let out: Tensor;
+  if (lo !== null && hi !== null && (Number.isNaN(lo) || Number.isNaN(hi))) {
+    out = binaryRaw(Bin.MUL, x, NaN, into);
+  } else {
+    const lo2 = lo === null || Number.isNaN(lo) ? null : lo;
+    const hi2 = hi === null || Number.isNaN(hi) ? null : hi;
+    out = lo2 === null && hi2 === null ? castRaw(x, dtype) : x;
+    if (lo2 !== null) out = binaryRaw(Bin.MAXIMUM, out, lo2, into);
+    if (hi2 !== null) { const prev = out; out = binaryRaw(Bin.MINIMUM, out, hi2, into); if (prev !== x) prev.dispose(); }
+  }
   if (wantsGrad(x)) record(out, ClampBackward, [x], [x], [lo, hi]);
   return out;
 }
 
-// gradient goes to the larger (smaller) input; split evenly on ties, as PyTorch does
-function maxMinRule(name: string, pick: "gt" | "lt") {
+// PyTorch's rule: where(a == b, g / 2, g), then 0 for the input that lost (maximum: a < b
+// drops a's, a > b drops b's). A NaN on either side compares false both ways: both get g.
+function maxMinRule(name: string, loses: "lt" | "gt") {
   return rule<[Tensor, Tensor]>(name, (g, [a, b], _, needsInputGrad) => {
-    const half = g.mul(a.eq(b)).div(2);
+    const shared = where(a.eq(b), g.div(2), g);
     return [
-      needsInputGrad(0) ? g.mul(a[pick](b)).add(half) : null,
-      needsInputGrad(1) ? g.mul(b[pick](a)).add(half) : null,
+      needsInputGrad(0) ? where(a[loses](b), 0, shared) : null,
+      needsInputGrad(1) ? where(b[loses](a), 0, shared) : null,
     ];
   });
 }
-const MaximumBackward = maxMinRule("MaximumBackward0", "gt");
-const MinimumBackward = maxMinRule("MinimumBackward0", "lt");
+const MaximumBackward = maxMinRule("MaximumBackward0", "lt");
+const MinimumBackward = maxMinRule("MinimumBackward0", "gt");
 export function maximum(a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw(Bin.MAXIMUM, a, b);
   if (wantsGrad(a, b)) record(out, MaximumBackward, [a, b], [a, b]);
@@ -346,6 +387,11 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 const CMP = { eq: Bin.EQ, ne: Bin.NE, lt: Bin.LT, le: Bin.LE, gt: Bin.GT, ge: Bin.GE } as const;
 export function compare(kind: keyof typeof CMP, a: Tensor, b: TensorOrScalar): Tensor {
   return binaryRaw(CMP[kind], a, b);
+}
+
+/** Logical or of two bool tensors (masks in gradient rules): their maximum. */
+export function logicalOr(a: Tensor, b: Tensor): Tensor {
+  return binaryRaw(Bin.MAXIMUM, a, b);
 }
 
 /** Logical and of two bool tensors (used by masks in gradient rules). */

@@ -7,9 +7,9 @@ import { Bin, Red, type RedOp } from "../backend/backend.js";
 import { isFloating, type DType, dtypeName } from "../dtype.js";
 import { normDim, numelOf, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type DimArg } from "../tensor.js";
-import { allocTensor, castRaw, compute, contiguousRaw, handleOf, record, rule, wantsGrad, type RuleBackward } from "./core.js";
+import { allocTensor, castRaw, compute, contiguousRaw, handleOf, record, rule, scalarTensor, wantsGrad, type RuleBackward } from "./core.js";
 import { arangeAlong, expand, reshape } from "./movement.js";
-import { where } from "./elementwise.js";
+import { logicalOr, where } from "./elementwise.js";
 
 /** Normalised, sorted, de-duplicated reduction dims; undefined (or []) means all. */
 export function reductionDims(x: Tensor, dim: DimArg): number[] {
@@ -106,34 +106,51 @@ export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   const s = reduceRaw(Red.SUM, x, dims, keepdim);
   const be = s._storage.backend;
   const out = allocTensor(be, s.dtype, s.shape.slice(), false);
-  // out = s * (1/count), via the scalar-broadcast binary kernel
-  const inv = allocTensor(be, s.dtype, []);
-  be.fill(inv._storage.handle, s.dtype, 1 / count, 0, 1);
-  be.binary(Bin.MUL, s.dtype, s._storage.handle, 0, s._strides, inv._storage.handle, 0, s.shape.map(() => 0), out._storage.handle, s.shape);
-  s.dispose(); inv.dispose();
+  // out = s / count, via the scalar-broadcast binary kernel (as PyTorch: s * (1/count) is
+  // often an ulp off)
+  const n = allocTensor(be, s.dtype, []);
+  be.fill(n._storage.handle, s.dtype, count, 0, 1);
+  be.binary(Bin.DIV, s.dtype, s._storage.handle, 0, s._strides, n._storage.handle, 0, s.shape.map(() => 0), out._storage.handle, s.shape);
+  s.dispose(); n.dispose();
   if (wantsGrad(x)) record(out, dim === undefined ? MeanBackward0 : MeanBackward1, [x], null, { shape: x.shape, dims, keepdim, n: count });
   return out;
 }
 
 // ---- prod ---------------------------------------------------------------------------------
 
-// d prod / d x_i = prod of the others; computed as out / x where x != 0, exactly otherwise
-const ProdBackward0 = rule("ProdBackward0", prodGrad);
-const ProdBackward1 = rule("ProdBackward1", prodGrad);
-function prodGrad(g: Tensor, [x, out]: [Tensor, Tensor], a: RedAttrs): Tensor[] {
-  const gx = expandBack(g, a.shape, a.dims, a.keepdim);
-  const outx = expandBack(out, a.shape, a.dims, a.keepdim);
-  const zeros = x.eq(0);
-  if (!zeros.any().item()) return [gx.mul(outx).div(x)];
-  // With zeros: product of the others = prod over the dims of x with x_i replaced by 1.
-  // Done per element through a one-hot mask: exact, and differentiable for higher orders.
-  const dimsAll = a.dims;
-  const ones = where(zeros, 1, x);
-  const prodNonZero = prodRawDiff(ones, dimsAll);                 // product of the non-zero entries
-  const zeroCount = sum(zeros, dimsAll, true);                     // zeros per reduced slice
-  const others = where(zeros, expand(where(zeroCount.eq(1), prodNonZero, 0), a.shape), 0);
-  const nonZeroTerm = where(zeros, 0, expand(where(zeroCount.eq(0), prodNonZero, 0), a.shape).div(ones));
-  return [gx.mul(others.add(nonZeroTerm))];
+// d prod / d x_i = the product of the others. As PyTorch's prod_backward: without zeros,
+// g * (out / x); over all elements with two zeros or more, zeros; else g times the product
+// of the others (prod_safe_zeros_backward multiplies them out), here: for the only zero of a
+// slice, the product of the rest; where the others hold a zero, that zero signed by the
+// product of their signs, or NaN when they also hold an inf or NaN (0 * inf); in a slice
+// without zeros, out / x.
+const ProdBackward0 = rule("ProdBackward0", prodGrad(true));
+const ProdBackward1 = rule("ProdBackward1", prodGrad(false));
+function prodGrad(full: boolean): RuleBackward<[Tensor, Tensor], RedAttrs> {
+  return (g, [x, out], a) => {
+    const gx = expandBack(g, a.shape, a.dims, a.keepdim);
+    const outx = expandBack(out, a.shape, a.dims, a.keepdim);
+    const zeros = x.eq(0);
+    const zeroTotal = sum(zeros).item() as number;
+    if (zeroTotal === 0) return [gx.mul(outx.div(x))];
+    const be = x._storage.backend;
+    if (full && zeroTotal > 1) return [allocTensor(be, x.dtype, x.shape.slice())];
+    const dims = a.dims;
+    const whole = (t: Tensor) => expand(t, a.shape);
+    const ones = where(zeros, 1, x);
+    const prodNonZero = whole(prodRawDiff(ones, dims)); // product of the non-zero entries
+    const zeroCount = whole(sum(zeros, dims, true));     // zeros per reduced slice
+    const negative = where(zeros, x.pow(-1), x).lt(0);   // the sign bit: 1 / -0 is -inf
+    const sign = where(negative, scalarTensor(-1, x.dtype, be), scalarTensor(1, x.dtype, be));
+    const othersSign = whole(prodRawDiff(sign, dims)).mul(sign);
+    const nonFinite = logicalOr(x.abs().eq(Infinity), x.ne(x));
+    const othersNonFinite = whole(sum(nonFinite, dims, true)).sub(nonFinite).gt(0);
+    const zeroOthers = where(othersNonFinite, NaN, othersSign.mul(0));
+    const others = where(zeros,
+      where(zeroCount.eq(1), prodNonZero, zeroOthers),
+      where(zeroCount.eq(0), outx.div(x), zeroOthers));
+    return [gx.mul(others)];
+  };
 }
 function prodRawDiff(x: Tensor, dims: number[]): Tensor { return prod(x, dims.length === 1 ? dims[0] : undefined, true, dims); }
 
@@ -187,7 +204,8 @@ const MinBackward0 = rule("MinBackward0", selectAt);
 export function maxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   if (dim === undefined) {
     if (x.numel() === 0) throw new Error(`${kind}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
-    const out = reduceRaw(kind === "max" ? Red.MAX : Red.MIN, x, reductionDims(x, undefined), false);
+    // of tied extremes (+0, -0) the last, as PyTorch's max() (max(dim) gives the first)
+    const out = reduceRaw(kind === "max" ? Red.MAX_LAST : Red.MIN_LAST, x, reductionDims(x, undefined), false);
     if (wantsGrad(x)) record(out, kind === "max" ? MaxBackward1 : MinBackward1, [x], [x, out]);
     return out;
   }
@@ -221,18 +239,16 @@ export function argMaxMin(kind: "max" | "min", x: Tensor, dim?: number, keepdim 
 
 // ---- var, std, logsumexp, norm ---------------------------------------------------------------
 
-// var = sum((x - mean)^2) / (N - 1); d var = 2 (x - mean) / (N - 1)
-const VarBackward = rule<[Tensor], RedAttrs>("VarBackward0", (g, [x], a) => {
-  const centered = x.sub(x.mean(a.dims, true));
-  return [expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).mul(2 / (a.n - 1))];
-});
-// std = sqrt(var); d std = (x - mean) / ((N - 1) std)
-const StdBackward = rule<[Tensor, Tensor], RedAttrs>("StdBackward0", (g, [x, out], a) => {
-  const centered = x.sub(x.mean(a.dims, true));
-  const std = expandBack(out, a.shape, a.dims, a.keepdim);
-  const grad = expandBack(g, a.shape, a.dims, a.keepdim).mul(centered).div(std.mul(a.n - 1));
-  return [where(std.eq(0), 0, grad)]; // a constant input: 0, as PyTorch (not 0/0)
-});
+// var = sum((x - mean)^2) / (N - 1); PyTorch's var_backward: (2 / (N - 1)) g (x - mean)
+function varGrad(g: Tensor, x: Tensor, a: RedAttrs): Tensor {
+  return expandBack(g, a.shape, a.dims, a.keepdim).mul(2 / (a.n - 1)).mul(x.sub(x.mean(a.dims, true)));
+}
+const VarBackward = rule<[Tensor], RedAttrs>("VarBackward0", (g, [x], a) => [varGrad(g, x, a)]);
+// std = sqrt(var); PyTorch's std_backward: var's with g / (2 std), 0 where std is 0 (a
+// constant input: 0 times x - mean, so -0 stays -0)
+const StdBackward = rule<[Tensor, Tensor], RedAttrs>("StdBackward0", (g, [x, out], a) => [
+  varGrad(where(out.eq(0), 0, g.div(out.mul(2))), x, a),
+]);
 export function variance(x: Tensor, dim: DimArg, keepdim: boolean, takeSqrt: boolean): Tensor {
   if (!isFloating(x.dtype)) throw new Error("std and var only support floating point and complex dtypes");
   const dims = reductionDims(x, dim);
@@ -276,21 +292,27 @@ export function logsumexp(x0: Tensor, dim: DimArg, keepdim = false): Tensor {
   return out;
 }
 
-// d||x||_p = x |x|^(p-2) / ||x||^(p-1), taken as 0 where the norm (or, for p < 1, x) is 0;
-// p = 1: sign(x); p = +-inf: sign(x) shared evenly by the extreme entries; p = 0: 0
+// d||x||_p = x |x|^(p-2) / ||x||^(p-1), as PyTorch's norm_backward, in its order of
+// operations and with its masks (a masked factor still multiplies g: 0 * inf is NaN):
+// p = 0: no gradient; p = 1: sign(x) g; p = 2: g (x / ||x||, 0 where the norm is 0);
+// p = +-inf: sign(x) shared evenly by the extreme entries, and by the NaN entries when the
+// norm is NaN (sign(NaN) = 0); p < 1: sign(x) |x|^(p-1) (0 where x is 0) g ||x||^(1-p);
+// else sign(x) |x|^(p-1) (x |x|^(p-2) for p > 2) times g / ||x||^(p-1), 0 where the norm is 0
 const NormBackward = rule<[Tensor, Tensor], RedAttrs & { p: number }>("NormBackward1", (g, [x, out], a) => {
   const gk = expandBack(g, a.shape, a.dims, a.keepdim);
   const nk = expandBack(out, a.shape, a.dims, a.keepdim);
   const p = a.p;
-  if (p === 0) return [x.mul(0)];
-  if (p === 1) return [gk.mul(x.sign())];
+  if (p === 0) return [null];
+  if (p === 1) return [x.sign().mul(gk)];
+  if (p === 2) return [gk.mul(where(nk.eq(0), 0, x.div(nk)))];
   if (p === Infinity || p === -Infinity) {
-    const hit = x.abs().eq(nk);
+    const hit = logicalOr(x.abs().eq(nk), x.ne(x));
     const count = expandBack(sum(hit, a.dims, true), a.shape, a.dims, true);
-    return [gk.mul(x.sign()).mul(hit).div(count)];
+    return [x.sign().mul(gk.div(count).mul(hit))];
   }
-  const grad = p === 2 ? gk.mul(x).div(nk) : gk.mul(x).mul(x.abs().pow(p - 2)).div(nk.pow(p - 1));
-  return [where(nk.eq(0), 0, p < 1 ? where(x.eq(0), 0, grad) : grad)];
+  if (p < 1) return [x.sign().mul(where(x.eq(0), 0, x.abs().pow(p - 1))).mul(gk).mul(nk.pow(1 - p))];
+  const scaled = p < 2 ? x.sign().mul(x.abs().pow(p - 1)) : x.mul(x.abs().pow(p - 2));
+  return [scaled.mul(where(nk.eq(0), 0, gk.div(nk.pow(p - 1))))];
 });
 
 /** The p-norm over all elements (or `dim`): one recorded op with PyTorch's gradient at 0. */

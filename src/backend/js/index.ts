@@ -50,8 +50,9 @@ binaryFns[Bin.SUB] = (a, b) => a - b;
 binaryFns[Bin.MUL] = (a, b) => a * b;
 binaryFns[Bin.DIV] = (a, b) => a / b;
 binaryFns[Bin.POW] = cPow;
-binaryFns[Bin.MAXIMUM] = (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
-binaryFns[Bin.MINIMUM] = (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
+// std::max / std::min with NaN from either side: ties (+0, -0) keep a, as the wasm kernels
+binaryFns[Bin.MAXIMUM] = (a, b) => (b !== b ? b : a < b ? b : a);
+binaryFns[Bin.MINIMUM] = (a, b) => (b !== b ? b : b < a ? b : a);
 binaryFns[Bin.EQ] = (a, b) => (a === b ? 1 : 0);
 binaryFns[Bin.NE] = (a, b) => (a !== b ? 1 : 0);
 binaryFns[Bin.LT] = (a, b) => (a < b ? 1 : 0);
@@ -272,6 +273,17 @@ export class JsBackend implements Backend {
               }
             }
             acc = op === Red.MAX || op === Red.MIN ? best : bi;
+            break;
+          }
+          // NaN if any, else the last of tied extremes (+0 vs -0), as the wasm kernel
+          case Red.MAX_LAST: case Red.MIN_LAST: {
+            const isMax = op === Red.MAX_LAST;
+            let best = a[base]!;
+            for (let k = 1; k < axis && best === best; k++) {
+              const v = a[base + k * inner]!;
+              if (v !== v || (isMax ? v >= best : v <= best)) best = v;
+            }
+            acc = best;
             break;
           }
           default: throw new Error(`unknown reduction ${op}`);
