@@ -154,27 +154,32 @@ function leftOperand(fn: string, a: unknown, b: unknown): Tensor {
   throw A.argError(fn, "input", 1, "Tensor", a);
 }
 /**
- * `a + alpha * b` elementwise, with broadcasting (PyTorch's `torch.add`). See {@link Tensor.add}.
+ * `a + alpha * b` elementwise, with broadcasting (PyTorch's `torch.add`). See {@link Tensor.add}. As in PyTorch, `a` may be a number
+ * when `b` is a tensor (`torch.sub(1, t)` is `1 - t`).
  * @category Math
  */
 export const add = (a: T | Scalar, b: TensorOrScalar, opts?: { alpha?: number }) => leftOperand("add", a, b).add(b, opts);
 /**
- * `a - alpha * b` elementwise, with broadcasting (`torch.sub`). See {@link Tensor.sub}.
+ * `a - alpha * b` elementwise, with broadcasting (`torch.sub`). See {@link Tensor.sub}. As in PyTorch, `a` may be a number
+ * when `b` is a tensor (`torch.sub(1, t)` is `1 - t`).
  * @category Math
  */
 export const sub = (a: T | Scalar, b: TensorOrScalar, opts?: { alpha?: number }) => leftOperand("sub", a, b).sub(b, opts);
 /**
- * `a * b` elementwise, with broadcasting (`torch.mul`).
+ * `a * b` elementwise, with broadcasting (`torch.mul`). As in PyTorch, `a` may be a number
+ * when `b` is a tensor (`torch.sub(1, t)` is `1 - t`).
  * @category Math
  */
 export const mul = (a: T | Scalar, b: TensorOrScalar) => leftOperand("mul", a, b).mul(b);
 /**
- * `a / b` elementwise (true division), with broadcasting (`torch.div`).
+ * `a / b` elementwise (true division), with broadcasting (`torch.div`). As in PyTorch, `a` may be a number
+ * when `b` is a tensor (`torch.sub(1, t)` is `1 - t`).
  * @category Math
  */
 export const div = (a: T | Scalar, b: TensorOrScalar) => leftOperand("div", a, b).div(b);
 /**
- * `a ** b` elementwise, with broadcasting (`torch.pow`).
+ * `a ** b` elementwise, with broadcasting (`torch.pow`). As in PyTorch, `a` may be a number
+ * when `b` is a tensor (`torch.sub(1, t)` is `1 - t`).
  * @category Math
  */
 export const pow = (a: T | Scalar, b: TensorOrScalar) => leftOperand("pow", a, b).pow(b);
