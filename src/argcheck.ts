@@ -112,7 +112,7 @@ type OptionKind = "bool" | "number" | "int" | "dtype" | "tensor" | "tensors" | "
  */
 export function checkOptions(fn: string, opts: unknown, kinds: Readonly<Record<string, OptionKind>>): void {
   if (opts === undefined) return;
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts) || opts instanceof Tensor) {
+  if (kindOf(opts) !== "dict") {
     throw new TypeError(`${fn}(): the options must be an object, not ${kindOf(opts)}`);
   }
   for (const key of Object.keys(opts)) {

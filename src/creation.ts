@@ -393,29 +393,29 @@ function likeOpts(t: Tensor, opts?: CreateOptions, fn = "zeros_like"): CreateOpt
  * Zeros of `t`'s shape and dtype (unless `opts.dtype` is given) (`torch.zeros_like`).
  * @category Creation
  */
-export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor { return zeros(t.shape, likeOpts(t, opts, "zeros_like")); }
+export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor { const o = likeOpts(t, opts, "zeros_like"); return zeros(t.shape, o); }
 /**
  * Ones of `t`'s shape and dtype (`torch.ones_like`).
  * @category Creation
  */
-export function onesLike(t: Tensor, opts?: CreateOptions): Tensor { return ones(t.shape, likeOpts(t, opts, "ones_like")); }
+export function onesLike(t: Tensor, opts?: CreateOptions): Tensor { const o = likeOpts(t, opts, "ones_like"); return ones(t.shape, o); }
 /**
  * `value` in `t`'s shape and dtype (`torch.full_like`).
  * @category Creation
  */
-export function fullLike(t: Tensor, value: number, opts?: CreateOptions): Tensor { return full(t.shape, value, likeOpts(t, opts, "full_like")); }
+export function fullLike(t: Tensor, value: number, opts?: CreateOptions): Tensor { const o = likeOpts(t, opts, "full_like"); return full(t.shape, value, o); }
 /**
  * Standard normal random numbers in `t`'s shape and dtype (`torch.randn_like`).
  * @category Creation
  */
-export function randnLike(t: Tensor, opts?: CreateOptions): Tensor { return randn(t.shape, likeOpts(t, opts, "randn_like")); }
+export function randnLike(t: Tensor, opts?: CreateOptions): Tensor { const o = likeOpts(t, opts, "randn_like"); return randn(t.shape, o); }
 /**
  * Uniform random numbers in [0, 1) in `t`'s shape and dtype (`torch.rand_like`).
  * @category Creation
  */
-export function randLike(t: Tensor, opts?: CreateOptions): Tensor { return rand(t.shape, likeOpts(t, opts, "rand_like")); }
+export function randLike(t: Tensor, opts?: CreateOptions): Tensor { const o = likeOpts(t, opts, "rand_like"); return rand(t.shape, o); }
 /**
  * A zero-filled tensor of `t`'s shape and dtype (`torch.empty_like`).
  * @category Creation
  */
-export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor { return empty(t.shape, likeOpts(t, opts, "empty_like")); }
+export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor { const o = likeOpts(t, opts, "empty_like"); return empty(t.shape, o); }

@@ -95,6 +95,7 @@ const AddmmBackward = rule<Tensor[], AddmmAttrs>("AddmmBackward0", (g, saved, a,
 
 /** @internal `bias + mat1 @ mat2` (bias expanded to the result's shape) as one recorded AddmmBackward0. */
 export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
+  checkTensor(bias, "addmm", "input"); checkTensor(mat1, "addmm", "mat1"); checkTensor(mat2, "addmm", "mat2");
   // PyTorch's ADDMM_META checks, in its order, then addmm's expand of self
   if (bias.dtype !== mat2.dtype) throw new Error("self and mat2 must have the same dtype");
   if (mat1.dtype !== mat2.dtype) throw new Error("mat1 and mat2 must have the same dtype");
