@@ -115,7 +115,7 @@ export function checkOptions(fn: string, opts: unknown, kinds: Readonly<Record<s
   if (kindOf(opts) !== "dict") {
     throw new TypeError(`${fn}(): the options must be an object, not ${kindOf(opts)}`);
   }
-  for (const key of Object.keys(opts)) {
+  for (const key of Object.keys(opts as object)) {
     const kind = kinds[key];
     if (kind === undefined) throw new TypeError(`${fn}() got an unexpected keyword argument '${key}'`);
     const v = (opts as Record<string, unknown>)[key];

@@ -18,6 +18,7 @@
  * @category Autograd
  */
 import { AccumulateGrad, FnNode, type Node } from "./autograd/node.js";
+import * as A from "./argcheck.js";
 import { Tensor } from "./tensor.js";
 
 /** Options of {@link toDot}. */
@@ -50,6 +51,7 @@ export function toDot(tensor: Tensor | Tensor[], opts: ToDotOptions = {}): strin
   for (const t of roots) {
     if (!(t instanceof Tensor)) throw new TypeError("toDot expects a Tensor or an array of Tensors");
   }
+  A.checkOptions("toDot", opts, { params: "any", showSaved: "bool" });
   const showSaved = opts.showSaved ?? true;
   const paramName = new Map<Tensor, string>();
   if (opts.params !== undefined) {
