@@ -70,6 +70,11 @@ export function checkBool(fn: string, name: string, position: number | undefined
   if (typeof x !== "boolean") throw argError(fn, name, position, "bool", x);
 }
 
+/** A number written into an int32 tensor must fit (int32 stands in for PyTorch's int64: no wrapping). */
+export function checkFitsInt32(v: number, name = "int32"): void {
+  if (!(v >= -2147483648 && v < 2147483648)) throw new Error(`value cannot be converted to type ${name} without overflow`);
+}
+
 /** `undefined` or an integer dim. */
 export function checkOptionalDim(fn: string, x: unknown, position = 1): asserts x is number | undefined {
   if (x !== undefined) checkInt(fn, "dim", position, x);

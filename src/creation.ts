@@ -40,11 +40,6 @@ function checkNewShape(shape: readonly number[], dtype: DType): void {
   if (bytes > MAX_TENSOR_BYTES) throw outOfMemory(bytes);
 }
 
-/** A number written into an int32 tensor must fit (int32 stands in for PyTorch's int64: no wrapping). */
-export function checkFitsInt32(v: number, name = "int32"): void {
-  if (!(v >= -2147483648 && v < 2147483648)) throw new Error(`value cannot be converted to type ${name} without overflow`);
-}
-
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
   if (opts?.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -64,7 +59,7 @@ function fromFlat(data: ArrayLike<number>, shape: number[], dtype: DType): Tenso
   else {
     arr = typedArrayFor(dtype, data.length);
     if (dtype === "bool") for (let i = 0; i < data.length; i++) arr[i] = data[i] !== 0 ? 1 : 0; // NaN is true
-    else if (dtype === "int32") for (let i = 0; i < data.length; i++) { checkFitsInt32(data[i]!); arr[i] = Math.trunc(data[i]!); }
+    else if (dtype === "int32") for (let i = 0; i < data.length; i++) { A.checkFitsInt32(data[i]!); arr[i] = Math.trunc(data[i]!); }
     else arr.set(data);
   }
   if (arr.length > 0) be.write(t._storage.handle, dtype, arr, 0);
@@ -174,7 +169,7 @@ function filled(fn: string, args: unknown[], value: (dtype: DType) => number): T
   const be = currentBackend();
   const t = allocTensor(be, dtype, shape);
   const v = value(dtype);
-  if (dtype === "int32") checkFitsInt32(v, "int");
+  if (dtype === "int32") A.checkFitsInt32(v, "int");
   if (v !== 0 && t.numel() > 0) be.fill(t._storage.handle, dtype, v, 0, t.numel());
   return finish(t, opts as CreateOptions);
 }
@@ -319,7 +314,7 @@ export function arange(start: number, end?: number | CreateOptions, step?: numbe
     if (typeof a === "number") nums.push(a);
     else if (a !== undefined && a !== null && typeof a === "object") o = a as CreateOptions;
   }
-  A.checkNumber("arange", nums.length === 1 ? "end" : "start", 1, start);
+  A.checkNumber("arange", end === undefined || (typeof end === "object" && end !== null) ? "end" : "start", 1, start);
   if (typeof end === "number" || typeof step === "number") A.checkNumber("arange", "end", 2, end);
   if (step !== undefined && typeof step !== "object") A.checkNumber("arange", "step", 3, step);
   A.checkOptions("arange", o, CREATE_OPTIONS);
@@ -330,7 +325,7 @@ export function arange(start: number, end?: number | CreateOptions, step?: numbe
   const dtype = o?.dtype !== undefined ? checkDtype(o.dtype) : nums.every(Number.isInteger) ? "int32" : "float32";
   const n = Math.max(0, Math.ceil((hi - lo) / st));
   checkNewShape([n], dtype);
-  if (dtype === "int32") { checkFitsInt32(lo); checkFitsInt32(lo + (n - 1) * st); }
+  if (dtype === "int32") { A.checkFitsInt32(lo); A.checkFitsInt32(lo + (n - 1) * st); }
   const data = typedArrayFor(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * st;
   return finish(fromFlat(data, [n], dtype), o);

@@ -949,7 +949,11 @@ export class Tensor {
   /** In place: fill with zeros. Returns this tensor. */
   zero_(): Tensor { return I.fill_(this, 0, true); }
   /** In place: set every element to `value`. Returns this tensor. */
-  fill_(value: number | boolean): Tensor { return I.fill_(this, fillValue(value)); }
+  fill_(value: number | boolean): Tensor {
+    const v = fillValue(value);
+    if (this.dtype === "int32" && typeof v === "number") A.checkFitsInt32(v, "int");
+    return I.fill_(this, v);
+  }
   /**
    * In place: copy `src`'s values into this tensor, broadcasting `src` to this shape and converting
    * its dtype. Returns this tensor.
