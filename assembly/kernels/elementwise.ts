@@ -1,9 +1,14 @@
 // Elementwise kernels: unary (contiguous), binary and where (strided, broadcast by stride 0).
 // One generic loop body per family; every export instantiates it with constant ops, so the
 // op switches inside the loops fold away. SIMD main loop (f32x4 / f64x2 / i32x4), scalar tail.
+//
+// int32 stands in for PyTorch's int64, so a result that leaves the int32 range must raise,
+// not wrap: the int32 kernels that can overflow (NEG, ABS; ADD, SUB, MUL, POW) still write
+// the wrapped values, OR a per-lane overflow mask into a flag vector as they go, and return
+// non-zero when any lane overflowed (the TS side then raises). Float loops do no such work.
 import { Un, Bin } from "../abi";
 import { coalesce, advance, wShape, wStride, D0, D1, D2 } from "./strided";
-import { cPow, intPow } from "./scalar";
+import { cPow, intPowChecked } from "./scalar";
 import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
 
 // ----------------------------------------------------------------------------------------
@@ -91,34 +96,60 @@ import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
   return x;
 }
 
+/** Whether op on T can leave T's range: int32 NEG and ABS of -2^31. */
 // @ts-ignore: decorator
-@inline function unaryLoop<T>(op: i32, x: usize, out: usize, n: usize): void {
+@inline function unChecked<T>(op: i32): bool { return isInteger<T>() && (op == Un.NEG || op == Un.ABS); }
+
+/** Sign bit set in the lanes where r = op(x) overflowed: -x and x both negative (NEG), or
+ *  |x| negative (ABS), happen for -2^31 only. */
+// @ts-ignore: decorator
+@inline function unOvf(op: i32, x: v128, r: v128): v128 { return op == Un.NEG ? v128.and(x, r) : r; }
+
+/** Returns non-zero when an int32 result overflowed (always 0 for floats). */
+// @ts-ignore: decorator
+@inline function unaryLoop<T>(op: i32, x: usize, out: usize, n: usize): i32 {
   const SZ = sizeof<T>();
   const L: usize = 16 / SZ;
+  const chk = unChecked<T>(op);
+  let bad = i32x4.splat(0);
   let i: usize = 0;
   if (unHasVec<T>(op)) {
     const n4 = n & ~(4 * L - 1);
     for (; i < n4; i += 4 * L) {
       const o = i * SZ;
-      const v0 = vun<T>(op, v128.load(x + o));
-      const v1 = vun<T>(op, v128.load(x + o, 16));
-      const v2 = vun<T>(op, v128.load(x + o, 32));
-      const v3 = vun<T>(op, v128.load(x + o, 48));
+      // (each load right before its use: the float loops compile as without the check)
+      const x0 = v128.load(x + o);
+      const v0 = vun<T>(op, x0);
+      const x1 = v128.load(x + o, 16);
+      const v1 = vun<T>(op, x1);
+      const x2 = v128.load(x + o, 32);
+      const v2 = vun<T>(op, x2);
+      const x3 = v128.load(x + o, 48);
+      const v3 = vun<T>(op, x3);
       v128.store(out + o, v0);
       v128.store(out + o, v1, 16);
       v128.store(out + o, v2, 32);
       v128.store(out + o, v3, 48);
+      if (chk) bad = v128.or(bad, v128.or(v128.or(unOvf(op, x0, v0), unOvf(op, x1, v1)), v128.or(unOvf(op, x2, v2), unOvf(op, x3, v3))));
     }
     const n1 = n & ~(L - 1);
     for (; i < n1; i += L) {
       const o = i * SZ;
-      v128.store(out + o, vun<T>(op, v128.load(x + o)));
+      const x0 = v128.load(x + o);
+      const v0 = vun<T>(op, x0);
+      v128.store(out + o, v0);
+      if (chk) bad = v128.or(bad, unOvf(op, x0, v0));
     }
   }
+  let sbad: i32 = 0;
   for (; i < n; i++) {
     const o = i * SZ;
-    store<T>(out + o, sun<T>(op, load<T>(x + o)));
+    const v = load<T>(x + o);
+    const r = sun<T>(op, v);
+    store<T>(out + o, r);
+    if (chk) sbad |= op == Un.NEG ? <i32>v & <i32>r : <i32>r;
   }
+  return chk ? <i32>(i32x4.bitmask(bad) != 0 || sbad < 0) : 0;
 }
 
 // @ts-ignore: decorator
@@ -142,14 +173,16 @@ import { vexp, vlog, vsigmoid, vtanh } from "./vmath";
 export function unary_f32(op: i32, x: usize, out: usize, n: usize): void { unaryAll<f32>(op, x, out, n); }
 /** out[i] = op(x[i]) for i < n (float64). */
 export function unary_f64(op: i32, x: usize, out: usize, n: usize): void { unaryAll<f64>(op, x, out, n); }
-/** out[i] = op(x[i]) for i < n (int32: NEG, ABS, RELU, SIGN). */
-export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
+/** out[i] = op(x[i]) for i < n (int32: NEG, ABS, RELU, SIGN). Returns 1 when a result did
+ *  not fit in int32 (NEG or ABS of -2^31; out then holds it wrapped), else 0. */
+export function unary_i32(op: i32, x: usize, out: usize, n: usize): i32 {
   switch (op) {
-    case Un.NEG: unaryLoop<i32>(Un.NEG, x, out, n); break;
-    case Un.ABS: unaryLoop<i32>(Un.ABS, x, out, n); break;
+    case Un.NEG: return unaryLoop<i32>(Un.NEG, x, out, n);
+    case Un.ABS: return unaryLoop<i32>(Un.ABS, x, out, n);
     case Un.RELU: unaryLoop<i32>(Un.RELU, x, out, n); break;
     case Un.SIGN: unaryLoop<i32>(Un.SIGN, x, out, n); break;
   }
+  return 0;
 }
 
 // ----------------------------------------------------------------------------------------
@@ -211,7 +244,7 @@ export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
       return x / y;
     }
     case Bin.POW: {
-      if (isInteger<T>()) return <T>intPow(<i32>x, <i32>y);
+      if (isInteger<T>()) return <T><i32>intPowChecked(<i32>x, <i32>y);
       return <T>cPow(<f64>x, <f64>y);
     }
     case Bin.MAXIMUM: {
@@ -247,11 +280,51 @@ export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
   return i32x4.extract_lane(i8x16.narrow_i16x8_u(h, h), 0);
 }
 
-/** Contiguous run of n elements; ma/mb: 1 = contiguous operand, 0 = broadcast scalar. */
+/** Whether op on T can leave T's range (int32 ADD, SUB, MUL, POW): checked as it runs. */
 // @ts-ignore: decorator
-@inline function binRun<T>(op: i32, ma: i32, mb: i32, pa: usize, pb: usize, po: usize, n: usize): void {
+@inline function binChecked<T>(op: i32): bool {
+  return isInteger<T>() && (op == Bin.ADD || op == Bin.SUB || op == Bin.MUL || op == Bin.POW);
+}
+
+/** Sign bit set in the int32 lanes where r = op(x, y) (ADD, SUB, MUL; r wrapped) overflowed:
+ *  a sum whose sign differs from both operands', a difference whose sign differs from x's
+ *  when the operands' signs differ, a product whose high 32 bits are not r's sign. */
+// @ts-ignore: decorator
+@inline function binOvf(op: i32, x: v128, y: v128, r: v128): v128 {
+  if (op == Bin.ADD) return v128.and(v128.xor(x, r), v128.xor(y, r));
+  if (op == Bin.SUB) return v128.and(v128.xor(x, y), v128.xor(x, r));
+  const hi = v128.shuffle<i32>(i64x2.extmul_low_i32x4_s(x, y), i64x2.extmul_high_i32x4_s(x, y), 1, 3, 5, 7);
+  return i32x4.ne(hi, i32x4.shr_s(r, 31));
+}
+
+/** A checked int32 op (ADD, SUB, MUL, POW) on one element: the exact result as i64, or for
+ *  a POW that overflowed, the wrapped result plus 2^32. Either way the low 32 bits are the
+ *  wrapped result, and the value fits in i32 exactly when the result does. */
+// @ts-ignore: decorator
+@inline function sWide(op: i32, x: i32, y: i32): i64 {
+  switch (op) {
+    case Bin.ADD: return <i64>x + <i64>y;
+    case Bin.SUB: return <i64>x - <i64>y;
+    case Bin.MUL: return <i64>x * <i64>y;
+  }
+  return intPowChecked(x, y);
+}
+
+/** Store a checked op's result (low 32 bits) at p; 1 if it did not fit, else 0. */
+// @ts-ignore: decorator
+@inline function storeWide(p: usize, w: i64): i32 {
+  store<i32>(p, <i32>w);
+  return <i32>(w != <i64><i32>w);
+}
+
+/** Contiguous run of n elements; ma/mb: 1 = contiguous operand, 0 = broadcast scalar.
+ *  Returns non-zero when a checked int32 result overflowed (always 0 otherwise). */
+// @ts-ignore: decorator
+@inline function binRun<T>(op: i32, ma: i32, mb: i32, pa: usize, pb: usize, po: usize, n: usize): i32 {
   const SZ = sizeof<T>();
   const L: usize = 16 / SZ;
+  const chk = binChecked<T>(op);
+  let bad = i32x4.splat(0);
   let i: usize = 0;
   if (binHasVec<T>(op)) {
     const va = ma == 0 ? v128.splat<T>(load<T>(pa)) : v128.splat<T>(<T>0);
@@ -274,74 +347,100 @@ export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
       const n4 = n & ~(4 * L - 1);
       for (; i < n4; i += 4 * L) {
         const o = i * SZ;
-        const r0 = vbin<T>(op, ma ? v128.load(pa + o) : va, mb ? v128.load(pb + o) : vb);
-        const r1 = vbin<T>(op, ma ? v128.load(pa + o, 16) : va, mb ? v128.load(pb + o, 16) : vb);
-        const r2 = vbin<T>(op, ma ? v128.load(pa + o, 32) : va, mb ? v128.load(pb + o, 32) : vb);
-        const r3 = vbin<T>(op, ma ? v128.load(pa + o, 48) : va, mb ? v128.load(pb + o, 48) : vb);
+        // (each load right before its use: the float loops compile as without the check)
+        const a0 = ma ? v128.load(pa + o) : va, b0 = mb ? v128.load(pb + o) : vb;
+        const r0 = vbin<T>(op, a0, b0);
+        const a1 = ma ? v128.load(pa + o, 16) : va, b1 = mb ? v128.load(pb + o, 16) : vb;
+        const r1 = vbin<T>(op, a1, b1);
+        const a2 = ma ? v128.load(pa + o, 32) : va, b2 = mb ? v128.load(pb + o, 32) : vb;
+        const r2 = vbin<T>(op, a2, b2);
+        const a3 = ma ? v128.load(pa + o, 48) : va, b3 = mb ? v128.load(pb + o, 48) : vb;
+        const r3 = vbin<T>(op, a3, b3);
         v128.store(po + o, r0);
         v128.store(po + o, r1, 16);
         v128.store(po + o, r2, 32);
         v128.store(po + o, r3, 48);
+        if (chk) {
+          bad = v128.or(bad, v128.or(
+            v128.or(binOvf(op, a0, b0, r0), binOvf(op, a1, b1, r1)),
+            v128.or(binOvf(op, a2, b2, r2), binOvf(op, a3, b3, r3))));
+        }
       }
       const n1 = n & ~(L - 1);
       for (; i < n1; i += L) {
         const o = i * SZ;
-        v128.store(po + o, vbin<T>(op, ma ? v128.load(pa + o) : va, mb ? v128.load(pb + o) : vb));
+        const a0 = ma ? v128.load(pa + o) : va, b0 = mb ? v128.load(pb + o) : vb;
+        const r0 = vbin<T>(op, a0, b0);
+        v128.store(po + o, r0);
+        if (chk) bad = v128.or(bad, binOvf(op, a0, b0, r0));
       }
     }
   }
+  let sbad: i32 = 0;
   if (isCmp(op)) {
     for (; i < n; i++) {
       store<u8>(po + i, scmp<T>(op, load<T>(ma ? pa + i * SZ : pa), load<T>(mb ? pb + i * SZ : pb)));
+    }
+  } else if (chk) {
+    for (; i < n; i++) {
+      sbad |= storeWide(po + i * SZ, sWide(op, load<i32>(ma ? pa + i * SZ : pa), load<i32>(mb ? pb + i * SZ : pb)));
     }
   } else {
     for (; i < n; i++) {
       store<T>(po + i * SZ, sbin<T>(op, load<T>(ma ? pa + i * SZ : pa), load<T>(mb ? pb + i * SZ : pb)));
     }
   }
+  return chk ? <i32>(i32x4.bitmask(bad) != 0) | sbad : 0;
 }
 
-/** Run of n elements with arbitrary element strides sa, sb. */
+/** Run of n elements with arbitrary element strides sa, sb; returns as binRun. */
 // @ts-ignore: decorator
-@inline function binRunStrided<T>(op: i32, pa: usize, pb: usize, po: usize, n: usize, sa: i32, sb: i32): void {
+@inline function binRunStrided<T>(op: i32, pa: usize, pb: usize, po: usize, n: usize, sa: i32, sb: i32): i32 {
   const SZ = sizeof<T>();
   const da = <usize>(sa * <i32>SZ), db = <usize>(sb * <i32>SZ);
+  let sbad: i32 = 0;
   if (isCmp(op)) {
     for (let i: usize = 0; i < n; i++, pa += da, pb += db) store<u8>(po + i, scmp<T>(op, load<T>(pa), load<T>(pb)));
+  } else if (binChecked<T>(op)) {
+    for (let i: usize = 0; i < n; i++, pa += da, pb += db) sbad |= storeWide(po + i * SZ, sWide(op, load<i32>(pa), load<i32>(pb)));
   } else {
     for (let i: usize = 0; i < n; i++, pa += da, pb += db) store<T>(po + i * SZ, sbin<T>(op, load<T>(pa), load<T>(pb)));
   }
+  return sbad;
 }
 
+/** Returns non-zero when a checked int32 result overflowed. */
 // @ts-ignore: decorator
-@inline function binaryND<T>(op: i32, a: usize, b: usize, out: usize, sp: usize): void {
+@inline function binaryND<T>(op: i32, a: usize, b: usize, out: usize, sp: usize): i32 {
   const nd = coalesce(sp, 2);
-  if (nd == 0) return;
+  if (nd == 0) return 0;
   const SZ = sizeof<T>();
   const OS: usize = isCmp(op) ? 1 : SZ;
   const n = <usize>wShape(0);
   const sa = wStride(0, 0), sb = wStride(1, 0);
   let pa = a, pb = b, po = out;
+  let bad: i32 = 0;
   while (true) {
-    if (sa == 1 && sb == 1) binRun<T>(op, 1, 1, pa, pb, po, n);
-    else if (sa == 0 && sb == 1) binRun<T>(op, 0, 1, pa, pb, po, n);
-    else if (sa == 1 && sb == 0) binRun<T>(op, 1, 0, pa, pb, po, n);
-    else binRunStrided<T>(op, pa, pb, po, n, sa, sb);
+    if (sa == 1 && sb == 1) bad |= binRun<T>(op, 1, 1, pa, pb, po, n);
+    else if (sa == 0 && sb == 1) bad |= binRun<T>(op, 0, 1, pa, pb, po, n);
+    else if (sa == 1 && sb == 0) bad |= binRun<T>(op, 1, 0, pa, pb, po, n);
+    else bad |= binRunStrided<T>(op, pa, pb, po, n, sa, sb);
     po += n * OS;
     if (nd == 1 || !advance(nd, 2)) break;
     pa += <usize>(D0 * <i32>SZ);
     pb += <usize>(D1 * <i32>SZ);
   }
+  return bad;
 }
 
 // @ts-ignore: decorator
-@inline function binaryAll<T>(op: i32, a: usize, b: usize, out: usize, sp: usize): void {
+@inline function binaryAll<T>(op: i32, a: usize, b: usize, out: usize, sp: usize): i32 {
   switch (op) {
-    case Bin.ADD: binaryND<T>(Bin.ADD, a, b, out, sp); break;
-    case Bin.SUB: binaryND<T>(Bin.SUB, a, b, out, sp); break;
-    case Bin.MUL: binaryND<T>(Bin.MUL, a, b, out, sp); break;
+    case Bin.ADD: return binaryND<T>(Bin.ADD, a, b, out, sp);
+    case Bin.SUB: return binaryND<T>(Bin.SUB, a, b, out, sp);
+    case Bin.MUL: return binaryND<T>(Bin.MUL, a, b, out, sp);
     case Bin.DIV: binaryND<T>(Bin.DIV, a, b, out, sp); break;
-    case Bin.POW: binaryND<T>(Bin.POW, a, b, out, sp); break;
+    case Bin.POW: return binaryND<T>(Bin.POW, a, b, out, sp);
     case Bin.MAXIMUM: binaryND<T>(Bin.MAXIMUM, a, b, out, sp); break;
     case Bin.MINIMUM: binaryND<T>(Bin.MINIMUM, a, b, out, sp); break;
     case Bin.EQ: binaryND<T>(Bin.EQ, a, b, out, sp); break;
@@ -351,13 +450,16 @@ export function unary_i32(op: i32, x: usize, out: usize, n: usize): void {
     case Bin.GT: binaryND<T>(Bin.GT, a, b, out, sp); break;
     case Bin.GE: binaryND<T>(Bin.GE, a, b, out, sp); break;
   }
+  return 0;
 }
 
 /** out = op(a, b) over the shape at `sp` ([ndim, shape, aStrides, bStrides], elements);
  *  a, b: byte pointers at element 0 of each operand; out contiguous (bytes for comparisons). */
 export function binary_f32(op: i32, a: usize, b: usize, out: usize, sp: usize): void { binaryAll<f32>(op, a, b, out, sp); }
 export function binary_f64(op: i32, a: usize, b: usize, out: usize, sp: usize): void { binaryAll<f64>(op, a, b, out, sp); }
-export function binary_i32(op: i32, a: usize, b: usize, out: usize, sp: usize): void { binaryAll<i32>(op, a, b, out, sp); }
+/** int32: returns 1 when an ADD, SUB, MUL or POW result did not fit in int32 (out then
+ *  holds it wrapped), else 0. */
+export function binary_i32(op: i32, a: usize, b: usize, out: usize, sp: usize): i32 { return binaryAll<i32>(op, a, b, out, sp); }
 
 // ----------------------------------------------------------------------------------------
 // Where

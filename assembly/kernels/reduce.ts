@@ -8,6 +8,13 @@
 // Across inner, each lane walks its column in order, so vkeep/skeep apply the rule as they
 // go. Along a row the lanes see elements out of order: the row is reduced ignoring the sign
 // of zero, and a zero result is replaced by the first (or last) zero of the row.
+//
+// int32 stands in for PyTorch's int64: its SUM and PROD are exact and report a result that
+// does not fit in int32 (reduce_i32 returns non-zero; the TS side raises). SUM adds in i64
+// lanes; PROD multiplies in i32 lanes with an overflow mask, which is exact because a
+// product of non-zero integers never shrinks: it overflows where a partial product does,
+// unless a zero factor makes it 0. Along a row the lanes hold partial sums / products; across
+// inner, column strips of four stay in registers for the whole axis.
 import { Red } from "../abi";
 
 // @ts-ignore: decorator
@@ -323,8 +330,175 @@ let suspect: bool = false;
   }
 }
 
+// ---------------------------------------------------------------------- int32 SUM, PROD
+
+/** Sign bit set in the lanes where the 64-bit lanes lo (lanes 0, 1) and hi (lanes 2, 3)
+ *  do not fit in i32; their low halves go to `low`. */
+// @ts-ignore: decorator
+@inline function narrowI64(lo: v128, hi: v128): v128 {
+  const low = v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
+  return i32x4.ne(v128.shuffle<i32>(lo, hi, 1, 3, 5, 7), i32x4.shr_s(low, 31));
+}
+
+// @ts-ignore: decorator
+@inline function lowI64(lo: v128, hi: v128): v128 { return v128.shuffle<i32>(lo, hi, 0, 2, 4, 6); }
+
+/** The exact product of two int32 (its low 32 bits: the wrapped one). */
+// @ts-ignore: decorator
+@inline function mulWide(r: i32, x: i32): i64 { return <i64>r * <i64>x; }
+
+// @ts-ignore: decorator
+@inline function fitsI32(w: i64): bool { return w == <i64><i32>w; }
+
+/** Exact int32 SUM of n contiguous elements, as i64. */
+// @ts-ignore: decorator
+@inline function rowSumI32(p: usize, n: usize): i64 {
+  let s0 = i64x2.splat(0), s1 = i64x2.splat(0), s2 = i64x2.splat(0), s3 = i64x2.splat(0);
+  let i: usize = 0;
+  const n8 = n & ~(<usize>7);
+  for (; i < n8; i += 8) {
+    const q = p + (i << 2);
+    const x0 = v128.load(q), x1 = v128.load(q, 16);
+    s0 = i64x2.add(s0, i64x2.extend_low_i32x4_s(x0));
+    s1 = i64x2.add(s1, i64x2.extend_high_i32x4_s(x0));
+    s2 = i64x2.add(s2, i64x2.extend_low_i32x4_s(x1));
+    s3 = i64x2.add(s3, i64x2.extend_high_i32x4_s(x1));
+  }
+  const s = i64x2.add(i64x2.add(s0, s1), i64x2.add(s2, s3));
+  let r = i64x2.extract_lane(s, 0) + i64x2.extract_lane(s, 1);
+  for (; i < n; i++) r += <i64>load<i32>(p + (i << 2));
+  return r;
+}
+
+/** int32 PROD of n >= 1 contiguous elements: the wrapped product at out; returns 1 when
+ *  the exact product does not fit in int32, else 0. */
+// @ts-ignore: decorator
+@inline function rowProdI32(p: usize, n: usize, out: usize): i32 {
+  const z = i32x4.splat(0);
+  let bad = z, zero = z;
+  let r: i32 = 1;
+  let i: usize = 0;
+  let sbad = false, szero = false;
+  if (n >= 8) {
+    let a = v128.load(p);
+    zero = i32x4.eq(a, z);
+    i = 4;
+    const n4 = n & ~(<usize>3);
+    for (; i < n4; i += 4) {
+      const x = v128.load(p + (i << 2));
+      const lo = i64x2.extmul_low_i32x4_s(a, x), hi = i64x2.extmul_high_i32x4_s(a, x);
+      bad = v128.or(bad, narrowI64(lo, hi));
+      zero = v128.or(zero, i32x4.eq(x, z));
+      a = lowI64(lo, hi);
+    }
+    // the four partial products, multiplied together checked
+    const w1 = mulWide(i32x4.extract_lane(a, 0), i32x4.extract_lane(a, 1));
+    const w2 = mulWide(<i32>w1, i32x4.extract_lane(a, 2));
+    const w3 = mulWide(<i32>w2, i32x4.extract_lane(a, 3));
+    sbad = !fitsI32(w1) || !fitsI32(w2) || !fitsI32(w3);
+    r = <i32>w3;
+  }
+  for (; i < n; i++) {
+    const x = load<i32>(p + (i << 2));
+    const w = mulWide(r, x);
+    sbad = sbad || !fitsI32(w);
+    szero = szero || x == 0;
+    r = <i32>w;
+  }
+  store<i32>(out, r);
+  return <i32>((sbad || i32x4.bitmask(bad) != 0) && !(szero || v128.any_true(zero)));
+}
+
+/** int32 SUM or PROD of one [axis >= 1, inner] block into ob, in column strips of four
+ *  lanes kept in registers down the axis; returns non-zero when a result does not fit. */
+// @ts-ignore: decorator
+@inline function blockI32(op: i32, base: usize, rowBytes: usize, axis: usize, inner: usize, ob: usize): i32 {
+  const z = i32x4.splat(0);
+  let bad = z;
+  let sbad = false;
+  let j: usize = 0;
+  for (; j + 4 <= inner; j += 4) {
+    const col = base + (j << 2);
+    if (op == Red.SUM) {
+      let s0 = i64x2.splat(0), s1 = i64x2.splat(0);
+      for (let k: usize = 0; k < axis; k++) {
+        const x = v128.load(col + k * rowBytes);
+        s0 = i64x2.add(s0, i64x2.extend_low_i32x4_s(x));
+        s1 = i64x2.add(s1, i64x2.extend_high_i32x4_s(x));
+      }
+      bad = v128.or(bad, narrowI64(s0, s1));
+      v128.store(ob + (j << 2), lowI64(s0, s1));
+    } else {
+      let a = v128.load(col);
+      let zero = i32x4.eq(a, z), over = z;
+      for (let k: usize = 1; k < axis; k++) {
+        const x = v128.load(col + k * rowBytes);
+        const lo = i64x2.extmul_low_i32x4_s(a, x), hi = i64x2.extmul_high_i32x4_s(a, x);
+        over = v128.or(over, narrowI64(lo, hi));
+        zero = v128.or(zero, i32x4.eq(x, z));
+        a = lowI64(lo, hi);
+      }
+      bad = v128.or(bad, v128.andnot(over, zero));
+      v128.store(ob + (j << 2), a);
+    }
+  }
+  for (; j < inner; j++) {
+    const col = base + (j << 2);
+    if (op == Red.SUM) {
+      let s: i64 = 0;
+      for (let k: usize = 0; k < axis; k++) s += <i64>load<i32>(col + k * rowBytes);
+      sbad = sbad || !fitsI32(s);
+      store<i32>(ob + (j << 2), <i32>s);
+    } else {
+      let r = load<i32>(col);
+      let over = false, zero = r == 0;
+      for (let k: usize = 1; k < axis; k++) {
+        const x = load<i32>(col + k * rowBytes);
+        const w = mulWide(r, x);
+        over = over || !fitsI32(w);
+        zero = zero || x == 0;
+        r = <i32>w;
+      }
+      sbad = sbad || (over && !zero);
+      store<i32>(ob + (j << 2), r);
+    }
+  }
+  return <i32>(sbad || i32x4.bitmask(bad) != 0);
+}
+
+/** int32 SUM or PROD over [outer, axis >= 1, inner]; returns non-zero when a result does not fit. */
+// @ts-ignore: decorator
+@inline function reduceI32(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): i32 {
+  let bad: i32 = 0;
+  if (inner == 1) {
+    for (let o: usize = 0; o < outer; o++) {
+      const p = x + ((o * axis) << 2), po = out + (o << 2);
+      if (op == Red.SUM) {
+        const s = rowSumI32(p, axis);
+        store<i32>(po, <i32>s);
+        bad |= <i32>!fitsI32(s);
+      } else {
+        bad |= rowProdI32(p, axis, po);
+      }
+    }
+    return bad;
+  }
+  const rowBytes = inner << 2;
+  for (let o: usize = 0; o < outer; o++) {
+    bad |= blockI32(op, x + o * axis * rowBytes, rowBytes, axis, inner, out + o * rowBytes);
+  }
+  return bad;
+}
+
 /** Reduce contiguous [outer, axis, inner] at byte pointer x into contiguous [outer, inner] at out
  *  (int32 indices for ARGMAX/ARGMIN). */
 export function reduce_f32(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): void { reduceAll<f32>(op, x, outer, axis, inner, out); }
 export function reduce_f64(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): void { reduceAll<f64>(op, x, outer, axis, inner, out); }
-export function reduce_i32(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): void { reduceAll<i32>(op, x, outer, axis, inner, out); }
+/** int32: returns 1 when a SUM or PROD result does not fit in int32 (out then holds it
+ *  wrapped), else 0. */
+export function reduce_i32(op: i32, x: usize, outer: usize, axis: usize, inner: usize, out: usize): i32 {
+  if (axis > 0 && op == Red.SUM) return reduceI32(Red.SUM, x, outer, axis, inner, out);
+  if (axis > 0 && op == Red.PROD) return reduceI32(Red.PROD, x, outer, axis, inner, out);
+  reduceAll<i32>(op, x, outer, axis, inner, out);
+  return 0;
+}

@@ -23,14 +23,27 @@ export function cPow(x: f64, y: f64): f64 {
   return Math.pow(x, y);
 }
 
-/** Integer power by repeated squaring with i32 wrap-around (exact, like PyTorch's integer pow). */
-export function intPow(a: i32, b: i32): i32 {
+/** Integer power by repeated squaring, as PyTorch's integer pow, with int32 wrap-around:
+ *  the wrapped result in the low 32 bits, plus 2^32 when the exact result does not fit in
+ *  int32 (so the i64 fits in i32 exactly when the result does). The exact result overflows
+ *  when a product taken into it does, or when the base squared does while exponent bits
+ *  remain: a later factor is then at least that square (|base| >= 2). */
+export function intPowChecked(a: i32, b: i32): i64 {
   if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) != 0 ? -1 : 1) : 0;
   let result: i32 = 1, base = a, e = b;
+  let bad = false;
   while (e > 0) {
-    if ((e & 1) != 0) result *= base;
-    base *= base;
+    if ((e & 1) != 0) {
+      const p = <i64>result * <i64>base;
+      bad = bad || p != <i64><i32>p;
+      result = <i32>p;
+    }
     e >>= 1;
+    if (e > 0) {
+      const q = <i64>base * <i64>base;
+      bad = bad || q != <i64><i32>q;
+      base = <i32>q;
+    }
   }
-  return result;
+  return bad ? <i64>result + 0x1_0000_0000 : <i64>result;
 }

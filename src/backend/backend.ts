@@ -13,6 +13,11 @@
  *   unless said otherwise.
  * - The float kernels (float32/float64) are where speed matters; int32 and bool
  *   support only what the comments say.
+ * - int32 stands in for PyTorch's int64, so its results must not wrap silently: `unary`,
+ *   `binary` and `reduce` return true when an int32 result did not fit in int32 (NEG/ABS
+ *   of -2^31; ADD, SUB, MUL, POW; SUM, PROD, exact however large the intermediate values),
+ *   false otherwise (always false for the other dtypes). `out` then holds the wrapped
+ *   values, the same on every backend; the ops layer raises before anyone sees them.
  */
 import type { DType, TypedArray } from "../dtype.js";
 import * as abi from "./abi.generated.js";
@@ -74,17 +79,18 @@ export interface Backend {
     shape: readonly number[],
   ): void;
 
-  /** out[i] = op(x[xOffset + i]) for i < n; x and out contiguous, both `dtype`. */
-  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): void;
+  /** out[i] = op(x[xOffset + i]) for i < n; x and out contiguous, both `dtype`.
+   *  True when an int32 result overflowed. */
+  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): boolean;
 
   /** out[idx] = op(a[idx], b[idx]) over `shape` with strided (maybe broadcast) a and b,
-   *  both of `dtype`; out contiguous (bool for comparisons). */
+   *  both of `dtype`; out contiguous (bool for comparisons). True when an int32 result overflowed. */
   binary(
     op: BinOp, dtype: DType,
     a: Handle, aOffset: number, aStrides: readonly number[],
     b: Handle, bOffset: number, bStrides: readonly number[],
     out: Handle, shape: readonly number[],
-  ): void;
+  ): boolean;
 
   /** out[idx] = cond[idx] ? a[idx] : b[idx]; cond bool, a/b/out `dtype`, all strided but out. */
   where(
@@ -95,8 +101,9 @@ export interface Backend {
     out: Handle, shape: readonly number[],
   ): void;
 
-  /** Reduce the contiguous [outer, axis, inner] block at xOffset into contiguous [outer, inner]. */
-  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void;
+  /** Reduce the contiguous [outer, axis, inner] block at xOffset into contiguous [outer, inner].
+   *  True when an int32 SUM or PROD result overflowed. */
+  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): boolean;
 
   /** Batched matmul: out[bi] (m x n, contiguous) = a[bi] (m x k) @ b[bi] (k x n).
    *  Each operand strided as [batch, row, col] (strides of 3 numbers, batch stride may be 0).

@@ -2,7 +2,7 @@
  * Machinery every op uses: turning numbers into tensors, running raw kernels on
  * the right backend, and recording a graph node when grad mode wants one.
  */
-import type { Backend } from "../backend/backend.js";
+import { Red, type Backend } from "../backend/backend.js";
 import { FnNode, inputMetadata, type GradRule, type Node } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { gradEdge, inputNrsOf } from "../autograd/engine.js";
@@ -11,6 +11,7 @@ import { allocTensor, Tensor } from "../tensor.js";
 import { isContiguous } from "../shape.js";
 import { closeScope, openScope } from "../scopes.js";
 import { Storage } from "../storage.js";
+import { checkFitsInt32 } from "../creation.js";
 
 export { allocTensor };
 
@@ -19,8 +20,10 @@ export function handleOf(t: Tensor): unknown {
   return t._storage.handle;
 }
 
-/** A one-element tensor holding `value` on `backend` (broadcast with stride 0 by kernels). */
+/** A one-element tensor holding `value` on `backend` (broadcast with stride 0 by kernels).
+ *  An int32 value must fit (it would wrap). */
 export function scalarTensor(value: number | boolean, dtype: DType, backend: Backend): Tensor {
+  if (dtype === "int32" && typeof value === "number") checkFitsInt32(value);
   const t = allocTensor(backend, dtype, []);
   const arr = typedArrayFor(dtype, 1);
   arr[0] = dtype === "bool" ? (value !== 0 && value !== false ? 1 : 0) : +value;
@@ -41,6 +44,52 @@ export function scratchScalar(value: number | boolean, dtype: DType, backend: Ba
   }
   backend.fill(t._storage.handle, dtype, +value, 0, 1);
   return t;
+}
+
+// ---- int32 results that do not fit ------------------------------------------------------
+
+/**
+ * The error for an int32 result outside the int32 range. wasmgrad's int32 stands in for
+ * PyTorch's int64 (integer arange, sums of int tensors, ...), where the result would have
+ * fit: wrapping around would silently give a different answer than PyTorch, so ops raise.
+ * `op` names the op as called (`add_` for in-place); `hint` the float64 call that works
+ * (by default the out-of-place method on x.double()).
+ */
+export function int32OverflowError(op: string, hint = `x.double().${op.replace(/_$/, "")}(...)`): Error {
+  return new Error(`${op}(): the result does not fit in int32 (wasmgrad's stand-in for int64); convert to float64 first: ${hint}`);
+}
+
+/** Whether the number is outside the int32 range (a non-integer is not, here: callers pass integers). */
+export function outsideInt32(v: number): boolean {
+  return !(v >= -2147483648 && v <= 2147483647);
+}
+
+/** The smallest and largest value of a float64 or int32 tensor (NaN if it holds one);
+ *  [Infinity, -Infinity] when empty. */
+export function valueRange(t: Tensor): [number, number] {
+  const n = t.numel();
+  if (n === 0) return [Infinity, -Infinity];
+  const be = t._storage.backend;
+  const src = contiguousRaw(t);
+  const r = allocTensor(be, t.dtype, [1], false);
+  try {
+    be.reduce(Red.MIN_LAST, t.dtype, handleOf(src), src._offset, 1, n, 1, r._storage.handle);
+    const lo = be.read(r._storage.handle, t.dtype, 0, 1)[0]!;
+    be.reduce(Red.MAX_LAST, t.dtype, handleOf(src), src._offset, 1, n, 1, r._storage.handle);
+    const hi = be.read(r._storage.handle, t.dtype, 0, 1)[0]!;
+    return [lo, hi];
+  } finally {
+    r.dispose();
+    if (src !== t) src.dispose();
+  }
+}
+
+/** `t` (float64 holding integers) cast to int32, or the int32 overflow error for `op`
+ *  (with `hint`) when a value does not fit. */
+export function toInt32Checked(t: Tensor, op: string, hint?: string): Tensor {
+  const [lo, hi] = valueRange(t);
+  if (!(lo >= -2147483648 && hi <= 2147483647) && t.numel() > 0) throw int32OverflowError(op, hint);
+  return castRaw(t, "int32");
 }
 
 /** The same values on another backend (a copy), for ops that mix backends. */

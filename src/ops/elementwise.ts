@@ -6,7 +6,7 @@ import { Bin, Un, type BinOp, type UnOp } from "../backend/backend.js";
 import { isFloating, resultType, type DType, dtypeName } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { allocTensor, castRaw, compute, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, scratchScalar, wantsGrad, type TypedRule } from "./core.js";
+import { allocTensor, castRaw, compute, contiguousRaw, handleOf, int32OverflowError, moveTo, outsideInt32, record, rule, scalarTensor, scratchScalar, toInt32Checked, wantsGrad, type TypedRule } from "./core.js";
 
 // ---- raw forward kernels (no autograd) -----------------------------------------------------
 
@@ -29,8 +29,9 @@ export function unaryRaw(op: UnOp, x: Tensor): Tensor {
     src = contiguousRaw(x);
   }
   const out = allocTensor(be, dtype, x.shape.slice(), false);
-  be.unary(op, dtype, handleOf(src), src._offset, out._storage.handle, out.numel());
+  const overflow = be.unary(op, dtype, handleOf(src), src._offset, out._storage.handle, out.numel());
   if (src !== x) src.dispose();
+  if (overflow) { out.dispose(); throw int32OverflowError(op === Un.NEG ? "neg" : "abs"); }
   return out;
 }
 
@@ -90,8 +91,16 @@ function aliasOf(x: Tensor): Tensor {
   return new Tensor(x._storage.retain(), x.shape.slice(), x._strides.slice(), x._offset);
 }
 
-export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor | null = null): Tensor {
-  checkOperand(OP_NAMES[op]!, b);
+/** int32 ops whose result can leave the int32 range (the kernels report it). */
+const CAN_OVERFLOW = (op: BinOp) => op === Bin.ADD || op === Bin.SUB || op === Bin.MUL || op === Bin.POW;
+
+/**
+ * op(a, b) with broadcasting (no autograd), written into `into` when the kernel can (in-place
+ * ops), else into a new tensor. An int32 result that does not fit raises, naming the op as
+ * called (`name`), before anything is written into `into`.
+ */
+export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor | null = null, name = OP_NAMES[op]! + (into !== null ? "_" : "")): Tensor {
+  checkOperand(name, b);
   const be = a._storage.backend;
   let dtype = resultType([a, b]);
   const compare = COMPARISON(op);
@@ -108,6 +117,7 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
   // bool arithmetic (add = or, mul = and, maximum, minimum) runs on 0/1 int32 and is cast back
   // (kernels take float32/float64/int32: bool comparisons run on 0/1 int32 too)
   const work: DType = dtype === "bool" ? "int32" : dtype;
+  if (work === "int32" && typeof b === "number" && outsideInt32(b)) return wideNumberOp(op, a, b, compare, name);
   const bt = b instanceof Tensor ? moveTo(b, be) : scratchScalar(b, work, be);
   const shape = broadcastShapes(a.shape, bt.shape);
   const a2 = a.dtype === work ? a : castRaw(a, work);
@@ -115,7 +125,10 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
   let aStrides = broadcastStrides(a2.shape, a2._strides, shape);
   let bStrides = broadcastStrides(b2.shape, b2._strides, shape);
   let kernelShape = shape;
-  const order = into !== null && !compare && work === dtype
+  // an int32 result that may not fit goes to a new tensor: the in-place target stays
+  // unchanged when the op raises
+  const checked = work === "int32" && CAN_OVERFLOW(op);
+  const order = into !== null && !compare && work === dtype && !checked
     ? directOrder(into, dtype, shape, [[a2, aStrides], [b2, bStrides]], be) : null;
   let out: Tensor;
   if (order !== null) {
@@ -127,7 +140,7 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
   } else {
     out = allocTensor(be, compare ? "bool" : work, shape.slice(), false);
   }
-  be.binary(
+  const overflow = be.binary(
     op, work,
     handleOf(a2), a2._offset, aStrides,
     handleOf(b2), b2._offset, bStrides,
@@ -136,8 +149,21 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
   if (a2 !== a) a2.dispose();
   if (b2 !== bt) b2.dispose();
   if (bt !== b && b instanceof Tensor) bt.dispose();
+  if (overflow) { out.dispose(); throw int32OverflowError(name); }
   if (work !== dtype && !compare) { const r = castRaw(out, dtype); out.dispose(); out = r; }
   return out;
+}
+
+/**
+ * An int32 op with a number outside the int32 range (PyTorch's int64 holds it): computed in
+ * float64, exact for int32 values and integers below 2^53 (beyond, a result that rounds is
+ * far outside the int32 range anyway); an arithmetic result must then fit in int32.
+ */
+function wideNumberOp(op: BinOp, a: Tensor, b: number, compare: boolean, name: string): Tensor {
+  return compute(() => {
+    const r = binaryRaw(op, castRaw(a, "float64"), b);
+    return compare ? r : toInt32Checked(r, name);
+  });
 }
 
 // ---- unary ops ----------------------------------------------------------------------------
@@ -213,16 +239,22 @@ export function add(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   const into = takeTarget();
   checkOperand("add", b);
   checkAlpha(a, b, alpha);
+  const name = into !== null ? "add_" : "add";
   const out = alpha === 1 ? binaryRaw(Bin.ADD, a, b, into)
-    : b instanceof Tensor ? addScaled(a, b, alpha, into) : binaryRaw(Bin.ADD, a, (b as number) * alpha, into);
+    : b instanceof Tensor ? addScaled(a, b, alpha, into, name) : binaryRaw(Bin.ADD, a, (b as number) * alpha, into, name);
   const bt = b instanceof Tensor ? b : null;
   if (wantsGrad(a, bt)) record(out, AddBackward, [a, bt], null, alpha);
   return out;
 }
 
-function addScaled(a: Tensor, b: Tensor, alpha: number, into: Tensor | null = null): Tensor {
+/** a + alpha b. For int32, in float64 (exact: see wideNumberOp) and checked once at the
+ *  end, so an alpha b outside int32 does not raise when the sum fits, as in PyTorch's int64. */
+function addScaled(a: Tensor, b: Tensor, alpha: number, into: Tensor | null, name: string): Tensor {
+  if (resultType([a, b]) === "int32") {
+    return compute(() => toInt32Checked(binaryRaw(Bin.ADD, castRaw(a, "float64"), binaryRaw(Bin.MUL, castRaw(b, "float64"), alpha)), name));
+  }
   const scaled = binaryRaw(Bin.MUL, b, alpha);
-  try { return binaryRaw(Bin.ADD, a, scaled, into); } finally { scaled.dispose(); }
+  try { return binaryRaw(Bin.ADD, a, scaled, into, name); } finally { scaled.dispose(); }
 }
 
 // d(a - alpha b) = g, -alpha g
@@ -234,8 +266,9 @@ export function sub(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   const into = takeTarget();
   checkOperand("sub", b);
   checkAlpha(a, b, alpha);
+  const name = into !== null ? "sub_" : "sub";
   const out = alpha === 1 ? binaryRaw(Bin.SUB, a, b, into)
-    : b instanceof Tensor ? addScaled(a, b, -alpha, into) : binaryRaw(Bin.SUB, a, (b as number) * alpha, into);
+    : b instanceof Tensor ? addScaled(a, b, -alpha, into, name) : binaryRaw(Bin.SUB, a, (b as number) * alpha, into, name);
   const bt = b instanceof Tensor ? b : null;
   if (wantsGrad(a, bt)) record(out, SubBackward, [a, bt], null, alpha);
   return out;
@@ -340,8 +373,10 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
     throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
   const dtype = resultType([x, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi])]);
-  // in place, both passes write into x, or neither (the second must not fail after the first wrote)
-  if (into !== null && dtype !== into.dtype) into = null;
+  const name = into !== null ? "clamp_" : "clamp";
+  // in place, both passes write into x, or neither (the second must not fail after the first
+  // wrote: a bound outside int32 may make an int32 result that does not fit)
+  if (into !== null && (dtype !== into.dtype || (dtype === "int32" && [lo, hi].some((v) => v !== null && outsideInt32(v))))) into = null;
   // PyTorch 1.13: with both bounds, a NaN one makes every element NaN; a single NaN bound
   // leaves x as it is (std::max(x, nan) is x). Else std::min(std::max(x, lo), hi): ties keep x.
   let out: Tensor;
@@ -351,8 +386,11 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
     const lo2 = lo === null || Number.isNaN(lo) ? null : lo;
     const hi2 = hi === null || Number.isNaN(hi) ? null : hi;
     out = lo2 === null && hi2 === null ? castRaw(x, dtype) : x;
-    if (lo2 !== null) out = binaryRaw(Bin.MAXIMUM, out, lo2, into);
-    if (hi2 !== null) { const prev = out; out = binaryRaw(Bin.MINIMUM, out, hi2, into); if (prev !== x) prev.dispose(); }
+    if (lo2 !== null) out = binaryRaw(Bin.MAXIMUM, out, lo2, into, name);
+    if (hi2 !== null) {
+      const prev = out;
+      try { out = binaryRaw(Bin.MINIMUM, out, hi2, into, name); } finally { if (prev !== x) prev.dispose(); }
+    }
   }
   if (wantsGrad(x)) record(out, ClampBackward, [x], [x], [lo, hi]);
   return out;
@@ -416,6 +454,11 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   checkOperand("where", b, 3);
   const be = cond._storage.backend;
   const dtype = resultType([a, b]);
+  if (dtype === "int32" && [a, b].some((v) => typeof v === "number" && outsideInt32(v))) {
+    // a number PyTorch's int64 holds but int32 does not: where in float64, then it must fit
+    const wide = (v: TensorOrScalar) => (v instanceof Tensor ? castRaw(v, "float64") : v);
+    return compute(() => toInt32Checked(where(cond, wide(a), wide(b)), "where", "torch.where(cond, x.double(), y)"));
+  }
   const at = a instanceof Tensor ? moveTo(a, be) : scalarTensor(a, dtype, be);
   const bt = b instanceof Tensor ? moveTo(b, be) : scalarTensor(b, dtype, be);
   const c = cond.dtype === "bool" ? cond : castRaw(cond, "bool");

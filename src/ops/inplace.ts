@@ -63,8 +63,15 @@ export function inplace(x: Tensor, fn: (self: Tensor) => Tensor, savesSelf = tru
     self = castRaw(x, x.dtype);
     self.gradFn = x.gradFn;
   }
-  // the op writes its result straight into x when it can (no full-size temporary)
-  const r = withInplaceTarget(x, () => fn(self));
+  // the op writes its result straight into x when it can (no full-size temporary); an op
+  // that raises (e.g. an int32 result that does not fit) has written nothing into x
+  let r: Tensor;
+  try {
+    r = withInplaceTarget(x, () => fn(self));
+  } catch (e) {
+    if (self !== x) self.dispose();
+    throw e;
+  }
   if (r.dtype !== x.dtype && !canCast(r.dtype, x.dtype)) {
     r.dispose();
     if (self !== x) self.dispose();

@@ -6,7 +6,8 @@
 import { isFloating, promoteTypes, dtypeName } from "../dtype.js";
 import { broadcastShapes, contiguousStrides, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { allocTensor, castRaw, composite, handleOf, moveTo, record, rule, wantsGrad } from "./core.js";
+import type { TypedArray } from "../dtype.js";
+import { allocTensor, castRaw, composite, handleOf, int32OverflowError, moveTo, record, rule, toInt32Checked, valueRange, wantsGrad } from "./core.js";
 import { squeeze, unsqueeze } from "./movement.js";
 
 /** Strides for batch dims collapsed into one, or null when they do not collapse. */
@@ -23,8 +24,9 @@ function collapseBatch(shape: readonly number[], strides: readonly number[]): nu
   return s ?? 0;
 }
 
-/** out[..., m, n] = a[..., m, k] @ b[..., k, n] with broadcast batch dims (no autograd). */
-export function bmmRaw(a: Tensor, b0: Tensor): Tensor {
+/** out[..., m, n] = a[..., m, k] @ b[..., k, n] with broadcast batch dims (no autograd).
+ *  Integer operands multiply in float64; an int32 result must fit in int32 (else `name` raises). */
+export function bmmRaw(a: Tensor, b0: Tensor, name = "matmul"): Tensor {
   const be = a._storage.backend;
   let b = moveTo(b0, be);
   const dtype = promoteTypes(a.dtype, b.dtype);
@@ -42,16 +44,79 @@ export function bmmRaw(a: Tensor, b0: Tensor): Tensor {
   };
   const [av, as] = prep(a1, m, k);
   const [bv, bs] = prep(b1, k, n);
-  const out = allocTensor(be, work, [...batchShape, m, n], false);
-  be.matmul(work, handleOf(av), av._offset, as, handleOf(bv), bv._offset, bs, out._storage.handle, batch, m, k, n);
-  av.dispose(); bv.dispose();
-  if (a1 !== a) a1.dispose();
-  if (b1 !== b) b1.dispose();
-  if (b !== b0) b.dispose();
-  if (work === dtype) return out;
-  const r = castRaw(out, dtype);
-  out.dispose();
-  return r;
+  const outShape = [...batchShape, m, n];
+  let out: Tensor;
+  try {
+    if (dtype === "int32" && k * maxAbs(a1) * maxAbs(b1) >= 2 ** 53) {
+      // float64 partial sums could round (they stay exact below 2^53): exact, in 16-bit halves
+      const read = (t: Tensor) => be.read(handleOf(t), work, 0, t._storage.numel);
+      const exact = exactIntMatmul(read(av), av._offset, as, read(bv), bv._offset, bs, batch, m, k, n, name);
+      out = allocTensor(be, "int32", outShape, false);
+      be.write(out._storage.handle, "int32", exact, 0);
+    } else {
+      out = allocTensor(be, work, outShape, false);
+      be.matmul(work, handleOf(av), av._offset, as, handleOf(bv), bv._offset, bs, out._storage.handle, batch, m, k, n);
+    }
+  } finally {
+    av.dispose(); bv.dispose();
+    if (a1 !== a) a1.dispose();
+    if (b1 !== b) b1.dispose();
+    if (b !== b0) b.dispose();
+  }
+  if (out.dtype === dtype) return out;
+  try {
+    return dtype === "int32" ? toInt32Checked(out, name, matmulHint(name)) : castRaw(out, dtype);
+  } finally {
+    out.dispose();
+  }
+}
+
+/** matmul does not promote: both operands go to float64. */
+const matmulHint = (name: string) => `a.double().${name}(b.double())`;
+
+/** The largest |x| of a float64 tensor. */
+function maxAbs(t: Tensor): number {
+  const [lo, hi] = valueRange(t);
+  return t.numel() === 0 ? 0 : Math.max(-lo, hi);
+}
+
+/**
+ * Exact batched int32 matmul of operands held as float64 (strided as for Backend.matmul),
+ * for when float64 sums may round: each operand splits into its high and low 16 bits, and
+ * the three partial sums (high*high, the cross terms, low*low) stay exact, their carries
+ * moved up every 2^20 terms. The int32 results, or the overflow error for `name`.
+ */
+function exactIntMatmul(
+  A: TypedArray, ao: number, as: readonly number[], B: TypedArray, bo: number, bs: readonly number[],
+  batch: number, m: number, k: number, n: number, name: string,
+): Int32Array {
+  const out = new Int32Array(batch * m * n);
+  const H = 65536;
+  const carry = (acc: [number, number, number]) => {
+    let c = Math.floor(acc[2] / H); acc[2] -= c * H; acc[1] += c;
+    c = Math.floor(acc[1] / H); acc[1] -= c * H; acc[0] += c;
+  };
+  let q = 0;
+  for (let bi = 0; bi < batch; bi++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const acc: [number, number, number] = [0, 0, 0]; // high*high, cross, low*low
+        let pa = ao + bi * as[0]! + i * as[1]!, pb = bo + bi * bs[0]! + j * bs[2]!;
+        for (let p = 0; p < k; p++, pa += as[2]!, pb += bs[1]!) {
+          const x = A[pa]!, y = B[pb]!;
+          const xh = x >> 16, xl = x & 0xffff, yh = y >> 16, yl = y & 0xffff;
+          acc[0] += xh * yh; acc[1] += xh * yl + xl * yh; acc[2] += xl * yl;
+          if ((p & 0xfffff) === 0xfffff) carry(acc);
+        }
+        carry(acc);
+        // the sum is acc[0] 2^32 + low, 0 <= low < 2^32: it fits when acc[0] is its sign
+        const low = acc[1] * H + acc[2];
+        if (!(acc[0] === 0 && low < 2 ** 31) && !(acc[0] === -1 && low >= 2 ** 31)) throw int32OverflowError(name, matmulHint(name));
+        out[q++] = low | 0;
+      }
+    }
+  }
+  return out;
 }
 
 /** Strides of x (shape [...batch, r, c]) broadcast to [...batchShape, r, c]. */
@@ -76,12 +141,13 @@ const MmBackward = rule<[Tensor, Tensor]>("MmBackward0", (g, [a, b], _, needsInp
   needsInputGrad(0) ? mm(g, b.t()) : null,
   needsInputGrad(1) ? mm(a.t(), g) : null,
 ]);
-export function mm(a: Tensor, b: Tensor): Tensor {
+/** `name`: the op as called (matmul of two matrices is mm), for errors. */
+export function mm(a: Tensor, b: Tensor, name = "mm"): Tensor {
   if (a.ndim !== 2) throw new Error("self must be a matrix");
   if (b.ndim !== 2) throw new Error("mat2 must be a matrix");
   checkSameDtype(a, b);
   if (a.shape[1] !== b.shape[0]) throw mmShapeError(a.shape, b.shape);
-  const out = bmmRaw(a, b);
+  const out = bmmRaw(a, b, name);
   if (wantsGrad(a, b)) record(out, MmBackward, [a, b], [a, b]);
   return out;
 }
@@ -97,6 +163,11 @@ const MvBackward = rule<[Tensor, Tensor]>("MvBackward0", (g, [a, v], _, needsInp
   needsInputGrad(1) ? matmul(a.t(), g) : null,
 ]);
 
+
+/** fn(views), then the views disposed (also when fn raises). */
+function withViews(views: Tensor[], fn: (views: Tensor[]) => Tensor): Tensor {
+  try { return fn(views); } finally { for (const v of views) v.dispose(); }
+}
 
 /** matmul/mm do not promote: PyTorch's error for mixed dtypes. */
 function checkSameDtype(a: Tensor, b: Tensor): void {
@@ -114,22 +185,22 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (a.shape[0] !== b.shape[0]) {
       throw new Error(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
     }
-    const r = bmmRaw(a._viewNoGrad([1, a.shape[0]!]), b._viewNoGrad([b.shape[0]!, 1]));
+    const r = withViews([a._viewNoGrad([1, a.shape[0]!]), b._viewNoGrad([b.shape[0]!, 1])], ([av, bv]) => bmmRaw(av!, bv!, "matmul"));
     const out = r._onStorage([], [], r._offset);
     r.dispose();
     if (wantsGrad(a, b)) record(out, DotBackward, [a, b], [a, b]);
     return out;
   }
-  if (a.ndim === 2 && b.ndim === 2) return mm(a, b);
+  if (a.ndim === 2 && b.ndim === 2) return mm(a, b, "matmul");
   if (a.ndim === 2 && b.ndim === 1) {
     if (a.shape[1] !== b.shape[0]) throw mvError(a.shape[0]!, a.shape[1]!, b.shape[0]!);
-    const r = bmmRaw(a, b._viewNoGrad([b.shape[0]!, 1]));
+    const r = withViews([b._viewNoGrad([b.shape[0]!, 1])], ([bv]) => bmmRaw(a, bv!, "matmul"));
     const out = r._onStorage([a.shape[0]!], [1], 0);
     r.dispose();
     if (wantsGrad(a, b)) record(out, MvBackward, [a, b], [a, b]);
     return out;
   }
-  if (a.ndim === 1 && b.ndim === 2) return composite(() => squeeze(mm(unsqueeze(a, 0), b), 0));
+  if (a.ndim === 1 && b.ndim === 2) return composite(() => squeeze(mm(unsqueeze(a, 0), b, "matmul"), 0));
   return matmulBatched(a, b);
 }
 
@@ -160,9 +231,13 @@ function matmulBatched(a: Tensor, b: Tensor): Tensor {
   }
   const a2 = a.ndim === 1 ? a._view([1, a.shape[0]!], [0, a._strides[0]!], a._offset) : a;
   const b2 = b.ndim === 1 ? b._view([b.shape[0]!, 1], [b._strides[0]!, 0], b._offset) : b;
-  const full = bmmRaw(a2, b2);
-  if (a2 !== a) a2.dispose();
-  if (b2 !== b) b2.dispose();
+  let full: Tensor;
+  try {
+    full = bmmRaw(a2, b2);
+  } finally {
+    if (a2 !== a) a2.dispose();
+    if (b2 !== b) b2.dispose();
+  }
   let shape = full.shape.slice();
   if (a.ndim === 1) shape.splice(shape.length - 2, 1);
   if (b.ndim === 1) shape = shape.slice(0, -1);

@@ -7,7 +7,7 @@ import { Bin, Red, type RedOp } from "../backend/backend.js";
 import { isFloating, type DType, dtypeName } from "../dtype.js";
 import { normDim, numelOf, isContiguous, sameShape } from "../shape.js";
 import { Tensor, type DimArg } from "../tensor.js";
-import { allocTensor, castRaw, compute, contiguousRaw, handleOf, record, rule, scalarTensor, wantsGrad, type RuleBackward } from "./core.js";
+import { allocTensor, castRaw, compute, contiguousRaw, handleOf, int32OverflowError, record, rule, scalarTensor, wantsGrad, type RuleBackward } from "./core.js";
 import { arangeAlong, expand, reshape } from "./movement.js";
 import { logicalOr, where } from "./elementwise.js";
 
@@ -29,7 +29,8 @@ function keptShape(shape: readonly number[], dims: readonly number[], keepdim: b
   return out;
 }
 
-/** Run a reduction kernel over `dims` (no autograd). */
+/** Run a reduction kernel over `dims` (no autograd). An int32 sum or product that does not
+ *  fit in int32 raises. */
 export function reduceRaw(op: RedOp, x: Tensor, dims: readonly number[], keepdim: boolean, outDtype?: DType): Tensor {
   if (x.dtype === "bool") {
     // kernels take float32/float64/int32: reduce bools as 0/1 int32, answer in bool
@@ -66,8 +67,9 @@ export function reduceRaw(op: RedOp, x: Tensor, dims: readonly number[], keepdim
     axis = numelOf(dims.map((d) => x.shape[d]!));
     inner = 1;
   }
-  be.reduce(op, dtype, handleOf(src), src._offset, outer, axis, inner, out._storage.handle);
+  const overflow = be.reduce(op, dtype, handleOf(src), src._offset, outer, axis, inner, out._storage.handle);
   if (src !== x) src.dispose();
+  if (overflow) { out.dispose(); throw int32OverflowError(op === Red.SUM ? "sum" : "prod"); }
   return out;
 }
 

@@ -26,14 +26,32 @@ unaryFns[Un.SIGMOID] = (x) => 1 / (1 + Math.exp(-x));
 unaryFns[Un.RELU] = (x) => (x < 0 ? 0 : x); // keeps NaN and -0
 unaryFns[Un.SIGN] = (x) => (x > 0 ? 1 : x < 0 ? -1 : 0); // sign(NaN) = 0, as PyTorch
 
-/** Integer power by repeated squaring with int32 wrap-around (exact, like PyTorch's integer pow). */
+// int32 stands in for PyTorch's int64: int32 arithmetic wraps as the wasm kernels do, and
+// notes here whether an exact result did not fit (unary/binary/reduce then return true)
+let int32Overflow = false;
+
+/** Whether the exact integer x (or a float64 rounding of one: rounding happens only far
+ *  outside the int32 range) is outside the int32 range. */
+function outsideInt32(x: number): boolean {
+  return (x | 0) !== x;
+}
+
+/** Integer power by repeated squaring with int32 wrap-around, as PyTorch's integer pow.
+ *  The exact result overflows when a product taken into it does, or when the base squared
+ *  does while exponent bits remain (a later factor is then at least that square). */
 function intPow(a: number, b: number): number {
   if (b < 0) return a === 1 ? 1 : a === -1 ? (b & 1 ? -1 : 1) : 0;
   let result = 1, base = a | 0, e = b;
   while (e > 0) {
-    if (e & 1) result = Math.imul(result, base);
-    base = Math.imul(base, base);
+    if (e & 1) {
+      if (outsideInt32(result * base)) int32Overflow = true;
+      result = Math.imul(result, base);
+    }
     e = Math.floor(e / 2);
+    if (e > 0) {
+      if (outsideInt32(base * base)) int32Overflow = true;
+      base = Math.imul(base, base);
+    }
   }
   return result;
 }
@@ -60,12 +78,12 @@ binaryFns[Bin.LE] = (a, b) => (a <= b ? 1 : 0);
 binaryFns[Bin.GT] = (a, b) => (a > b ? 1 : 0);
 binaryFns[Bin.GE] = (a, b) => (a >= b ? 1 : 0);
 
-/** Integer results of int32 arithmetic wrap like int32 and divide truncating. */
+/** Integer results of int32 arithmetic wrap like int32 (noting overflow) and divide truncating. */
 function intBinary(op: BinOp): (a: number, b: number) => number {
   switch (op) {
-    case Bin.ADD: return (a, b) => (a + b) | 0;
-    case Bin.SUB: return (a, b) => (a - b) | 0;
-    case Bin.MUL: return (a, b) => Math.imul(a, b);
+    case Bin.ADD: return (a, b) => { const r = a + b; if (outsideInt32(r)) int32Overflow = true; return r | 0; };
+    case Bin.SUB: return (a, b) => { const r = a - b; if (outsideInt32(r)) int32Overflow = true; return r | 0; };
+    case Bin.MUL: return (a, b) => { if (outsideInt32(a * b)) int32Overflow = true; return Math.imul(a, b); };
     case Bin.DIV: return (a, b) => (b === 0 ? 0 : (a / b) | 0);
     case Bin.POW: return intPow;
     default: return binaryFns[op]!;
@@ -196,11 +214,21 @@ export class JsBackend implements Backend {
       (_i, ps, pd) => { d[pd] = cast(s[ps]!); });
   }
 
-  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): void {
+  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): boolean {
     const a = x as Arr, o = out as Arr;
     const f = unaryFns[op]!;
-    if (dtype === "int32" && op === Un.NEG) { for (let i = 0; i < n; i++) o[i] = -a[xOffset + i]! | 0; return; }
+    if (dtype === "int32" && (op === Un.NEG || op === Un.ABS)) {
+      // -x and |x| overflow for -2^31 only (and wrap back to it, as the wasm kernel)
+      let overflow = false;
+      for (let i = 0; i < n; i++) {
+        const v = a[xOffset + i]!;
+        if (v === -2147483648) overflow = true;
+        o[i] = op === Un.NEG ? -v | 0 : Math.abs(v) | 0;
+      }
+      return overflow;
+    }
     for (let i = 0; i < n; i++) o[i] = f(a[xOffset + i]!);
+    return false;
   }
 
   binary(
@@ -208,22 +236,23 @@ export class JsBackend implements Backend {
     a: Handle, aOffset: number, aStrides: readonly number[],
     b: Handle, bOffset: number, bStrides: readonly number[],
     out: Handle, shape: readonly number[],
-  ): void {
+  ): boolean {
     const x = a as Arr, y = b as Arr, o = out as Arr;
     const f = dtype === "int32" ? intBinary(op) : binaryFns[op]!;
     const nd = shape.length;
     let n = 1;
     for (let d = 0; d < nd; d++) n *= shape[d]!;
-    if (n === 0) return;
+    if (n === 0) return false;
     const aFlat = isContiguous(shape, aStrides), bFlat = isContiguous(shape, bStrides);
     const bConst = allZero(bStrides);
     if (dtype !== "int32" && op <= Bin.DIV && aFlat && (bFlat || bConst)) {
       arithmeticLoop(op, x, aOffset, y, bOffset, bConst, o, n);
-      return;
+      return false;
     }
+    int32Overflow = false;
     if (aFlat && bFlat) {
       for (let i = 0; i < n; i++) o[i] = f(x[aOffset + i]!, y[bOffset + i]!);
-      return;
+      return int32Overflow;
     }
     // one call per innermost row, a plain loop inside it
     const inner = nd === 0 ? 1 : shape[nd - 1]!;
@@ -233,6 +262,7 @@ export class JsBackend implements Backend {
       (_r, pa, pb) => {
         for (let j = 0; j < inner; j++, pa += sa, pb += sb) o[i++] = f(x[pa]!, y[pb]!);
       });
+    return int32Overflow;
   }
 
   where(
@@ -247,19 +277,39 @@ export class JsBackend implements Backend {
       (i, pc, pa, pb) => { o[i] = c[pc] ? x[pa]! : y[pb]!; });
   }
 
-  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): boolean {
     const a = x as Arr, o = out as Arr;
+    const int = dtype === "int32";
+    let overflow = false;
     for (let i = 0; i < outer; i++) {
       for (let j = 0; j < inner; j++) {
         const base = xOffset + i * axis * inner + j;
         let acc: number;
         switch (op) {
-          case Red.SUM: acc = 0; for (let k = 0; k < axis; k++) acc += a[base + k * inner]!; break;
-          // products accumulate in the dtype, as PyTorch (float32 underflows and int32 wraps)
+          case Red.SUM:
+            if (int) {
+              // exact at any length: the high and low 16 bits summed apart stay far below 2^53
+              let hi = 0, lo = 0;
+              for (let k = 0; k < axis; k++) { const v = a[base + k * inner]!; hi += v >> 16; lo += v & 0xffff; }
+              if (outsideInt32(hi * 65536 + lo)) overflow = true;
+              acc = (((hi * 65536) | 0) + lo) | 0; // the wrapped sum, as the wasm kernel's
+              break;
+            }
+            acc = 0; for (let k = 0; k < axis; k++) acc += a[base + k * inner]!; break;
+          // products accumulate in the dtype, as PyTorch (float32 underflows); an int32 product
+          // wraps, and overflowed when a partial product did, unless a factor is zero
           case Red.PROD:
             acc = 1;
-            if (dtype === "int32") for (let k = 0; k < axis; k++) acc = Math.imul(acc, a[base + k * inner]!);
-            else if (dtype === "float32") for (let k = 0; k < axis; k++) acc = Math.fround(acc * a[base + k * inner]!);
+            if (int) {
+              let over = false, zero = false;
+              for (let k = 0; k < axis; k++) {
+                const v = a[base + k * inner]!;
+                if (outsideInt32(acc * v)) over = true;
+                if (v === 0) zero = true;
+                acc = Math.imul(acc, v);
+              }
+              if (over && !zero) overflow = true;
+            } else if (dtype === "float32") for (let k = 0; k < axis; k++) acc = Math.fround(acc * a[base + k * inner]!);
             else for (let k = 0; k < axis; k++) acc *= a[base + k * inner]!;
             break;
           case Red.MAX: case Red.MIN: case Red.ARGMAX: case Red.ARGMIN: {
@@ -291,6 +341,7 @@ export class JsBackend implements Backend {
         o[i * inner + j] = acc;
       }
     }
+    return overflow;
   }
 
   matmul(

@@ -160,16 +160,15 @@ export class WasmBackend implements Backend {
     );
   }
 
-  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): void {
-    if (n <= 0) return;
+  unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): boolean {
+    if (n <= 0) return false;
     const ex = this.exports;
     switch (dtype) {
-      case "float32": ex.unary_f32(op, addr(x, dtype, xOffset), out as number, n); break;
-      case "float64": ex.unary_f64(op, addr(x, dtype, xOffset), out as number, n); break;
+      case "float32": ex.unary_f32(op, addr(x, dtype, xOffset), out as number, n); return false;
+      case "float64": ex.unary_f64(op, addr(x, dtype, xOffset), out as number, n); return false;
       case "int32":
         if (op !== Un.NEG && op !== Un.ABS && op !== Un.RELU && op !== Un.SIGN) throw unsupported(`unary op ${op}`, dtype);
-        ex.unary_i32(op, addr(x, dtype, xOffset), out as number, n);
-        break;
+        return ex.unary_i32(op, addr(x, dtype, xOffset), out as number, n) !== 0;
       default: throw unsupported("unary", dtype);
     }
   }
@@ -179,14 +178,14 @@ export class WasmBackend implements Backend {
     a: Handle, aOffset: number, aStrides: readonly number[],
     b: Handle, bOffset: number, bStrides: readonly number[],
     out: Handle, shape: readonly number[],
-  ): void {
+  ): boolean {
     const sp = this.put(shape, aStrides, bStrides);
     const ex = this.exports;
     const pa = addr(a, dtype, aOffset), pb = addr(b, dtype, bOffset);
     switch (dtype) {
-      case "float32": ex.binary_f32(op, pa, pb, out as number, sp); break;
-      case "float64": ex.binary_f64(op, pa, pb, out as number, sp); break;
-      case "int32": ex.binary_i32(op, pa, pb, out as number, sp); break;
+      case "float32": ex.binary_f32(op, pa, pb, out as number, sp); return false;
+      case "float64": ex.binary_f64(op, pa, pb, out as number, sp); return false;
+      case "int32": return ex.binary_i32(op, pa, pb, out as number, sp) !== 0;
       default: throw unsupported("binary", dtype);
     }
   }
@@ -209,13 +208,13 @@ export class WasmBackend implements Backend {
     }
   }
 
-  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
-    if (outer === 0 || inner === 0) return;
+  reduce(op: RedOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): boolean {
+    if (outer === 0 || inner === 0) return false;
     const ex = this.exports;
     switch (dtype) {
-      case "float32": ex.reduce_f32(op, addr(x, dtype, xOffset), outer, axis, inner, out as number); break;
-      case "float64": ex.reduce_f64(op, addr(x, dtype, xOffset), outer, axis, inner, out as number); break;
-      case "int32": ex.reduce_i32(op, addr(x, dtype, xOffset), outer, axis, inner, out as number); break;
+      case "float32": ex.reduce_f32(op, addr(x, dtype, xOffset), outer, axis, inner, out as number); return false;
+      case "float64": ex.reduce_f64(op, addr(x, dtype, xOffset), outer, axis, inner, out as number); return false;
+      case "int32": return ex.reduce_i32(op, addr(x, dtype, xOffset), outer, axis, inner, out as number) !== 0;
       default: throw unsupported("reduce", dtype);
     }
   }

@@ -29,11 +29,13 @@ export interface WasmExports {
 
   unary_f32(op: number, x: number, out: number, n: number): void;
   unary_f64(op: number, x: number, out: number, n: number): void;
-  unary_i32(op: number, x: number, out: number, n: number): void;
+  /** 1 when a result did not fit in int32 (NEG, ABS of -2^31), else 0. */
+  unary_i32(op: number, x: number, out: number, n: number): number;
   /** `sp` points at i32 [ndim, shape, aStrides, bStrides]. */
   binary_f32(op: number, a: number, b: number, out: number, sp: number): void;
   binary_f64(op: number, a: number, b: number, out: number, sp: number): void;
-  binary_i32(op: number, a: number, b: number, out: number, sp: number): void;
+  /** 1 when an ADD, SUB, MUL or POW result did not fit in int32, else 0. */
+  binary_i32(op: number, a: number, b: number, out: number, sp: number): number;
   /** `sp` points at i32 [ndim, shape, cStrides, aStrides, bStrides]. */
   where_f32(c: number, a: number, b: number, out: number, sp: number): void;
   where_f64(c: number, a: number, b: number, out: number, sp: number): void;
@@ -41,7 +43,8 @@ export interface WasmExports {
   where_u8(c: number, a: number, b: number, out: number, sp: number): void;
   reduce_f32(op: number, x: number, outer: number, axis: number, inner: number, out: number): void;
   reduce_f64(op: number, x: number, outer: number, axis: number, inner: number, out: number): void;
-  reduce_i32(op: number, x: number, outer: number, axis: number, inner: number, out: number): void;
+  /** 1 when a SUM or PROD result did not fit in int32, else 0. */
+  reduce_i32(op: number, x: number, outer: number, axis: number, inner: number, out: number): number;
   matmul_f32(
     a: number, asb: number, asr: number, asc: number, b: number, bsb: number, bsr: number, bsc: number,
     out: number, batch: number, m: number, k: number, n: number, pack: number,
