@@ -11,7 +11,7 @@ import { allocTensor, Tensor } from "../tensor.js";
 import { isContiguous } from "../shape.js";
 import { closeScope, openScope } from "../scopes.js";
 import { Storage } from "../storage.js";
-import { checkFitsInt32 } from "../creation.js";
+import { checkFitsInt32 } from "../argcheck.js";
 
 export { allocTensor };
 
