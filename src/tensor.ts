@@ -293,7 +293,8 @@ export class Tensor {
    *
    * Assigning sets it (`x.grad = null` clears it); the assigned tensor must have this tensor's
    * dtype and shape, else it throws PyTorch's `assigned grad has data of a different type` / `...
-   * of a different size`.
+   * of a different size`; assigning the tensor itself throws `can't assign Variable as its own
+   * grad`, anything but a Tensor or `null` a `TypeError`.
    */
   get grad(): Tensor | null {
     const g = this._liveGrad();
@@ -303,7 +304,9 @@ export class Tensor {
   /** Replace the gradient (`null` clears it); a tensor of this tensor's dtype and shape. */
   set grad(g: Tensor | null) {
     if (g !== null && g !== undefined) {
-      if (!(g instanceof Tensor)) throw new TypeError("assigned grad expected to be a Tensor or None");
+      // PyTorch's THPVariable_set_grad, in its order
+      if (!(g instanceof Tensor)) throw new TypeError(`assigned grad expected to be a Tensor or None but got grad of type ${A.kindOf(g)}`);
+      if (g === this) throw new Error("can't assign Variable as its own grad");
       if (g.dtype !== this.dtype) throw new Error("assigned grad has data of a different type");
       if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
         throw new Error("assigned grad has data of a different size");
@@ -642,8 +645,14 @@ export class Tensor {
    * Register `fn` to run on this tensor's gradient during backward (PyTorch's `register_hook`). If
    * `fn` returns a tensor, it replaces the gradient.
    *
+   * `fn` runs inside the backward pass and must be synchronous; it may return nothing, or a tensor
+   * of the gradient's dtype and shape.
+   *
    * @returns A handle whose `remove()` unregisters the hook.
-   * @throws `cannot register a hook on a tensor that doesn't require gradient`.
+   * @throws `cannot register a hook on a tensor that doesn't require gradient`; `TypeError` for an
+   *   async `fn`. The backward pass throws when the hook returns a Promise or another non-tensor
+   *   (`expected Variable, but hook returned 'int'`), or a tensor of another dtype or shape
+   *   (`hook 'fn' has changed the size of value`).
    */
   registerHook(fn: TensorHook): {
     /** Unregister the hook. */
@@ -934,16 +943,16 @@ export class Tensor {
    *   leaf outside {@link noGrad}; `result type ... can't be cast to the desired output type ...`
    *   when the result's dtype does not fit (e.g. a float operand into an int32 tensor).
    */
-  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { A.checkTensorOrScalar("add", "other", 1, other); A.checkOptions("add", opts, ALPHA); return I.inplace(this, (x) => E.add(x, other, opts?.alpha), false); }
+  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { A.checkTensorOrScalar("add", "other", 1, other); A.checkOptions("add", opts, ALPHA); return I.inplace(this, (x) => E.add(x, other, opts?.alpha), false, other); }
   /** In place: `this -= alpha * other`. Returns this tensor. Throws as {@link Tensor.add_}. */
-  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { A.checkTensorOrScalar("sub", "other", 1, other); A.checkOptions("sub", opts, ALPHA); return I.inplace(this, (x) => E.sub(x, other, opts?.alpha), false); }
+  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { A.checkTensorOrScalar("sub", "other", 1, other); A.checkOptions("sub", opts, ALPHA); return I.inplace(this, (x) => E.sub(x, other, opts?.alpha), false, other); }
   /** In place: `this *= other`. Returns this tensor. Throws as {@link Tensor.add_}. */
-  mul_(other: TensorOrScalar): Tensor { A.checkTensorOrScalar("mul", "other", 1, other); return I.inplace(this, (x) => E.mul(x, other)); }
+  mul_(other: TensorOrScalar): Tensor { A.checkTensorOrScalar("mul", "other", 1, other); return I.inplace(this, (x) => E.mul(x, other), true, other); }
   /**
    * In place: `this /= other`. Returns this tensor. Throws as {@link Tensor.add_} (and for an int32
    * tensor, whose quotient is float).
    */
-  div_(other: TensorOrScalar): Tensor { A.checkTensorOrScalar("div", "other", 1, other); return I.inplace(this, (x) => E.div(x, other)); }
+  div_(other: TensorOrScalar): Tensor { A.checkTensorOrScalar("div", "other", 1, other); return I.inplace(this, (x) => E.div(x, other), true, other); }
   /** In place: {@link Tensor.clamp}. Returns this tensor. */
   clamp_(min?: number | null, max?: number | null): Tensor { checkBounds("clamp", min, max); return I.inplace(this, (x) => E.clamp(x, min, max)); }
   /** In place: fill with zeros. Returns this tensor. */

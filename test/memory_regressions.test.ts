@@ -166,12 +166,21 @@ for (const backend of ["wasm", "js"] as const) {
       ];
       const r46 = torch.rand(4, 6), r6 = torch.rand(6), r41 = torch.rand(4, 1);
       // other: same shape, broadcast row, broadcast column, x itself, x through two transposes, a row of x
-      const others: ((x: torch.Tensor) => torch.Tensor)[] = [() => r46, () => r6, () => r41, (x) => x, (x) => x.t().t(), (x) => x.index(0)];
+      const rowOfX = (x: torch.Tensor) => x.index(0);
+      const others: ((x: torch.Tensor) => torch.Tensor)[] = [() => r46, () => r6, () => r41, (x) => x, (x) => x.t().t(), rowOfX];
+      // these read `other` itself (div_ reads a new tensor made from it)
+      const readsOther = new Set(["add_", "add_ alpha", "sub_", "mul_"]);
       for (const [name, inplace, outOfPlace] of cases) {
         for (const [shape, view] of layouts) {
           const base = torch.rand(...shape);
           for (const other of others) {
             const a = view(base.clone()), b = view(base.clone());
+            if (other === rowOfX && readsOther.has(name) && b.isContiguous()) {
+              // PyTorch refuses to read a row of a dense x while writing x (its other rows are
+              // too hard to tell, and are computed as out of place)
+              expect(() => torch.noGrad(() => inplace(b, other(b)))).toThrow("some elements of the input tensor and the written-to tensor refer to a single memory location");
+              continue;
+            }
             const want = ref(outOfPlace(a, other(a)));
             torch.noGrad(() => inplace(b, other(b)));
             try { close(b.toArray(), want); } catch (e) { throw new Error(`${name} ${shape}: ${(e as Error).message}`); }

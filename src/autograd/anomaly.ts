@@ -9,7 +9,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { noGrad } from "./grad_mode.js";
-import { isAsyncFunction } from "../callbacks.js";
+import { refuseAsync, refusePromise } from "../callbacks.js";
 
 let enabled = false;
 
@@ -34,8 +34,8 @@ export function setDetectAnomaly(flag: boolean): void {
  * Run `fn` with anomaly mode on and return its result (`torch.autograd.detect_anomaly`); the
  * previous mode is back when it returns or throws. See {@link autograd.setDetectAnomaly}.
  *
- * @throws `TypeError` when `fn` is not a function; an `Error` for an async function (the mode is
- *   global, an `await` would leave it on for other code).
+ * @throws `TypeError` when `fn` is not a function, is async, or returns a Promise: anomaly mode is
+ *   global, so an `await` inside would leave it on for other code (the previous mode is restored).
  * @example
  * ```ts
  * torch.autograd.detectAnomaly(() => x.sqrt().sum().backward()); // throws if a gradient is NaN
@@ -43,12 +43,10 @@ export function setDetectAnomaly(flag: boolean): void {
  */
 export function detectAnomaly<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new TypeError(`detectAnomaly(fn): fn must be a function, got ${typeof fn}`);
-  if (isAsyncFunction(fn)) {
-    throw new Error("detectAnomaly(fn): fn must be synchronous (anomaly mode is global; an await would leave it on for other code)");
-  }
+  refuseAsync("detectAnomaly()", "the callback", fn, "anomaly");
   const prev = enabled;
   enabled = true;
-  try { return fn(); } finally { enabled = prev; }
+  try { return refusePromise("detectAnomaly()", "the callback", fn(), "anomaly"); } finally { enabled = prev; }
 }
 
 /** Where the forward op ran (anomaly mode only): the stack of a fresh Error, minus this frame. */

@@ -21,7 +21,10 @@ import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
 import { checkNodeOutputs, isAnomalyEnabled, reportAnomaly } from "./anomaly.js";
 import { validateOutputs } from "./validate.js";
 import { closeScope, openScope, type Disposable } from "../scopes.js";
-import type { Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
+import { kindOf } from "../argcheck.js";
+import { refusePromise } from "../callbacks.js";
+import { dtypeName } from "../dtype.js";
 
 export interface RunOptions {
   retainGraph: boolean;
@@ -214,7 +217,7 @@ function anyGrad(grads: readonly (Tensor | null)[]): boolean {
   return false;
 }
 
-/** The tensor hooks of each output, in order; a hook may replace the gradient (same shape). */
+/** The tensor hooks of each output, in order; a hook may replace the gradient (same dtype and shape). */
 function runPreHooks(task: GraphTask, node: Node, grads: (Tensor | null)[]): void {
   const perOutput = node._preHooks!;
   for (let k = 0; k < perOutput.length; k++) {
@@ -223,10 +226,16 @@ function runPreHooks(task: GraphTask, node: Node, grads: (Tensor | null)[]): voi
     if (hooks === undefined || g === null || g === undefined) continue;
     for (const hook of hooks.slice()) {
       task.keep.add(g); // a user hook may hold on to the gradient it was given
-      const r = hook(g);
+      const r: unknown = refusePromise("backward()", "a tensor hook", hook(g), "graph");
       if (r === undefined || r === null) continue;
+      // PyTorch's check_single_result
+      if (!(r instanceof Tensor)) throw new TypeError(`expected Variable, but hook returned '${kindOf(r)}'`);
+      const name = hook.name || "<anonymous>";
+      if (r.dtype !== g.dtype) {
+        throw new Error(`hook '${name}' has changed the type of value (was ${dtypeName(g.dtype, "tensor")} got ${dtypeName(r.dtype, "tensor")})`);
+      }
       if (r.shape.length !== g.shape.length || r.shape.some((d, i) => d !== g!.shape[i])) {
-        throw new Error("hook 'hook' has changed the size of value");
+        throw new Error(`hook '${name}' has changed the size of value`);
       }
       g = r;
     }

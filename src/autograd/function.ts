@@ -27,6 +27,7 @@ import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { isFloating, type DType } from "../dtype.js";
 import { allocTensor, Tensor } from "../tensor.js";
 import type { Backend } from "../backend/backend.js";
+import { refuseAsync, refusePromise } from "../callbacks.js";
 
 /**
  * The `ctx` object a custom {@link autograd.Function}'s `forward` and `backward` receive (PyTorch's
@@ -145,7 +146,10 @@ export class Function {
    * tensor object (a view carrying the node), as in PyTorch.
    *
    * @throws `You must implement the forward function for custom autograd.Function.` for a class
-   *   without a static `forward`.
+   *   without a static `forward`; `TypeError` when `forward` or `backward` is async, or `forward`
+   *   returns a Promise (nothing is recorded). `forward` and `backward` must be synchronous:
+   *   autograd uses what they return at once. A `backward` that returns a Promise makes the
+   *   backward pass throw.
    */
   static apply<C extends FunctionClass>(this: C, ...args: ForwardArgs<C>): ForwardResult<C> {
     return applyFunction(this, args as unknown[]) as ForwardResult<C>;
@@ -195,11 +199,15 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
   if (typeof cls.forward !== "function") {
     throw new Error("You must implement the forward function for custom autograd.Function.");
   }
+  // an async forward or backward is refused before anything runs or is recorded
+  const site = `${cls.name}.apply()`;
+  refuseAsync(site, `${cls.name}.forward`, cls.forward, "graph");
+  refuseAsync(site, `${cls.name}.backward`, cls.backward, "graph");
   const ctx = new FunctionCtx();
   ctx.needsInputGrad = args.map((a) => a instanceof Tensor && a.requiresGrad);
   const executable = isGradEnabled() && ctx.needsInputGrad.some(Boolean);
 
-  const raw = noGrad(() => cls.forward(ctx, ...args));
+  const raw = noGrad(() => refusePromise(site, `${cls.name}.forward`, cls.forward(ctx, ...args), "graph"));
   const isTuple = Array.isArray(raw);
   const outs: unknown[] = isTuple ? (raw as unknown[]).slice() : [raw];
 
@@ -307,7 +315,7 @@ function runUserBackward(node: FnNode, grads: readonly (Tensor | null)[]): (Tens
       "You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.",
     );
   }
-  const res: unknown = a.cls.backward(ctx, ...gradOutputs);
+  const res: unknown = refusePromise("backward()", `${a.cls.name}.backward`, a.cls.backward(ctx, ...gradOutputs), "graph");
   let list: unknown[] = Array.isArray(res) ? res.slice() : [res];
   if (list.length > a.nArgs && list.slice(a.nArgs).every((x) => x === null || x === undefined)) list = list.slice(0, a.nArgs);
   if (list.length !== a.nArgs) {

@@ -9,6 +9,7 @@
  *
  * Each call frees what it made for itself (tidy) and, without createGraph, releases
  * the saved tensors of the graph it recorded, instead of leaving them to the GC.
+ * `fn` must be synchronous: an async function, or one returning a Promise, is refused.
  */
 import { Tensor, allocTensor } from "../tensor.js";
 import { enableGrad } from "./grad_mode.js";
@@ -18,6 +19,8 @@ import { sameShape } from "../shape.js";
 import { releaseNodes } from "./gradcheck.js";
 import { tidy } from "../scope.js";
 import { collectSavingNodes } from "./node.js";
+import { kindOf } from "../argcheck.js";
+import { refuseAsync, refusePromise } from "../callbacks.js";
 
 /**
  * Options of the {@link autograd.functional} functions.
@@ -57,7 +60,8 @@ export function jacobian(fn: (...inputs: Tensor[]) => Tensor[], inputs: Tensor, 
 export function jacobian(fn: (...inputs: Tensor[]) => Tensor[], inputs: Tensor[], opts?: FunctionalOptions): Tensor[][];
 /** The Jacobian when the shapes are known only at run time (see the first signature). */
 export function jacobian(fn: Fn, inputs: Inputs, opts?: FunctionalOptions): Tensor | Tensor[] | Tensor[][];
-export function jacobian(fn: Fn, inputs: Inputs, opts: FunctionalOptions = {}): Tensor | Tensor[] | Tensor[][] {
+export function jacobian(fn0: Fn, inputs: Inputs, opts: FunctionalOptions = {}): Tensor | Tensor[] | Tensor[][] {
+  const fn = syncFn("jacobian", fn0);
   const createGraph = !!opts.createGraph, strict = !!opts.strict;
   return run(createGraph, () => enableGrad(() => {
     const isInputsTuple = Array.isArray(inputs);
@@ -113,7 +117,8 @@ export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor, opt
 export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts?: FunctionalOptions): Tensor[][];
 /** The Hessian when the number of inputs is known only at run time (see the other signatures). */
 export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Inputs, opts?: FunctionalOptions): Tensor | Tensor[][];
-export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Inputs, opts: FunctionalOptions = {}): Tensor | Tensor[][] {
+export function hessian(fn0: (...inputs: Tensor[]) => Tensor, inputs: Inputs, opts: FunctionalOptions = {}): Tensor | Tensor[][] {
+  const fn = syncFn("hessian", fn0);
   const createGraph = !!opts.createGraph, strict = !!opts.strict;
   const isInputsTuple = Array.isArray(inputs);
   const ins = asTuple(inputs, "inputs", "hessian");
@@ -143,7 +148,8 @@ export function hessian(fn: (...inputs: Tensor[]) => Tensor, inputs: Inputs, opt
  *   opts)`) when `fn` returns a one-element tensor.
  * @returns `[fn(inputs), vᵀJ]`, the second shaped like the inputs.
  */
-export function vjp(fn: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOptions, opts: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
+export function vjp(fn0: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOptions, opts: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
+  const fn = syncFn("vjp", fn0);
   if (isOptions(v)) { opts = v; v = undefined; }
   const vv = v as Inputs | null | undefined;
   const createGraph = !!opts.createGraph, strict = !!opts.strict;
@@ -178,7 +184,8 @@ export function vjp(fn: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOption
  *   single one-element tensor.
  * @returns `[fn(inputs), Jv]`, the second shaped like the outputs.
  */
-export function jvp(fn: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOptions, opts: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
+export function jvp(fn0: Fn, inputs: Inputs, v?: Inputs | null | FunctionalOptions, opts: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
+  const fn = syncFn("jvp", fn0);
   if (isOptions(v)) { opts = v; v = undefined; }
   const vv = v as Inputs | null | undefined;
   const createGraph = !!opts.createGraph, strict = !!opts.strict;
@@ -219,6 +226,17 @@ function run<T>(createGraph: boolean, fn: () => T): T {
   const { result, nodes } = collectSavingNodes(() => tidy(fn));
   releaseNodes(nodes);
   return result;
+}
+
+/**
+ * The user's function, checked: not a function is a TypeError, an async one is refused before it
+ * runs, and a Promise it returns as soon as it returns (the tidy around the call frees what it made).
+ */
+function syncFn<F extends (...a: Tensor[]) => unknown>(name: string, fn: F): F {
+  const site = `${name}()`;
+  if (typeof fn !== "function") throw new TypeError(`${site}: the function must be a function, not ${kindOf(fn)}`);
+  refuseAsync(site, "the function", fn, "graph");
+  return ((...a: Tensor[]) => refusePromise(site, "the function", fn(...a), "graph")) as F;
 }
 
 function isOptions(x: unknown): x is FunctionalOptions {

@@ -41,7 +41,8 @@ export interface GradOptions {
  * @returns One gradient per input, in order (`null` for an unused input with `allowUnused`).
  * @throws `One of the differentiated Tensors does not require grad`; `One of the differentiated
  *   Tensors appears to not have been used in the graph. Set allow_unused=True if this is the
- *   desired behavior.`; `grad can be implicitly created only for scalar outputs`.
+ *   desired behavior.`; `grad can be implicitly created only for scalar outputs`; `got 2 tensors
+ *   and 1 gradients` for an array of `gradOutputs` shorter than `outputs`.
  * @example
  * ```ts
  * const x = torch.tensor([1, 2, 3], { requiresGrad: true });
@@ -110,6 +111,8 @@ export function backward(
  * (autograd.grad of a tensor with respect to itself).
  */
 function prepareRoots(tensors: Tensor[], given: (Tensor | null)[], argName: "gradient" | "gradOutputs") {
+  // PyTorch zips the two lists (extra gradients are ignored), then checks the counts
+  if (given.length < tensors.length) throw new Error(`got ${tensors.length} tensors and ${given.length} gradients`);
   const grads: Tensor[] = [];
   const made: Tensor[] = [];
   tensors.forEach((t, i) => {

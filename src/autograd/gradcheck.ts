@@ -18,6 +18,8 @@ import { tidy } from "../scope.js";
 import { closeScope, openScope } from "../scopes.js";
 import { randn } from "../creation.js";
 import { currentBackend } from "../backend/registry.js";
+import { kindOf } from "../argcheck.js";
+import { refuseAsync, refusePromise } from "../callbacks.js";
 
 /**
  * Options of {@link autograd.gradcheck} and {@link autograd.gradgradcheck}.
@@ -57,7 +59,9 @@ type Fn = (...args: any[]) => unknown;
  * @returns `true` when they agree within `atol + rtol * |numerical|`; `false` on a mismatch with
  *   `raiseException: false`.
  * @throws PyTorch's `Jacobian mismatch for output 0 with respect to input 0, numerical:...
- *   analytical:...` on a mismatch (by default).
+ *   analytical:...` on a mismatch (by default); `TypeError` when `fn` is async, returns a Promise,
+ *   or returns something other than a Tensor or an array of Tensors (PyTorch's `'float' object has
+ *   no attribute 'requires_grad'`), whatever `raiseException` says.
  * @example
  * ```ts
  * const x = torch.randn(3, { dtype: "float64", requiresGrad: true });
@@ -65,11 +69,17 @@ type Fn = (...args: any[]) => unknown;
  * ```
  */
 export function gradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): boolean {
+  return gradcheckAs("gradcheck()", fn, inputs, opts);
+}
+
+function gradcheckAs(site: string, fn: Fn, inputs: unknown, opts: GradcheckOptions): boolean {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = opts ?? {};
+  if (typeof fn !== "function") throw new TypeError(`${site}: fn must be a function, not ${kindOf(fn)}`);
+  refuseAsync(site, "the function", fn, "graph");
   const args = asTuple(inputs);
   checkInputs(args);
   try {
-    slowGradcheck(fn, args, eps, atol, rtol);
+    slowGradcheck(checkedOutputs(site, fn), args, eps, atol, rtol);
   } catch (e) {
     if (e instanceof GradcheckError && !raiseException) return false;
     throw e;
@@ -86,11 +96,15 @@ export function gradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}):
  *   are made, as PyTorch does. May be skipped: `gradgradcheck(fn, inputs, opts)`.
  * @returns As {@link autograd.gradcheck}.
  */
-export function gradgradcheck(fn: Fn, inputs: unknown, gradOutputs?: Tensor | Tensor[] | null | GradcheckOptions, opts: GradcheckOptions = {}): boolean {
+export function gradgradcheck(fn0: Fn, inputs: unknown, gradOutputs?: Tensor | Tensor[] | null | GradcheckOptions, opts: GradcheckOptions = {}): boolean {
   if (gradOutputs != null && !(gradOutputs instanceof Tensor) && !Array.isArray(gradOutputs)) {
     opts = gradOutputs;
     gradOutputs = undefined;
   }
+  const site = "gradgradcheck()";
+  if (typeof fn0 !== "function") throw new TypeError(`${site}: fn must be a function, not ${kindOf(fn0)}`);
+  refuseAsync(site, "the function", fn0, "graph");
+  const fn = checkedOutputs(site, fn0);
   const tupledInputs = asTuple(inputs);
   let tupledGradOutputs: Tensor[];
   if (gradOutputs == null) {
@@ -112,7 +126,7 @@ export function gradgradcheck(fn: Fn, inputs: unknown, gradOutputs?: Tensor | Te
     const grads = grad(outputs, diffInputs, { gradOutputs: gos.slice(0, outputs.length), createGraph: true, allowUnused: true });
     return grads.filter((g): g is Tensor => g !== null);
   };
-  return gradcheck(newFunc, [...tupledInputs, ...tupledGradOutputs], opts);
+  return gradcheckAs(site, newFunc, [...tupledInputs, ...tupledGradOutputs], opts);
 }
 
 // ---- the check --------------------------------------------------------------------------------
@@ -296,6 +310,22 @@ function checkInputs(args: unknown[]): void {
   if (!any) {
     throw new Error("gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.");
   }
+}
+
+/**
+ * `fn`, refusing what PyTorch's gradcheck cannot use: a Promise, or an output that is not a
+ * Tensor (PyTorch fails reading its `requires_grad`).
+ */
+function checkedOutputs(site: string, fn: Fn): Fn {
+  return (...a: unknown[]) => {
+    const out = refusePromise(site, "the function", fn(...a), "graph");
+    for (const o of asTuple(out)) {
+      if (!(o instanceof Tensor)) {
+        throw new TypeError(`'${kindOf(o)}' object has no attribute 'requires_grad': the function given to ${site} must return a Tensor or an array of Tensors`);
+      }
+    }
+    return out;
+  };
 }
 
 function asTuple(x: unknown): unknown[] {

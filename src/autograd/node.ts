@@ -12,10 +12,12 @@ import { dtypeName } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import { forwardTrace } from "./anomaly.js";
+import { refuseAsync } from "../callbacks.js";
 
 /**
  * A gradient hook (see {@link Tensor.registerHook}): called with the gradient; returning a tensor
- * replaces it, returning nothing keeps it.
+ * (of the gradient's shape and dtype) replaces it, returning nothing keeps it. It runs inside the
+ * backward pass and must be synchronous.
  * @category Autograd
  */
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
@@ -75,6 +77,7 @@ export abstract class Node {
 
   /** @internal A hook on the gradient of output `outputNr` before this node uses it (a tensor hook). */
   addPreHook(fn: TensorHook, outputNr = 0): { remove(): void } {
+    refuseAsync("registerHook()", "the hook", fn, "graph");
     const perOutput = (this._preHooks ??= []);
     const hooks = (perOutput[outputNr] ??= []);
     hooks.push(fn);

@@ -20,6 +20,11 @@ export function isInitialised(): boolean { return wasm !== null; }
  * stay on theirs; an op whose operands live on different backends moves the other operand's data to
  * the first operand's backend.
  *
+ * Async code: the backend is global, like grad mode. A switch made before an `await` is still in
+ * force for every piece of code that runs during it, and a switch made by other code during it is
+ * in force after it. Code that must make tensors on one backend across an `await` should set it
+ * again after each `await` (or move tensors with the op's first operand, as above).
+ *
  * @throws For a name other than `"wasm"` or `"js"`.
  * @category Backends
  */

@@ -11,6 +11,8 @@
  * PyTorch's: `fc1.weight`, `0.bias`, `d.b.weight`.
  */
 import { noGrad } from "../autograd/grad_mode.js";
+import { isAsyncFunction, isThenable, refusePromise, syncOnlyError } from "../callbacks.js";
+import { checkInt, checkOptions, kindOf, show } from "../argcheck.js";
 import { isDType, typedArrayFor, type DType } from "../dtype.js";
 import { rand } from "../creation.js";
 import { Tensor } from "../tensor.js";
@@ -53,6 +55,15 @@ function sizeStr(shape: readonly number[]): string {
 
 function isTensorJSON(v: unknown): v is TensorJSON {
   return v !== null && typeof v === "object" && Array.isArray((v as TensorJSON).shape) && Array.isArray((v as TensorJSON).data);
+}
+
+/** A state_dict entry that is not a tensor, as PyTorch names it (`<class 'str'>`); an object that
+ *  looks like a tensor's JSON but is not one says which part is wrong. */
+function describeEntry(v: unknown): string {
+  const kind = `<class '${kindOf(v)}'>`;
+  if (v === null || typeof v !== "object" || !("shape" in v) || !("data" in v)) return kind;
+  const { shape, data } = v as { shape: unknown; data: unknown };
+  return `${kind} with shape ${Array.isArray(shape) ? "a list" : kindOf(shape)} and data ${Array.isArray(data) ? "a list" : kindOf(data)} (both must be arrays)`;
 }
 
 /**
@@ -100,9 +111,17 @@ export class Module {
     throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
 
-  /** Run `forward` with these arguments and return its result (PyTorch's `module(...)`). */
+  /**
+   * Run `forward` with these arguments and return its result (PyTorch's `module(...)`).
+   *
+   * @throws `TypeError` when `forward` is async or returns a Promise: as in PyTorch, a module's
+   *   forward is synchronous (autograd uses its result at once, with the grad mode then on).
+   */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
-    return (this.forward as (...a: unknown[]) => ReturnType<this["forward"]>)(...args);
+    const forward = this.forward as (...a: unknown[]) => ReturnType<this["forward"]>;
+    if (isAsyncFunction(forward)) throw syncOnlyError(`${this.constructor.name}.call()`, "forward", "async", "graph");
+    const out = forward.apply(this, args);
+    return isThenable(out) ? refusePromise(`${this.constructor.name}.call()`, "forward", out, "graph") : out;
   }
 
   // ---- registration -------------------------------------------------------------------------
@@ -366,7 +385,11 @@ export class Module {
       if (!Object.prototype.hasOwnProperty.call(stateDict, key)) { missingKeys.push(key); continue; }
       const v = stateDict[key];
       if (!(v instanceof Tensor) && !isTensorJSON(v)) {
-        errors.push(`While copying the parameter named "${key}", expected torch.Tensor or Tensor-like object from checkpoint but received ${v === null ? "null" : typeof v}`);
+        errors.push(`While copying the parameter named "${key}", expected torch.Tensor or Tensor-like object from checkpoint but received ${describeEntry(v)}`);
+        continue;
+      }
+      if (!(v instanceof Tensor) && !v.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+        errors.push(`While copying the parameter named "${key}": its shape must be an array of non-negative integers, got [${v.shape.map(show).join(", ")}]`);
         continue;
       }
       const shape = v.shape;
@@ -378,6 +401,12 @@ export class Module {
         const n = shape.reduce((a, b) => a * b, 1);
         if (v.data.length !== n) {
           errors.push(`While copying the parameter named "${key}": its data has ${v.data.length} elements but its shape ${sizeStr(shape)} needs ${n}`);
+          continue;
+        }
+        // a string (or anything else) in data would be stored as NaN without a word
+        const bad = v.data.findIndex((x) => x !== null && typeof x !== "number" && typeof x !== "boolean");
+        if (bad >= 0) {
+          errors.push(`While copying the parameter named "${key}": its data must hold numbers, booleans or null, but element ${bad} is ${kindOf(v.data[bad])} ${show(v.data[bad])}`);
           continue;
         }
       }
@@ -528,12 +557,18 @@ export class Linear extends Module {
    * @param outFeatures - The size of each output's last dimension.
    * @param opts - `bias`: add a learned bias (default true); `dtype`: of the parameters (default
    *   float32).
-   * @throws For sizes that are not non-negative integers.
+   * @throws `TypeError` for a size that is not an integer (`Linear(): argument 'inFeatures'
+   *   (position 1) must be int, not str`) or a bad option; PyTorch's `Trying to create tensor with
+   *   negative dimension -1: [2, -1]` for a negative size.
    */
   constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean; dtype?: DType } = {}) {
     super();
-    if (!Number.isInteger(inFeatures) || inFeatures < 0 || !Number.isInteger(outFeatures) || outFeatures < 0) {
-      throw new Error(`Linear(inFeatures, outFeatures): expected non-negative integers, got (${inFeatures}, ${outFeatures})`);
+    checkInt("Linear", "inFeatures", 1, inFeatures);
+    checkInt("Linear", "outFeatures", 2, outFeatures);
+    checkOptions("Linear", opts, { bias: "bool", dtype: "dtype" });
+    const negative = [outFeatures, inFeatures].find((n) => n < 0);
+    if (negative !== undefined) {
+      throw new Error(`Trying to create tensor with negative dimension ${negative}: [${outFeatures}, ${inFeatures}]`);
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;

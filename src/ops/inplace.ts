@@ -32,6 +32,50 @@ function checkInPlace(x: Tensor): void {
   }
 }
 
+// ---- memory overlap (PyTorch's MemOverlap.cpp) ---------------------------------------------------
+
+const INTERNAL_OVERLAP =
+  "unsupported operation: more than one element of the written-to tensor refers to a single memory location. " +
+  "Please clone() the tensor before performing the operation.";
+const PARTIAL_OVERLAP =
+  "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. " +
+  "Please clone() the tensor before performing the operation.";
+
+/** PyTorch's is_non_overlapping_and_dense: some order of the dims makes the strides contiguous. */
+function isNonOverlappingAndDense(t: Tensor): boolean {
+  const shape = t.shape, strides = t._strides;
+  const dims = shape.map((_, d) => d).filter((d) => shape[d]! >= 2).sort((p, q) => strides[p]! - strides[q]!);
+  let want = 1;
+  for (const d of dims) {
+    if (strides[d] !== want) return false;
+    want *= shape[d]!;
+  }
+  return true;
+}
+
+/**
+ * PyTorch's assert_no_internal_overlap (an op that writes `out`) and assert_no_partial_overlap
+ * for each tensor it reads: writing an expanded tensor, or reading elements that the same write
+ * changes at other positions, would give numbers that depend on the order of the loop. Identical
+ * layouts are fine (`x.add_(x)`), and so are layouts too hard to tell (not dense), as in PyTorch.
+ */
+function checkOverlap(out: Tensor, inputs: readonly unknown[]): void {
+  // (a stride-0 dim of size > 1 is what makes a tensor overlap itself; such a tensor is never dense)
+  for (let d = 0; d < out.ndim; d++) if (out._strides[d] === 0 && out.shape[d]! > 1) throw new Error(INTERNAL_OVERLAP);
+  for (const x of inputs) {
+    if (!(x instanceof Tensor) || x._storage !== out._storage || x.numel() === 0 || out.numel() === 0) continue;
+    if (!isNonOverlappingAndDense(out) || !isNonOverlappingAndDense(x)) continue; // too hard to tell
+    const outEnd = out._offset + out.numel(), xEnd = x._offset + x.numel();
+    if (x._offset === out._offset && xEnd === outEnd) {
+      // the same elements in the same places (PyTorch compares every stride; a size-1 dim's
+      // stride addresses nothing, so it is not compared here)
+      if (x.shape.length === out.shape.length && x._strides.every((s, d) => s === out._strides[d] || (x.shape[d] === 1 && out.shape[d] === 1))) continue;
+      throw new Error(PARTIAL_OVERLAP);
+    }
+    if (x._offset < outEnd && out._offset < xEnd) throw new Error(PARTIAL_OVERLAP);
+  }
+}
+
 /** Write `src` (same shape as x or broadcastable to it) through x's view, casting to x's dtype. */
 function writeInto(x: Tensor, src: Tensor): void {
   if (sameLayout(src, x)) { x._assertLive(); x._version.n++; return; } // already there (written in place)
@@ -53,8 +97,13 @@ function sameLayout(a: Tensor, b: Tensor): boolean {
   return true;
 }
 
-export function inplace(x: Tensor, fn: (self: Tensor) => Tensor, savesSelf = true): Tensor {
+/**
+ * `x = fn(x)` in place. `other` is what `fn` reads besides x (for the overlap check): a tensor
+ * sharing x's memory at other positions is refused.
+ */
+export function inplace(x: Tensor, fn: (self: Tensor) => Tensor, savesSelf = true, other?: TensorOrScalar): Tensor {
   checkInPlace(x);
+  checkOverlap(x, [other]);
   const recording = isGradEnabled() && x.requiresGrad;
   // Saved tensors must see x's old values: give the out-of-place op a copy with x's identity
   // (not needed when the op saves nothing of self, e.g. add_/sub_).
@@ -119,6 +168,7 @@ export function fill_(x: Tensor, value: number | boolean, isZero = false): Tenso
 const CopyBackwards = rule("CopyBackwards", (g, _, __, needsInputGrad) => [needsInputGrad(0) ? g.mul(0) : null, g]);
 export function copy_(x: Tensor, src: TensorOrScalar): Tensor {
   checkInPlace(x);
+  checkOverlap(x, [src]);
   const s = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x._storage.backend);
   const before = gradEdge(x);
   writeInto(x, s);

@@ -147,6 +147,7 @@ export function mm(a: Tensor, b: Tensor, name = "mm"): Tensor {
   if (b.ndim !== 2) throw new Error("mat2 must be a matrix");
   checkSameDtype(a, b);
   if (a.shape[1] !== b.shape[0]) throw mmShapeError(a.shape, b.shape);
+  checkNotBool(a, "addmm_impl_cpu_", a.shape[0]! * b.shape[1]!, a.shape[1]!);
   const out = bmmRaw(a, b, name);
   if (wantsGrad(a, b)) record(out, MmBackward, [a, b], [a, b]);
   return out;
@@ -169,6 +170,14 @@ function withViews(views: Tensor[], fn: (views: Tensor[]) => Tensor): Tensor {
   try { return fn(views); } finally { for (const v of views) v.dispose(); }
 }
 
+/**
+ * PyTorch has no bool matrix product: its error names the kernel the product dispatches to, which
+ * runs (and so fails) only when the result and the summed dimension are non-empty (dot always runs).
+ */
+function checkNotBool(a: Tensor, kernel: "dot" | "addmv_impl_cpu" | "addmm_impl_cpu_" | "bmm", outNumel: number, k: number): void {
+  if (a.dtype === "bool" && (kernel === "dot" || (outNumel > 0 && k > 0))) throw new Error(`"${kernel}" not implemented for 'Bool'`);
+}
+
 /** matmul/mm do not promote: PyTorch's error for mixed dtypes. */
 function checkSameDtype(a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) throw new Error(`expected scalar type ${dtypeName(a.dtype, "scalar")} but found ${dtypeName(b.dtype, "scalar")}`);
@@ -185,6 +194,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (a.shape[0] !== b.shape[0]) {
       throw new Error(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
     }
+    checkNotBool(a, "dot", 1, a.shape[0]!);
     const r = withViews([a._viewNoGrad([1, a.shape[0]!]), b._viewNoGrad([b.shape[0]!, 1])], ([av, bv]) => bmmRaw(av!, bv!, "matmul"));
     const out = r._onStorage([], [], r._offset);
     r.dispose();
@@ -194,6 +204,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 2 && b.ndim === 2) return mm(a, b, "matmul");
   if (a.ndim === 2 && b.ndim === 1) {
     if (a.shape[1] !== b.shape[0]) throw mvError(a.shape[0]!, a.shape[1]!, b.shape[0]!);
+    checkNotBool(a, "addmv_impl_cpu", a.shape[0]!, a.shape[1]!);
     const r = withViews([b._viewNoGrad([b.shape[0]!, 1])], ([bv]) => bmmRaw(a, bv!, "matmul"));
     const out = r._onStorage([a.shape[0]!], [1], 0);
     r.dispose();
@@ -229,6 +240,11 @@ function matmulBatched(a: Tensor, b: Tensor): Tensor {
       `Expected size for first two dimensions of batch2 tensor to be: [${broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2)).join(", ")}, ${k1}] but got: [${b.shape.slice(0, -2).join(", ")}, ${k2}].`,
     );
   }
+  // PyTorch folds a batched operand times a 1-D or 2-D one into one mv or mm
+  const folded = Math.min(a.ndim, b.ndim) === 1 ? "addmv_impl_cpu" : Math.min(a.ndim, b.ndim) === 2 ? "addmm_impl_cpu_" : "bmm";
+  const outNumel = numelOf(broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2))) *
+    (a.ndim === 1 ? 1 : a.shape[a.ndim - 2]!) * (b.ndim === 1 ? 1 : b.shape[b.ndim - 1]!);
+  checkNotBool(a, folded, outNumel, k1);
   const a2 = a.ndim === 1 ? a._view([1, a.shape[0]!], [0, a._strides[0]!], a._offset) : a;
   const b2 = b.ndim === 1 ? b._view([b.shape[0]!, 1], [b._strides[0]!, 0], b._offset) : b;
   let full: Tensor;

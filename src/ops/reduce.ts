@@ -194,6 +194,7 @@ const MinBackward1 = rule("MinBackward1", evenly);
 
 // along a dim: the gradient goes to the index the forward picked
 const selectAt: RuleBackward<[Tensor], RedAttrs> = (g, [indices], a) => {
+  if (a.dims.length === 0) return [g]; // a 0-d input: the value is the input itself
   const d = a.dims[0]!;
   const gk = a.keepdim ? g : g.unsqueeze(d);
   const ik = a.keepdim ? indices : indices.unsqueeze(d);

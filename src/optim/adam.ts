@@ -1,7 +1,8 @@
 /** Adam (and AMSGrad), as PyTorch 1.13's `_single_tensor_adam`. */
 import type { Tensor } from "../tensor.js";
 import { allocTensor } from "../ops/core.js";
-import { Optimizer, pyNum, type ParamGroup, type ParamsInput } from "./optimizer.js";
+import { checkOptionKinds, Optimizer, pyNum, type ParamGroup, type ParamsInput } from "./optimizer.js";
+import { checkOptions } from "../argcheck.js";
 
 /** Options of {@link Adam}; PyTorch's names in camelCase. */
 export interface AdamOptions {
@@ -26,6 +27,8 @@ function zerosOf(p: Tensor): Tensor {
   return allocTensor(p._storage.backend, p.dtype, p.shape.slice());
 }
 
+const ADAM_KINDS = { lr: "number", betas: "pair", eps: "number", weightDecay: "number", amsgrad: "bool", maximize: "bool" } as const;
+
 /**
  * The Adam optimizer (and AMSGrad); updates step for step as PyTorch 1.13's `torch.optim.Adam`.
  * @example
@@ -37,15 +40,18 @@ export class Adam extends Optimizer<AdamOptions> {
   /**
    * @param params - Tensors (`model.parameters()`) or parameter groups.
    * @param opts - See {@link AdamOptions}.
-   * @throws `Invalid learning rate: ...`, `Invalid epsilon value: ...`, `Invalid beta parameter at
-   *   index 0: ...`, `Invalid weight_decay value: ...` for out-of-range values.
+   * @throws `TypeError` for an unknown option or a value of the wrong kind (`Adam(): argument 'eps'
+   *   must be Number, not str`); `Invalid learning rate: ...`, `Invalid epsilon value: ...`,
+   *   `Invalid beta parameter at index 0: ...`, `Invalid weight_decay value: ...` for out-of-range
+   *   values.
    */
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    // PyTorch checks the defaults only (a param group's own values are taken as given)
+    checkOptions("Adam", opts, { lr: "any", betas: "any", eps: "any", weightDecay: "any", amsgrad: "any", maximize: "any" });
+    checkOptionKinds("Adam", opts ?? {}, ADAM_KINDS);
+    // PyTorch checks the defaults' ranges only (a param group's own values are taken as given)
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = opts ?? {};
     if (!(lr >= 0)) throw new Error(`Invalid learning rate: ${pyNum(lr)}`);
     if (!(eps >= 0)) throw new Error(`Invalid epsilon value: ${pyNum(eps)}`);
-    if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`Invalid betas: expected two numbers, got ${String(betas)}`);
     if (!(betas[0] >= 0 && betas[0] < 1)) throw new Error(`Invalid beta parameter at index 0: ${pyNum(betas[0])}`);
     if (!(betas[1] >= 0 && betas[1] < 1)) throw new Error(`Invalid beta parameter at index 1: ${pyNum(betas[1])}`);
     if (!(weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${pyNum(weightDecay)}`);
@@ -56,7 +62,7 @@ export class Adam extends Optimizer<AdamOptions> {
       weightDecay: opts.weightDecay ?? 0,
       amsgrad: opts.amsgrad ?? false,
       maximize: opts.maximize ?? false,
-    });
+    }, ADAM_KINDS);
   }
 
   protected override updateGroup(g: ParamGroup<AdamOptions>): void {

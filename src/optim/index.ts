@@ -4,6 +4,6 @@
  * @module
  * @category Neural networks
  */
-export { Optimizer, required, type ParamGroup, type ParamGroupInput, type ParamsInput } from "./optimizer.js";
+export { Optimizer, required, type OptionKinds, type ParamGroup, type ParamGroupInput, type ParamsInput } from "./optimizer.js";
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";

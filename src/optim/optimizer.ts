@@ -11,6 +11,8 @@ import { enableGrad, noGrad } from "../autograd/grad_mode.js";
 import { closeScope, openScope } from "../scopes.js";
 import { Tensor } from "../tensor.js";
 import { zeroGrads } from "../nn/modules.js";
+import { argError, kindOf } from "../argcheck.js";
+import { refuseAsync, refusePromise } from "../callbacks.js";
 
 /** A number as Python's `str(float)` shows it in PyTorch's messages (`nan`, `inf`, `1e-05`). */
 export function pyNum(x: number): string {
@@ -55,6 +57,32 @@ export type ParamsInput<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 /** @inline */
 type Defaults<O> = { [K in keyof O]: O[K] | typeof required };
 
+/**
+ * The kind of value each option takes (see {@link Optimizer}'s constructor): a number, a boolean,
+ * or a pair of numbers (Adam's `betas`).
+ */
+export type OptionKinds<O> = { [K in keyof O]?: "number" | "bool" | "pair" };
+
+/**
+ * Throw a `TypeError` naming `site` (a function name, without parentheses) and the option when a
+ * value set in `opts` is not of its kind (a string
+ * learning rate would otherwise turn the parameters into NaN at the first step). `undefined`
+ * stands for "not set".
+ */
+export function checkOptionKinds(site: string, opts: object, kinds: Readonly<Record<string, "number" | "bool" | "pair" | undefined>>): void {
+  for (const [key, kind] of Object.entries(kinds)) {
+    const v = (opts as Record<string, unknown>)[key];
+    if (v === undefined || kind === undefined) continue;
+    if (kind === "number" && typeof v !== "number") throw argError(site, key, undefined, "Number", v);
+    if (kind === "bool" && typeof v !== "boolean") throw argError(site, key, undefined, "bool", v);
+    if (kind === "pair") {
+      if (!Array.isArray(v)) throw argError(site, key, undefined, "a pair of Numbers", v);
+      if (v.length !== 2) throw new TypeError(`${site}(): argument '${key}' must be a pair of Numbers, not a list of ${v.length}`);
+      v.forEach((x, i) => { if (typeof x !== "number") throw argError(site, `${key}[${i}]`, undefined, "Number", x); });
+    }
+  }
+}
+
 
 /**
  * Base class of optimizers (PyTorch's `torch.optim.Optimizer`): parameter groups, per-parameter
@@ -77,15 +105,20 @@ export class Optimizer<O extends object = Record<string, unknown>> {
    * tensor (PyTorch's `state`).
    */
   readonly state = new Map<Tensor, Record<string, any>>();
+  /** The kind of each option, checked in every param group. */
+  private readonly optionKinds: OptionKinds<O>;
 
   /**
    * @param params - Tensors (`model.parameters()`) or parameter groups.
    * @param defaults - Each option's default value, or {@link required}.
+   * @param kinds - The kind of each option (`"number"`, `"bool"` or `"pair"`): a param group
+   *   setting an option to a value of another kind is a `TypeError` naming it.
    * @throws `TypeError` when `params` is a Tensor or not iterable; `optimizer got an empty
    *   parameter list`; and as {@link Optimizer.addParamGroup}.
    */
-  constructor(params: ParamsInput<O>, defaults: Defaults<O>) {
+  constructor(params: ParamsInput<O>, defaults: Defaults<O>, kinds: OptionKinds<O> = {}) {
     this.defaults = defaults;
+    this.optionKinds = kinds;
     if (params instanceof Tensor) {
       throw new TypeError(
         `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${dtypeName(params.dtype, "tensor")}`,
@@ -109,10 +142,11 @@ export class Optimizer<O extends object = Record<string, unknown>> {
    * options it does not set come from the defaults.
    *
    * @throws For a parameter that is not a Tensor or is a non-leaf, a parameter already in another
-   *   group, or a missing required option.
+   *   group, a missing required option, or an option of the wrong kind (`TypeError`).
    */
   addParamGroup(group: ParamGroupInput<O>): void {
     if (group === null || typeof group !== "object") throw new TypeError("param group must be a dict");
+    checkOptionKinds(`${this.constructor.name}.addParamGroup`, group, this.optionKinds as Record<string, "number" | "bool" | "pair">);
     const raw = group.params;
     const params: Tensor[] = raw instanceof Tensor ? [raw] : Array.from(raw as Iterable<Tensor>);
     for (const p of params) {
@@ -147,7 +181,8 @@ export class Optimizer<O extends object = Record<string, unknown>> {
    * Update the parameters from their `.grad` (parameters without a gradient are skipped).
    *
    * @param closure - Optional: re-evaluates the model and returns the loss; it runs with grad
-   *   enabled before the update.
+   *   enabled before the update, and must be synchronous (an async closure, or one returning a
+   *   Promise, is a `TypeError` and no parameter changes).
    * @returns The closure's loss, or `undefined` without a closure.
    * @example
    * ```ts
@@ -158,7 +193,12 @@ export class Optimizer<O extends object = Record<string, unknown>> {
    */
   step(closure?: () => Tensor): Tensor | undefined {
     let loss: Tensor | undefined;
-    if (closure !== undefined) loss = enableGrad(closure);
+    if (closure !== undefined) {
+      if (typeof closure !== "function") throw new TypeError(`step(): the closure must be a function, not ${kindOf(closure)}`);
+      // refused before any parameter changes (grad mode is restored by enableGrad)
+      refuseAsync("step()", "the closure", closure, "gradMode");
+      loss = enableGrad(() => refusePromise("step()", "the closure", closure(), "gradMode"));
+    }
     noGrad(() => {
       openScope(true);
       try {

@@ -1,6 +1,7 @@
 /** SGD with momentum, dampening, weight decay and Nesterov, as PyTorch 1.13's `_single_tensor_sgd`. */
 import type { Tensor } from "../tensor.js";
 import { Optimizer, pyNum, required, type ParamGroup, type ParamsInput } from "./optimizer.js";
+import { checkOptions } from "../argcheck.js";
 
 /** Options of {@link SGD}; PyTorch's names in camelCase. */
 export interface SGDOptions {
@@ -18,6 +19,8 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
+const SGD_KINDS = { lr: "number", momentum: "number", dampening: "number", weightDecay: "number", nesterov: "bool", maximize: "bool" } as const;
+
 /**
  * Stochastic gradient descent with optional momentum, dampening, weight decay and Nesterov
  * momentum; updates step for step as PyTorch 1.13's `torch.optim.SGD`.
@@ -30,12 +33,14 @@ export class SGD extends Optimizer<SGDOptions> {
   /**
    * @param params - Tensors (`model.parameters()`) or parameter groups.
    * @param opts - See {@link SGDOptions}; `lr` is required (here or in every group).
-   * @throws `Invalid learning rate: -1` and the like for negative values; `Nesterov momentum
+   * @throws `TypeError` for an unknown option or a value of the wrong kind (`SGD(): argument 'lr'
+   *   must be Number, not str`); `Invalid learning rate: -1` and the like for negative values; `Nesterov momentum
    *   requires a momentum and zero dampening`; `parameter group didn't specify a value of required
    *   optimization parameter lr`.
    */
   constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> = {}) {
-    // PyTorch checks the defaults only (a param group's own values are taken as given)
+    checkOptions("SGD", opts, SGD_KINDS);
+    // PyTorch checks the defaults' ranges only (a param group's own values are taken as given)
     const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = opts ?? {};
     if (lr !== undefined && lr < 0) throw new Error(`Invalid learning rate: ${pyNum(lr)}`);
     if (momentum < 0) throw new Error(`Invalid momentum value: ${pyNum(momentum)}`);
@@ -48,7 +53,7 @@ export class SGD extends Optimizer<SGDOptions> {
       weightDecay: opts.weightDecay ?? 0,
       nesterov: opts.nesterov ?? false,
       maximize: opts.maximize ?? false,
-    });
+    }, SGD_KINDS);
   }
 
   protected override updateGroup(g: ParamGroup<SGDOptions>): void {

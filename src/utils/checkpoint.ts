@@ -11,6 +11,7 @@ import { backward as autogradBackward } from "../autograd/grad.js";
 import { enableGrad } from "../autograd/grad_mode.js";
 import { getRngState, setRngState } from "../creation.js";
 import { Tensor } from "../tensor.js";
+import { refuseAsync, refusePromise } from "../callbacks.js";
 
 type CheckpointFn = (...args: any[]) => Tensor | Tensor[];
 
@@ -20,7 +21,7 @@ class CheckpointFunction extends AutogradFunction {
     ctx.rngState = getRngState(); // random ops (dropout) draw the same numbers when run again
     ctx.args = args.map((a) => (a instanceof Tensor ? null : a));
     ctx.saveForBackward(...args.map((a) => (a instanceof Tensor ? a : null)));
-    return run(...args);
+    return refusePromise("checkpoint()", "the function", run(...args), "graph");
   }
 
   static backward(ctx: FunctionCtx, ...gradOutputs: (Tensor | null)[]): (Tensor | null)[] {
@@ -33,7 +34,7 @@ class CheckpointFunction extends AutogradFunction {
     setRngState(ctx.rngState as Uint32Array);
     let outputs: Tensor | Tensor[];
     try {
-      outputs = enableGrad(() => (ctx.run as CheckpointFn)(...inputs));
+      outputs = enableGrad(() => refusePromise("checkpoint()", "the function", (ctx.run as CheckpointFn)(...inputs), "graph"));
     } finally {
       setRngState(outer);
     }
@@ -62,7 +63,8 @@ class CheckpointFunction extends AutogradFunction {
  * @param args - Passed to `fn`; at least one tensor should require grad (a warning is printed
  *   otherwise).
  * @returns What `fn` returns.
- * @throws `TypeError` when `fn` is not a function.
+ * @throws `TypeError` when `fn` is not a function, is async, or returns a Promise (`fn` runs again
+ *   during backward, so it must be synchronous).
  * @example
  * ```ts
  * const y = torch.utils.checkpoint((h: torch.Tensor) => block.call(h), x);
@@ -70,6 +72,7 @@ class CheckpointFunction extends AutogradFunction {
  */
 export function checkpoint<R extends Tensor | Tensor[]>(fn: (...args: any[]) => R, ...args: unknown[]): R {
   if (typeof fn !== "function") throw new TypeError(`checkpoint(fn, ...args): fn must be a function, got ${typeof fn}`);
+  refuseAsync("checkpoint()", "the function", fn, "graph");
   if (!args.some((a) => a instanceof Tensor && a.requiresGrad)) {
     console.warn("None of the inputs have requires_grad=True. Gradients will be None");
   }
