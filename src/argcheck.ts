@@ -109,7 +109,7 @@ export function checkFunction(fn: string, name: string, position: number | undef
   if (typeof x !== "function") throw argError(fn, name, position, "a function", x);
 }
 
-type OptionKind = "bool" | "number" | "int" | "dtype" | "tensor" | "tensors" | "any";
+type OptionKind = "bool" | "number" | "int" | "string" | "dtype" | "tensor" | "tensors" | "any";
 
 /**
  * An options object: `undefined`, or a plain object whose keys are all in `kinds` with values of
@@ -129,6 +129,7 @@ export function checkOptions(fn: string, opts: unknown, kinds: Readonly<Record<s
       case "bool": checkBool(fn, key, undefined, v); break;
       case "number": if (typeof v !== "number") throw argError(fn, key, undefined, "Number", v); break;
       case "int": checkInt(fn, key, undefined, v); break;
+      case "string": if (typeof v !== "string") throw argError(fn, key, undefined, "str", v); break;
       case "dtype": checkDType(fn, v); break;
       case "tensor": if (v !== null) checkTensor(fn, key, undefined, v); break;
       case "tensors": checkTensorList(fn, key, undefined, v); break;

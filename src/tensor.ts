@@ -90,7 +90,7 @@ export interface BoolTensor extends Tensor {
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
 const ALPHA = { alpha: "number" } as const;
-const BACKWARD_OPTIONS = { retainGraph: "bool", createGraph: "bool", inputs: "tensors" } as const;
+const BACKWARD_OPTIONS = { retainGraph: "bool", createGraph: "bool", inputs: "any" } as const;
 
 /** `clamp(min, max)`: numbers, `null` or `undefined`, at least one given (PyTorch's message). */
 function checkBounds(fn: string, min: unknown, max: unknown): void {

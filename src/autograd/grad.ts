@@ -2,15 +2,26 @@
  * torch.autograd.grad() and torch.autograd.backward() (which `tensor.backward()` calls):
  * the one place that checks the roots and prepares their gradients before the engine runs.
  */
+import * as A from "../argcheck.js";
 import { runBackward } from "./engine.js";
 import { Tensor } from "../tensor.js";
 import { onesOf } from "../ops/movement.js";
 
 /** @inline */
 type OneOrMany = Tensor | Tensor[];
-const list = (x: OneOrMany | null | undefined): Tensor[] => (x == null ? [] : Array.isArray(x) ? x : [x]);
-const listOrNulls = (x: OneOrMany | (Tensor | null)[] | null | undefined, n: number): (Tensor | null)[] =>
-  x == null ? new Array(n).fill(null) : Array.isArray(x) ? x : [x];
+/** A Tensor or an array of Tensors, checked (PyTorch: `must be tuple of Tensors, not int`). */
+function list(fn: string, name: string, position: number | undefined, x: unknown): Tensor[] {
+  if (x instanceof Tensor) return [x];
+  if (Array.isArray(x)) { A.checkTensorList(fn, name, position, x); return x; }
+  throw A.argError(fn, name, position, "a Tensor or an array of Tensors", x);
+}
+/** Given gradients: absent (all null), one Tensor, or an array of Tensors and nulls. */
+function listOrNulls(fn: string, name: string, x: unknown, n: number): (Tensor | null)[] {
+  if (x === null || x === undefined) return new Array<Tensor | null>(n).fill(null);
+  if (x instanceof Tensor) return [x];
+  if (Array.isArray(x)) return x as (Tensor | null)[]; // each element is checked with its tensor
+  throw A.argError(fn, name, undefined, "a Tensor, an array of Tensors or null", x);
+}
 
 /**
  * Options of {@link autograd.grad}.
@@ -50,9 +61,10 @@ export interface GradOptions {
  * ```
  */
 export function grad(outputs: OneOrMany, inputs: OneOrMany, opts: GradOptions = {}): (Tensor | null)[] {
-  const outs = list(outputs), ins = list(inputs);
+  A.checkOptions("grad", opts, { gradOutputs: "any", retainGraph: "bool", createGraph: "bool", allowUnused: "bool" });
+  const outs = list("grad", "outputs", 1, outputs), ins = list("grad", "inputs", 2, inputs);
   const createGraph = !!opts.createGraph;
-  const roots = prepareRoots(outs, listOrNulls(opts.gradOutputs, outs.length), "gradOutputs");
+  const roots = prepareRoots(outs, listOrNulls("grad", "gradOutputs", opts.gradOutputs, outs.length), "gradOutputs");
   for (const t of ins) {
     if (!t.requiresGrad) throw new Error("One of the differentiated Tensors does not require grad");
   }
@@ -86,12 +98,13 @@ export function backward(
   tensors: OneOrMany, gradTensors?: OneOrMany | (Tensor | null)[] | null,
   opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: OneOrMany } = {},
 ): void {
-  const ts = list(tensors);
+  A.checkOptions("backward", opts, { retainGraph: "bool", createGraph: "bool", inputs: "any" });
+  const ts = list("backward", "tensors", 1, tensors);
   const createGraph = !!opts.createGraph;
   const retainGraph = opts.retainGraph ?? createGraph;
-  const inputs = opts.inputs === undefined ? undefined : list(opts.inputs);
+  const inputs = opts.inputs === undefined ? undefined : list("backward", "inputs", undefined, opts.inputs);
   if (inputs !== undefined && inputs.length === 0) throw new Error("'inputs' argument to backward() cannot be empty.");
-  const roots = prepareRoots(ts, listOrNulls(gradTensors, ts.length), "gradient");
+  const roots = prepareRoots(ts, listOrNulls("backward", "grad_tensors", gradTensors, ts.length), "gradient");
   try {
     if (inputs !== undefined) {
       // backward(inputs=) accumulates what reaches the inputs, after their hooks

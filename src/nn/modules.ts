@@ -10,6 +10,7 @@
  * module is made once per array or object, and reads it live). Names follow
  * PyTorch's: `fc1.weight`, `0.bias`, `d.b.weight`.
  */
+import * as A from "../argcheck.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { isAsyncFunction, isThenable, refusePromise, syncOnlyError } from "../callbacks.js";
 import { checkInt, checkOptions, kindOf, show } from "../argcheck.js";
@@ -135,9 +136,10 @@ export class Module {
    *   non-leaf tensor.
    */
   registerParameter(name: string, param: Tensor | null): void {
+    if (typeof name !== "string") throw new TypeError(`parameter name should be a string. Got ${A.kindOf(name)}`);
     if (name.includes(".")) throw new Error('parameter name can\'t contain "."');
     if (name === "") throw new Error('parameter name can\'t be empty string ""');
-    if (param !== null && !(param instanceof Tensor)) throw new TypeError(`cannot assign '${typeof param}' object to parameter '${name}' (torch.nn.Parameter or None required)`);
+    if (param !== null && !(param instanceof Tensor)) throw new TypeError(`cannot assign '${A.kindOf(param)}' object to parameter '${name}' (torch.nn.Parameter or None required)`);
     if (param !== null && !param.isLeaf) {
       throw new Error(`Cannot assign non-leaf Tensor to parameter '${name}'. Model parameters must be created explicitly.`);
     }
@@ -152,9 +154,10 @@ export class Module {
    * @throws For a name that is empty or contains `.`, or a value that is not a Tensor or `null`.
    */
   registerBuffer(name: string, tensor: Tensor | null): void {
+    if (typeof name !== "string") throw new TypeError(`buffer name should be a string. Got ${A.kindOf(name)}`);
     if (name.includes(".")) throw new Error('buffer name can\'t contain "."');
     if (name === "") throw new Error('buffer name can\'t be empty string ""');
-    if (tensor !== null && !(tensor instanceof Tensor)) throw new TypeError(`cannot assign '${typeof tensor}' object to buffer '${name}' (torch Tensor or None required)`);
+    if (tensor !== null && !(tensor instanceof Tensor)) throw new TypeError(`cannot assign '${A.kindOf(tensor)}' object to buffer '${name}' (torch Tensor or None required)`);
     (this as Record<string, unknown>)[name] = tensor;
     this._bufferKeys.add(name);
   }
@@ -166,7 +169,8 @@ export class Module {
    * @throws For a name that is empty or contains `.`, or a value that is not a Module or `null`.
    */
   addModule(name: string, module: Module | null): void {
-    if (module !== null && !(module instanceof Module)) throw new TypeError(`${typeof module} is not a Module subclass`);
+    if (module !== null && !(module instanceof Module)) throw new TypeError(`${A.kindOf(module)} is not a Module subclass`);
+    if (typeof name !== "string") throw new TypeError(`module name should be a string. Got ${A.kindOf(name)}`);
     checkModuleName(name);
     (this as Record<string, unknown>)[name] = module;
   }
@@ -237,6 +241,7 @@ export class Module {
    *   (default true).
    */
   namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
+    A.checkOptions("named_parameters", opts, { prefix: "string", recurse: "bool" });
     return this._namedMembers((m) => m._own().params, opts.prefix ?? "", opts.recurse ?? true);
   }
 
@@ -245,6 +250,7 @@ export class Module {
    * takes.
    */
   parameters(opts: { recurse?: boolean } = {}): Tensor[] {
+    A.checkOptions("parameters", opts, { recurse: "bool" });
     return this.namedParameters(opts).map(([, p]) => p);
   }
 
@@ -253,11 +259,13 @@ export class Module {
    * {@link Module.namedParameters}.
    */
   namedBuffers(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
+    A.checkOptions("named_buffers", opts, { prefix: "string", recurse: "bool" });
     return this._namedMembers((m) => m._own().buffers, opts.prefix ?? "", opts.recurse ?? true);
   }
 
   /** The buffers of this module and (by default) its submodules, each once. */
   buffers(opts: { recurse?: boolean } = {}): Tensor[] {
+    A.checkOptions("buffers", opts, { recurse: "bool" });
     return this.namedBuffers(opts).map(([, b]) => b);
   }
 
@@ -281,6 +289,7 @@ export class Module {
    * this module.
    */
   apply(fn: (m: Module) => void): this {
+    A.checkFunction("apply", "fn", 1, fn);
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;
@@ -290,7 +299,8 @@ export class Module {
 
   /** Set training mode on this module and all submodules (`mode` default true); returns this module. */
   train(mode = true): this {
-    this.training = !!mode;
+    if (typeof mode !== "boolean") throw new Error("training mode is expected to be boolean"); // PyTorch's ValueError
+    this.training = mode;
     for (const c of this.children()) c.train(mode);
     return this;
   }
@@ -303,6 +313,7 @@ export class Module {
    * `requiresGrad_(false)` to freeze a module.
    */
   requiresGrad_(flag = true): this {
+    A.checkBool("requires_grad_", "requires_grad", 1, flag);
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;
   }
@@ -312,6 +323,7 @@ export class Module {
    * with `{ setToNone: false }` to zeros in place.
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    A.checkOptions("zero_grad", opts, { setToNone: "bool" });
     zeroGrads(this.parameters(), opts.setToNone ?? true);
   }
 
@@ -359,6 +371,7 @@ export class Module {
     if (stateDict === null || typeof stateDict !== "object" || Array.isArray(stateDict)) {
       throw new TypeError(`Expected state_dict to be dict-like, got ${stateDict === null ? "null" : Array.isArray(stateDict) ? "array" : typeof stateDict}.`);
     }
+    if (typeof strictOrOpts !== "boolean") A.checkOptions("load_state_dict", strictOrOpts, { strict: "bool" });
     const strict = typeof strictOrOpts === "boolean" ? strictOrOpts : (strictOrOpts.strict ?? true);
     // PyTorch's load(): module by module (no de-duplication, as stateDict), each taking its own
     // parameters and buffers and listing the keys under its prefix whose next name is none of
@@ -865,6 +878,7 @@ export class MSELoss extends Module {
   reduction: Reduction;
   /** @param opts - `reduction` (default `"mean"`). */
   constructor(opts: { reduction?: Reduction } = {}) {
+    A.checkOptions("MSELoss", opts, { reduction: "any" });
     super();
     this.reduction = opts.reduction ?? "mean";
   }
@@ -890,6 +904,7 @@ export class CrossEntropyLoss extends Module {
    *   none).
    */
   constructor(opts: { reduction?: Reduction; ignoreIndex?: number; weight?: Tensor | null } = {}) {
+    A.checkOptions("CrossEntropyLoss", opts, { reduction: "any", ignoreIndex: "int", weight: "tensor" });
     super();
     this.reduction = opts.reduction ?? "mean";
     this.ignoreIndex = opts.ignoreIndex ?? -100;

@@ -6,6 +6,7 @@
  * during a step are freed when it ends, state tensors live with the optimizer
  * (they survive an enclosing `torch.tidy`).
  */
+import * as A from "../argcheck.js";
 import { dtypeName } from "../dtype.js";
 import { enableGrad, noGrad } from "../autograd/grad_mode.js";
 import { closeScope, openScope } from "../scopes.js";
@@ -117,6 +118,8 @@ export class Optimizer<O extends object = Record<string, unknown>> {
    *   parameter list`; and as {@link Optimizer.addParamGroup}.
    */
   constructor(params: ParamsInput<O>, defaults: Defaults<O>, kinds: OptionKinds<O> = {}) {
+    if (A.kindOf(defaults) !== "dict") throw A.argError("Optimizer", "defaults", 2, "a dict of option defaults", defaults);
+    if (A.kindOf(kinds) !== "dict") throw A.argError("Optimizer", "kinds", 3, "a dict of option kinds", kinds);
     this.defaults = defaults;
     this.optionKinds = kinds;
     if (params instanceof Tensor) {
@@ -131,7 +134,7 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     }
     const list = Array.from(params as Iterable<Tensor | ParamGroupInput<O>>);
     if (list.length === 0) throw new Error("optimizer got an empty parameter list");
-    const groups: ParamGroupInput<O>[] = list[0] instanceof Tensor || !(list[0] !== null && typeof list[0] === "object")
+    const groups: ParamGroupInput<O>[] = A.kindOf(list[0]) !== "dict"
       ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
       : (list as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
@@ -145,13 +148,16 @@ export class Optimizer<O extends object = Record<string, unknown>> {
    *   group, a missing required option, or an option of the wrong kind (`TypeError`).
    */
   addParamGroup(group: ParamGroupInput<O>): void {
-    if (group === null || typeof group !== "object") throw new TypeError("param group must be a dict");
+    if (A.kindOf(group) !== "dict") throw new TypeError(`param group must be a dict, not ${A.kindOf(group)}`);
     checkOptionKinds(`${this.constructor.name}.addParamGroup`, group, this.optionKinds as Record<string, "number" | "bool" | "pair">);
-    const raw = group.params;
+    const raw: unknown = group.params;
+    if (!(raw instanceof Tensor) && (raw === null || typeof raw !== "object" || typeof (raw as Iterable<unknown>)[Symbol.iterator] !== "function")) {
+      throw new TypeError(`param group's 'params' must be a Tensor or an iterable of Tensors, not ${A.kindOf(raw)}`);
+    }
     const params: Tensor[] = raw instanceof Tensor ? [raw] : Array.from(raw as Iterable<Tensor>);
     for (const p of params) {
       if (!(p instanceof Tensor)) {
-        throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${p === null ? "null" : typeof p}`);
+        throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${A.kindOf(p)}`);
       }
       if (!p.isLeaf && !p.retainsGrad) throw new Error("can't optimize a non-leaf Tensor");
     }
@@ -173,6 +179,7 @@ export class Optimizer<O extends object = Record<string, unknown>> {
    * with `{ setToNone: false }` to zeros in place.
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    A.checkOptions("zero_grad", opts, { setToNone: "bool" });
     const setToNone = opts.setToNone ?? true;
     for (const g of this.paramGroups) zeroGrads(g.params, setToNone);
   }

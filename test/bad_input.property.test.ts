@@ -1,0 +1,333 @@
+/**
+ * Property tests over the whole public surface (every Tensor method, every torch.X function,
+ * every nn.functional function), on both backends, with fast-check:
+ *
+ * 1. Garbage in: random arguments (tensors of every dtype and small shape, integers, fractions,
+ *    NaN, infinities, huge sizes, strings, null, undefined, arrays, objects, functions,
+ *    Promises, BigInts, Symbols, Maps, typed arrays). Each call either returns a usable result
+ *    (a valid shape, dtype and data, printable) or throws an Error whose message is not one of
+ *    JavaScript's own (`is not a function`, `Cannot read properties`, `Invalid typed array
+ *    length`, ...). The same call on the other backend gives the same result or the same error.
+ *    Nothing the call made is left behind (it runs in `tidy`; the live tensor count comes back)
+ *    and the library still computes correctly afterwards.
+ * 2. Wrong kinds: each argument of a valid call, replaced by a value of a kind no parameter
+ *    takes (a string, a Symbol, a function, a BigInt, a Map), makes the call throw; it never
+ *    returns (so a non-number can never become NaN).
+ */
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import * as torch from "../src/index.js";
+
+const BACKENDS = ["wasm", "js"] as const;
+type BackendName = (typeof BACKENDS)[number];
+
+/** Messages JavaScript itself produces: a user must never see one of these from the library. */
+const JS_INTERNAL = /is not a function|Cannot read propert|Cannot set propert|Invalid typed array length|Invalid array length|Maximum call stack|is not iterable|Cannot convert|is not a constructor|unreachable|memory access out of bounds|Array buffer allocation|\[object Object\]|is not defined|Cannot mix BigInt|Cannot access .* before initialization/;
+
+// ---- argument specs: data, materialised per backend -----------------------------------------------
+
+type DType = "float32" | "float64" | "int32" | "bool";
+interface TensorSpec { kind: "tensor"; dtype: DType; shape: number[]; requiresGrad: boolean; seed: number }
+type Spec = TensorSpec | { kind: "value"; value: unknown } | { kind: "special"; name: keyof typeof SPECIAL };
+
+const SPECIAL = {
+  fn: () => (g: unknown) => g,
+  asyncFn: () => async () => 1,
+  promise: () => Promise.resolve(1),
+  bigint: () => 1n,
+  symbol: () => Symbol("s"),
+  map: () => new Map([[1, 2]]),
+  set: () => new Set([1]),
+  uint8: () => new Uint8Array([1, 0, 1]),
+  float32s: () => new Float32Array([1, 2, 3, 4, 5, 6]),
+  selfList: () => { const a: unknown[] = [1]; a[0] = a; return a; },
+  classIndices: () => torch.tensor([0, 2], { dtype: "int32" }),
+};
+
+function makeTensor(s: TensorSpec): torch.Tensor {
+  const n = s.shape.reduce((a, b) => a * b, 1);
+  const data = Array.from({ length: n }, (_, i) => ((i * 7 + s.seed) % 11) / 2 - 2.5);
+  const t = torch.tensor(data, { dtype: "float64" }).reshape(s.shape).to(s.dtype);
+  if (s.requiresGrad && (s.dtype === "float32" || s.dtype === "float64")) t.requiresGrad = true;
+  return t;
+}
+
+function materialise(spec: Spec): unknown {
+  if (spec.kind === "tensor") return makeTensor(spec);
+  if (spec.kind === "special") return SPECIAL[spec.name]();
+  return spec.value;
+}
+
+const tensorSpec: fc.Arbitrary<Spec> = fc.record({
+  kind: fc.constant("tensor" as const),
+  dtype: fc.constantFrom<DType>("float32", "float64", "int32", "bool"),
+  shape: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+  requiresGrad: fc.boolean(),
+  seed: fc.nat(10),
+});
+const valueSpec = (arb: fc.Arbitrary<unknown>): fc.Arbitrary<Spec> => arb.map((value) => ({ kind: "value" as const, value }));
+const garbage: fc.Arbitrary<Spec> = fc.oneof(
+  { weight: 5, arbitrary: tensorSpec },
+  { weight: 5, arbitrary: valueSpec(fc.oneof(fc.integer({ min: -4, max: 4 }), fc.constantFrom(0.5, -0.5, 1.5, NaN, Infinity, -Infinity, -0, 1e12, -1e12, 2 ** 31, 3e9, 1e-7))) },
+  { weight: 1, arbitrary: valueSpec(fc.boolean()) },
+  { weight: 1, arbitrary: valueSpec(fc.constantFrom("x", "3", "float32", "float16", "", "sum", "none")) },
+  { weight: 1, arbitrary: valueSpec(fc.constantFrom(null, undefined)) },
+  { weight: 2, arbitrary: valueSpec(fc.constantFrom([1, 2, 3], [[1], [2]], [], [0], [-1], [2, 2], [1.5], ["a"], [null], [0, 2], [0, 2, 1], [1, 0, -1])) },
+  { weight: 1, arbitrary: valueSpec(fc.constantFrom({}, { dtype: "x" }, { alpha: "x" }, { dtype: "float64" }, { requiresGrad: "yes" }, { keepdim: true }, { reduction: "x" }, { alpha: 2 })) },
+  { weight: 1, arbitrary: fc.constantFrom(...(Object.keys(SPECIAL) as (keyof typeof SPECIAL)[])).map((name) => ({ kind: "special" as const, name })) },
+);
+
+// ---- the surface ----------------------------------------------------------------------------------
+
+type Call = (receiver: unknown, args: unknown[]) => unknown;
+/** What a method is called on: a tensor (from a spec), a Linear(3, 2), or an SGD over one. */
+type Receiver = "tensor" | "module" | "optimizer" | null;
+interface Entry { name: string; call: Call; receiver: Receiver }
+
+type Fn = (...x: unknown[]) => unknown;
+const publicNames = (o: object) => Object.getOwnPropertyNames(o).filter((k) => !k.startsWith("_") && k !== "constructor" && typeof Object.getOwnPropertyDescriptor(o, k)?.value === "function");
+const methodsOf = (prefix: string, proto: object, receiver: Receiver, skip: ReadonlySet<string> = new Set()): Entry[] =>
+  publicNames(proto).filter((m) => !skip.has(m)).map((m) => ({ name: `${prefix}.${m}`, receiver, call: ((r: unknown, a: unknown[]) => (r as Record<string, Fn>)[m]!(...a)) as Call }));
+const functionsOf = (prefix: string, ns: object, skip: ReadonlySet<string> = new Set()): Entry[] =>
+  Object.entries(ns).filter(([k, f]) => typeof f === "function" && !/^[A-Z]/.test(k) && !skip.has(k))
+    .map(([k]) => ({ name: `${prefix}.${k}`, receiver: null, call: ((_: unknown, a: unknown[]) => (ns as Record<string, Fn>)[k]!(...a)) as Call }));
+const constructorsOf = (prefix: string, ns: object): Entry[] =>
+  Object.entries(ns).filter(([k, c]) => typeof c === "function" && /^[A-Z]/.test(k))
+    .map(([k, c]) => ({ name: `new ${prefix}.${k}`, receiver: null, call: ((_: unknown, a: unknown[]) => new (c as new (...x: unknown[]) => unknown)(...a)) as Call }));
+
+// module functions that change global state are covered by their own tests
+const NOT_CALLED = new Set(["init", "setBackend", "setGradEnabled", "manualSeed", "setMemoryBudget", "tidy", "noGrad", "enableGrad"]);
+
+const SURFACE: Entry[] = [
+  ...methodsOf("Tensor", torch.Tensor.prototype, "tensor"),
+  ...functionsOf("torch", torch, NOT_CALLED),
+  ...functionsOf("F", torch.nn.functional),
+  ...functionsOf("autograd", torch.autograd, new Set(["detectAnomaly"])),
+  ...functionsOf("autograd.functional", torch.autograd.functional),
+  ...functionsOf("utils", torch.utils),
+  ...functionsOf("viz", torch.viz),
+  ...constructorsOf("nn", torch.nn),
+  ...constructorsOf("optim", torch.optim),
+  ...methodsOf("Module", torch.nn.Module.prototype, "module"),
+  // updateGroup, keep and stateOf are protected: the API of optimizer subclasses, not of users
+  ...methodsOf("Optimizer", torch.optim.Optimizer.prototype, "optimizer", new Set(["updateGroup", "keep", "stateOf"])),
+];
+
+function makeReceiver(kind: Receiver, spec: Spec | null): unknown {
+  switch (kind) {
+    case "tensor": return materialise(spec!);
+    case "module": return new torch.nn.Linear(3, 2);
+    case "optimizer": return new torch.optim.SGD(new torch.nn.Linear(3, 2).parameters(), { lr: 0.1 });
+    case null: return undefined;
+  }
+}
+
+// ---- outcomes -------------------------------------------------------------------------------------
+
+type Outcome =
+  | { threw: string }
+  | { returned: "tensors"; parts: { shape: number[]; dtype: string; data: number[] | null; text: string }[] }
+  | { returned: "other"; kind: string };
+
+/** What a result is, as data both backends can be compared on; throws if the result is unusable. */
+function describeResult(res: unknown): Outcome {
+  if (res !== null && typeof res === "object" && typeof (res as { then?: unknown }).then === "function") {
+    throw new Error("returned a Promise");
+  }
+  const tensors = res instanceof torch.Tensor ? [res]
+    : res !== null && typeof res === "object" && (res as { values?: unknown }).values instanceof torch.Tensor
+      ? [(res as { values: torch.Tensor }).values, (res as { indices: torch.Tensor }).indices] : null;
+  if (tensors === null) return { returned: "other", kind: typeof res };
+  return {
+    returned: "tensors",
+    parts: tensors.map((t) => {
+      if (!t.shape.every((s) => Number.isInteger(s) && s >= 0)) throw new Error(`bad shape [${t.shape.join(", ")}]`);
+      if (!["float32", "float64", "int32", "bool"].includes(t.dtype)) throw new Error(`bad dtype ${t.dtype}`);
+      const n = t.numel();
+      let data: number[] | null = null;
+      if (n <= 4096) {
+        const arr = t.toArray();
+        if (arr.length !== n) throw new Error(`toArray() has ${arr.length} elements, numel() ${n}`);
+        data = Array.from(arr, Number);
+      }
+      return { shape: t.shape.slice(), dtype: t.dtype, data, text: n <= 4096 ? String(t) : "" };
+    }),
+  };
+}
+
+function run(backend: BackendName, entry: Entry, receiver: Spec | null, args: Spec[]): Outcome {
+  torch.setBackend(backend);
+  torch.setGradEnabled(true);
+  torch.manualSeed(7);
+  const live = torch.memory().tensors;
+  let outcome: Outcome;
+  try {
+    outcome = torch.tidy(() => {
+      const r = makeReceiver(entry.receiver, receiver);
+      const a = args.map(materialise);
+      let res: unknown;
+      try { res = entry.call(r, a); } catch (e) {
+        if (!(e instanceof Error)) throw new Error(`threw a non-Error: ${String(e)}`);
+        return { threw: e.message };
+      }
+      return describeResult(res);
+    });
+  } finally {
+    torch.setGradEnabled(true);
+    torch.autograd.setDetectAnomaly(false);
+  }
+  // nothing the call made is left behind, and the library still works
+  expect(torch.memory().tensors, `${entry.name}: live tensors after the call`).toBe(live);
+  expect(torch.ones(2).add(1).sum().item()).toBe(4);
+  return outcome;
+}
+
+function close(a: number[] | null, b: number[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((x, i) => {
+    const y = b[i]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) && Number.isNaN(y);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return x === y;
+    return Math.abs(x - y) <= 1e-4 * Math.max(1, Math.abs(y));
+  });
+}
+
+function expectSameOutcome(name: string, w: Outcome, j: Outcome): void {
+  if ("threw" in w || "threw" in j) {
+    expect("threw" in j ? j.threw : "(returned)", `${name}: the js backend differs`).toBe("threw" in w ? w.threw : "(returned)");
+    return;
+  }
+  expect(j.returned, name).toBe(w.returned);
+  if (w.returned === "tensors" && j.returned === "tensors") {
+    expect(j.parts.length).toBe(w.parts.length);
+    w.parts.forEach((p, i) => {
+      const q = j.parts[i]!;
+      expect(q.shape, name).toEqual(p.shape);
+      expect(q.dtype, name).toBe(p.dtype);
+      expect(close(p.data, q.data), `${name}: values ${JSON.stringify(p.data)} vs ${JSON.stringify(q.data)}`).toBe(true);
+    });
+  }
+}
+
+const RUNS = Number(process.env.WASMGRAD_PROPERTY_RUNS ?? 40);
+
+describe("garbage through the public surface: a result or a clear error, the same on both backends", () => {
+  test.each(SURFACE.map((e) => [e.name, e] as const))("%s", (_name, entry) => {
+    fc.assert(fc.property(entry.receiver === "tensor" ? tensorSpec : fc.constant(null), fc.array(garbage, { maxLength: entry.receiver === null ? 4 : 3 }), (receiver, args) => {
+      const w = run("wasm", entry, receiver, args);
+      if ("threw" in w) expect(w.threw, `${entry.name}: a JavaScript-internal message`).not.toMatch(JS_INTERNAL);
+      const j = run("js", entry, receiver, args);
+      expectSameOutcome(entry.name, w, j);
+    }), { numRuns: RUNS, seed: 20261207 });
+  });
+});
+
+// ---- wrong kinds in each argument of a valid call --------------------------------------------------
+
+const t23 = (o: Partial<TensorSpec> = {}): TensorSpec => ({ kind: "tensor", dtype: "float32", shape: [2, 3], requiresGrad: false, seed: 1, ...o });
+const v = (value: unknown): Spec => ({ kind: "value", value });
+const intTargets: Spec = { kind: "special", name: "classIndices" };
+
+/** A valid call of each function with arguments: [receiver (methods), arguments]. */
+const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
+  "Tensor.size": [t23(), [v(0)]], "Tensor.stride": [t23(), [v(1)]],
+  "Tensor.requiresGrad_": [t23(), [v(true)]], "Tensor.registerHook": [t23({ requiresGrad: true }), [{ kind: "special", name: "fn" }]],
+  "Tensor.backward": [t23({ shape: [], requiresGrad: true }), [v(undefined), v({ retainGraph: true })]],
+  "Tensor.add": [t23(), [t23(), v({ alpha: 2 })]], "Tensor.sub": [t23(), [t23(), v({ alpha: 2 })]],
+  "Tensor.add_": [t23(), [t23(), v({ alpha: 2 })]], "Tensor.sub_": [t23(), [t23(), v({ alpha: 2 })]],
+  "Tensor.mul": [t23(), [v(2)]], "Tensor.div": [t23(), [v(2)]], "Tensor.pow": [t23(), [v(2)]],
+  "Tensor.mul_": [t23(), [v(2)]], "Tensor.div_": [t23(), [v(2)]],
+  "Tensor.clamp": [t23(), [v(0), v(1)]], "Tensor.clip": [t23(), [v(0), v(1)]], "Tensor.clamp_": [t23(), [v(0), v(1)]],
+  "Tensor.maximum": [t23(), [t23()]], "Tensor.minimum": [t23(), [t23()]],
+  "Tensor.eq": [t23(), [v(1)]], "Tensor.ne": [t23(), [v(1)]], "Tensor.lt": [t23(), [v(1)]],
+  "Tensor.le": [t23(), [v(1)]], "Tensor.gt": [t23(), [v(1)]], "Tensor.ge": [t23(), [v(1)]],
+  "Tensor.sum": [t23(), [v(1), v(true)]], "Tensor.mean": [t23(), [v(1), v(true)]], "Tensor.var": [t23(), [v(1), v(true)]],
+  "Tensor.std": [t23(), [v(1), v(true)]], "Tensor.logsumexp": [t23(), [v(1), v(true)]], "Tensor.norm": [t23(), [v(2), v(1), v(true)]],
+  "Tensor.prod": [t23(), [v(1), v(true)]], "Tensor.max": [t23(), [v(1), v(true)]], "Tensor.min": [t23(), [v(1), v(true)]],
+  "Tensor.argmax": [t23(), [v(1), v(true)]], "Tensor.argmin": [t23(), [v(1), v(true)]],
+  "Tensor.all": [t23(), [v(1), v(true)]], "Tensor.any": [t23(), [v(1), v(true)]],
+  "Tensor.matmul": [t23(), [t23({ shape: [3, 2] })]], "Tensor.mm": [t23(), [t23({ shape: [3, 2] })]],
+  "Tensor.reshape": [t23(), [v(3), v(2)]], "Tensor.view": [t23(), [v(3), v(2)]], "Tensor.permute": [t23(), [v(1), v(0)]],
+  "Tensor.expand": [t23(), [v(2), v(3)]], "Tensor.expandAs": [t23(), [t23()]],
+  "Tensor.transpose": [t23(), [v(0), v(1)]], "Tensor.unsqueeze": [t23(), [v(0)]], "Tensor.squeeze": [t23(), [v(0)]],
+  "Tensor.flatten": [t23(), [v(0), v(1)]], "Tensor.index": [t23(), [v(0), v([0, 2])]], "Tensor.to": [t23(), [v("float64")]],
+  "Tensor.softmax": [t23(), [v(1)]], "Tensor.logSoftmax": [t23(), [v(1)]],
+  "Tensor.fill_": [t23(), [v(1)]], "Tensor.copy_": [t23(), [t23()]],
+  "torch.add": [null, [t23(), t23(), v({ alpha: 2 })]], "torch.sub": [null, [t23(), t23(), v({ alpha: 2 })]],
+  "torch.mul": [null, [t23(), v(2)]], "torch.div": [null, [t23(), v(2)]], "torch.pow": [null, [t23(), v(2)]],
+  "torch.clamp": [null, [t23(), v(0), v(1)]], "torch.clip": [null, [t23(), v(0), v(1)]],
+  "torch.maximum": [null, [t23(), t23()]], "torch.minimum": [null, [t23(), t23()]],
+  "torch.eq": [null, [t23(), v(1)]], "torch.ne": [null, [t23(), v(1)]], "torch.lt": [null, [t23(), v(1)]],
+  "torch.le": [null, [t23(), v(1)]], "torch.gt": [null, [t23(), v(1)]], "torch.ge": [null, [t23(), v(1)]],
+  "torch.sum": [null, [t23(), v(1), v(true)]], "torch.mean": [null, [t23(), v(1), v(true)]], "torch.prod": [null, [t23(), v(1), v(true)]],
+  "torch.max": [null, [t23(), v(1), v(true)]], "torch.min": [null, [t23(), v(1), v(true)]],
+  "torch.argmax": [null, [t23(), v(1), v(true)]], "torch.argmin": [null, [t23(), v(1), v(true)]],
+  "torch.var": [null, [t23(), v(1), v(true)]], "torch.var_": [null, [t23(), v(1), v(true)]], "torch.std": [null, [t23(), v(1), v(true)]],
+  "torch.logsumexp": [null, [t23(), v(1), v(true)]], "torch.norm": [null, [t23(), v(2), v(1), v(true)]],
+  "torch.all": [null, [t23(), v(1), v(true)]], "torch.any": [null, [t23(), v(1), v(true)]],
+  "torch.matmul": [null, [t23(), t23({ shape: [3, 2] })]], "torch.mm": [null, [t23(), t23({ shape: [3, 2] })]],
+  "torch.reshape": [null, [t23(), v(3), v(2)]], "torch.permute": [null, [t23(), v(1), v(0)]],
+  "torch.transpose": [null, [t23(), v(0), v(1)]], "torch.unsqueeze": [null, [t23(), v(0)]], "torch.squeeze": [null, [t23(), v(0)]],
+  "torch.flatten": [null, [t23(), v(0), v(1)]], "torch.softmax": [null, [t23(), v(1)]], "torch.logSoftmax": [null, [t23(), v(1)]],
+  "torch.cat": [null, [v("TENSORS"), v(0)]], "torch.concat": [null, [v("TENSORS"), v(0)]], "torch.stack": [null, [v("TENSORS"), v(0)]],
+  "torch.where": [null, [t23({ dtype: "bool" }), t23(), v(0)]],
+  "torch.arange": [null, [v(0), v(5), v(1)]], "torch.linspace": [null, [v(0), v(1), v(5)]], "torch.eye": [null, [v(3), v(2)]],
+  "torch.full": [null, [v([2, 3]), v(1)]], "torch.zeros": [null, [v(2), v(3)]], "torch.ones": [null, [v(2), v(3)]],
+  "torch.empty": [null, [v(2), v(3)]], "torch.rand": [null, [v(2), v(3)]], "torch.randn": [null, [v(2), v(3)]],
+  "torch.tensor": [null, [v([[1, 2], [3, 4]]), v({ dtype: "float64" })]],
+  "torch.fromArray": [null, [{ kind: "special", name: "float32s" }, v([2, 3])]],
+  "torch.zerosLike": [null, [t23()]], "torch.onesLike": [null, [t23()]], "torch.emptyLike": [null, [t23()]],
+  "torch.randLike": [null, [t23()]], "torch.randnLike": [null, [t23()]], "torch.fullLike": [null, [t23(), v(1)]],
+  "F.relu": [null, [t23()]], "F.tanh": [null, [t23()]], "F.sigmoid": [null, [t23()]],
+  "F.softmax": [null, [t23(), v(1)]], "F.logSoftmax": [null, [t23(), v(1)]],
+  "F.linear": [null, [t23(), t23({ shape: [4, 3] }), t23({ shape: [4] })]],
+  "F.mseLoss": [null, [t23(), t23(), v({ reduction: "sum" })]],
+  "F.crossEntropy": [null, [t23(), intTargets, v({ reduction: "sum" })]],
+  "F.nllLoss": [null, [t23(), intTargets, v({ reduction: "sum" })]],
+};
+
+/** Values of kinds no parameter of the API takes. */
+const WRONG_KINDS: Spec[] = [v("x"), { kind: "special", name: "symbol" }, { kind: "special", name: "bigint" }, { kind: "special", name: "map" }, { kind: "special", name: "asyncFn" }];
+
+function materialiseValid(spec: Spec): unknown {
+  if (spec.kind === "value" && spec.value === "TENSORS") return [makeTensor(t23()), makeTensor(t23())];
+  return materialise(spec);
+}
+
+describe("every argument refuses a value of the wrong kind (it throws, never returns)", () => {
+  for (const backend of BACKENDS) {
+    test.each(Object.entries(VALID))(`${backend}: %s`, (name, [receiver, args]) => {
+      const entry = SURFACE.find((e) => e.name === name);
+      expect(entry, `${name} is not in the public surface`).toBeDefined();
+      torch.setBackend(backend);
+      // the valid call works
+      torch.tidy(() => { entry!.call(makeReceiver(entry!.receiver, receiver), args.map(materialiseValid)); });
+      args.forEach((_, i) => {
+        for (const wrong of WRONG_KINDS) {
+          let returned = false;
+          let message = "";
+          torch.tidy(() => {
+            const a = args.map(materialiseValid);
+            a[i] = materialise(wrong);
+            try {
+              entry!.call(makeReceiver(entry!.receiver, receiver), a);
+              returned = true;
+            } catch (e) {
+              message = e instanceof Error ? e.message : `non-Error ${String(e)}`;
+            }
+          });
+          expect(returned, `${name}: argument ${i} = ${wrong.kind === "special" ? wrong.name : JSON.stringify((wrong as { value: unknown }).value)} was accepted`).toBe(false);
+          expect(message).not.toMatch(JS_INTERNAL);
+          expect(message).not.toMatch(/^non-Error/);
+        }
+      });
+    });
+  }
+});
+
+test("the valid-call table covers every function that takes arguments", () => {
+  const noArgs = /^(Tensor\.(numel|dim|isContiguous|toArray|item|tolist|toJSON|toString|dispose|detach|detach_|retainGrad|neg|abs|exp|log|sqrt|sin|cos|tanh|sigmoid|relu|sign|t|contiguous|clone|float|double|int|bool|zero_)|torch\.(abs|neg|exp|log|sqrt|sin|cos|tanh|sigmoid|relu|sign|t|clone|detach|numel|dispose|getBackend|isGradEnabled|isTensor|memory)|F\.addmm)$/;
+  const missing = SURFACE.filter((e) => e.name.startsWith("Tensor.") || e.name.startsWith("torch.") || e.name.startsWith("F."))
+    .map((e) => e.name).filter((n) => !(n in VALID) && !noArgs.test(n));
+  expect(missing).toEqual([]);
+});
