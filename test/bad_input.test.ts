@@ -123,3 +123,16 @@ describe.each(["wasm", "js"] as const)("%s", (backend) => {
     expect(() => torch.zeros(2, { dtype: "float16" } as never)).toThrow(`zeros(): argument 'dtype' must be one of`);
   });
 });
+
+describe.each(["wasm", "js"] as const)("%s: float to int32", (backend) => {
+  test("a float that int32 cannot hold raises instead of wrapping (PyTorch's int64 would hold it)", () => {
+    torch.setBackend(backend);
+    const x = torch.tensor([1, 3e9]), y = torch.tensor([-3e9, 1]), z = torch.tensor([NaN], { dtype: "float64" });
+    const before = torch.memory().tensors;
+    expect(() => x.int()).toThrow("to(): value 3000000000 cannot be converted to type int32 without overflow");
+    expect(() => y.to("int32")).toThrow("to(): value -3000000000 cannot be converted to type int32 without overflow");
+    expect(() => z.int()).toThrow("to(): value NaN cannot be converted");
+    expect(torch.memory().tensors).toBe(before); // the checks leave nothing behind
+    expect(torch.tensor([2147483647.5, -2147483648.5, -1.9], { dtype: "float64" }).int().tolist()).toEqual([2147483647, -2147483648, -1]);
+  });
+});

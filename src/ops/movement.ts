@@ -4,6 +4,7 @@
  * rules are the inverse movement. cat/stack/contiguous/clone copy.
  */
 import { type DType, dtypeName, isFloating, promoteTypes as promote } from "../dtype.js";
+import { noGrad } from "../autograd/grad_mode.js";
 import { contiguousStrides, isContiguous, normDim, numelOf, sameShape } from "../shape.js";
 import { Tensor, type IndexArg } from "../tensor.js";
 import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, wantsGrad, type RuleBackward } from "./core.js";
@@ -231,9 +232,27 @@ export function copyForGrad(g: Tensor, shape: number[]): Tensor {
 const ToCopyBackward = rule("ToCopyBackward0", (g) => [g]);
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
+  if (dtype === "int32" && isFloating(x.dtype)) checkFloatsFitInt32(x);
   const out = castRaw(x, dtype);
   if (isFloating(dtype) && wantsGrad(x)) record(out, ToCopyBackward, [x], null);
   return out;
+}
+
+/**
+ * A float tensor converted to int32 must hold integers int32 can represent: PyTorch's int64 holds
+ * what int32 cannot, so a value that does not fit raises instead of wrapping (NaN and infinities
+ * have no integer value; PyTorch gives an undefined one).
+ */
+function checkFloatsFitInt32(x: Tensor): void {
+  if (x.numel() === 0) return;
+  const extreme = (which: "max" | "min"): number => noGrad(() => {
+    const t = which === "max" ? x.max() : x.min();
+    try { return t.item(); } finally { t.dispose(); }
+  });
+  const hi = extreme("max"), lo = extreme("min");
+  if (!(hi < 2147483648 && lo > -2147483649)) {
+    throw new Error(`to(): value ${!(hi < 2147483648) ? hi : lo} cannot be converted to type int32 without overflow (int32 is wasmgrad's stand-in for int64)`);
+  }
 }
 
 /** Ones shaped like `t` on its backend (the implicit gradient of a scalar). */
