@@ -260,20 +260,15 @@ const checks = [
       expectText("dist/index.js", r.main, EXPECTED);
       expectText("console.log(t) (Bun.inspect)", r.logged, TENSOR_TEXT);
       const dir = installedProject();
-      const packed = await runForResult("bun (installed tarball)", bun.path, ["--no-install", join(dir, "src", "node-main.mjs")], {
-        timeoutMs: 30_000,
-        cwd: dir,
-        env: { DO_NOT_TRACK: "1" },
-      });
-      expectNoError("installed tarball", packed);
-      expectText("installed tarball", packed.main, EXPECTED);
-      const packedCjs = await runForResult("bun (installed tarball, require)", bun.path, ["--no-install", join(dir, "src", "node-cjs.cjs")], {
-        timeoutMs: 30_000,
-        cwd: dir,
-        env: { DO_NOT_TRACK: "1" },
-      });
-      expectNoError("installed tarball, require", packedCjs);
-      expectText("installed tarball, require", packedCjs.cjs, EXPECTED);
+      for (const [label, file, key] of [["installed tarball", "node-main.mjs", "main"], ["installed tarball, require", "node-cjs.cjs", "cjs"]]) {
+        const packed = await runForResult(`bun (${label})`, bun.path, ["--no-install", join(dir, "src", file)], {
+          timeoutMs: 30_000,
+          cwd: dir,
+          env: { DO_NOT_TRACK: "1" },
+        });
+        expectNoError(label, packed);
+        expectText(label, packed[key], EXPECTED);
+      }
       return [`bun ${bun.version}: dist/index.js by file path; import "wasmgrad" and require("wasmgrad") from the installed tarball`];
     },
   },
