@@ -51,6 +51,19 @@ AVG = [
     ("unbatched", [3, 5, 4], "2", "{ stride: 1 }"),
 ]
 
+# rows wide enough for the float32 kernels' four-outputs-at-a-time interior (and its borders)
+WIDE = [
+    ("maxPool2d", "wide_k2", [2, 2, 6, 21], "2"),
+    ("maxPool2d", "wide_k3_s1_p1", [1, 2, 5, 19], "3, { stride: 1, padding: 1 }"),
+    ("maxPool2d", "wide_k3_s2_p1_ceil", [1, 2, 7, 22], "3, { stride: 2, padding: 1, ceilMode: true }"),
+    ("maxPool2d", "wide_dilation", [1, 1, 7, 23], "3, { stride: 2, dilation: 2, padding: 1 }"),
+    ("maxPool2d", "wide_k_pair", [1, 2, 6, 20], "[2, 3], { stride: [2, 1] }"),
+    ("avgPool2d", "wide_k2", [2, 2, 6, 21], "2"),
+    ("avgPool2d", "wide_k3_s2_p1", [1, 2, 7, 22], "3, { stride: 2, padding: 1 }"),
+    ("avgPool2d", "wide_exclude_pad_ceil", [1, 2, 7, 22], "3, { stride: 2, padding: 1, countIncludePad: false, ceilMode: true }"),
+    ("avgPool2d", "wide_s1_divisor", [1, 1, 5, 19], "[3, 2], { stride: 1, padding: [1, 0], divisorOverride: 5 }"),
+]
+
 ADAPTIVE = [
     ("7_to_3", [2, 2, 7, 7], "3"),
     ("5_to_2", [1, 3, 5, 5], "2"),
@@ -75,6 +88,8 @@ def build(suite):
         pool_case(suite, "maxPool2d", name, shape, f"{k}, {o}" if o else k)
     for name, shape, k, o in AVG:
         pool_case(suite, "avgPool2d", name, shape, f"{k}, {o}" if o else k)
+    for fn, name, shape, args in WIDE:
+        pool_case(suite, fn, name, shape, args)
     for name, shape, o in ADAPTIVE:
         pool_case(suite, "adaptiveAvgPool2d", name, shape, o)
 
@@ -87,6 +102,13 @@ def build(suite):
                steps=[f"y = {F}.maxPool2d(x, 2, {{ stride: 1 }})", "s = y.sum()"], backward=["s.backward()"])
     suite.case("maxPool2d_nan", tags=["maxPool2d", "nan"],
                inputs={"x": special([1, 1, 4, 4], [1, "nan", 2, 0, 3, 4, 1, 1, "nan", 0, "-inf", "-inf", 2, "nan", "-inf", "-inf"], grad=True)},
+               steps=[f"y = {F}.maxPool2d(x, 2)", "s = y.sum()"], backward=["s.backward()"])
+    suite.case("maxPool2d_wide_ties", tags=["maxPool2d", "ties"],
+               inputs={"x": Input([1, 2, 4, 18], "float32", True, lambda rng, n: [float(int(rng.random() * 2)) for _ in range(n)])},
+               steps=[f"y = {F}.maxPool2d(x, 2, {{ stride: 1 }})", "s = y.sum()"], backward=["s.backward()"])
+    wide_nan = [("nan" if i in (3, 17, 40, 41, 66) else ("-inf" if i in (10, 11, 28, 29) else (i * 7 % 11) - 5)) for i in range(72)]
+    suite.case("maxPool2d_wide_nan", tags=["maxPool2d", "nan"],
+               inputs={"x": special([1, 1, 4, 18], wide_nan, grad=True)},
                steps=[f"y = {F}.maxPool2d(x, 2)", "s = y.sum()"], backward=["s.backward()"])
     suite.case("maxPool2d_padding_negative_values", tags=["maxPool2d", "padding"],
                inputs={"x": tensor([[[[-1, -2, -3], [-4, -5, -6], [-7, -8, -9]]]], grad=True)},
