@@ -194,27 +194,29 @@
 
 /**
  * The scratch bytes `pass` (0 forward, 1 input gradient, 2 weight gradient) needs for this
- * geometry with `size`-byte elements; also writes the im2col column block (nc) into the geometry.
+ * geometry with `size`-byte elements (a float64: large paddings can ask for more than 4 GiB, which
+ * the caller refuses); also writes the im2col column block (nc) into the geometry.
  */
-export function conv2d_scratch(gp: usize, pass: i32, size: i32): usize {
+export function conv2d_scratch(gp: usize, pass: i32, size: i32): f64 {
   const K = panelRows(gp);
   const HoWo = geo(gp, 7) * geo(gp, 8);
   // an im2col panel of about 64 KiB stays in L2 while the micro-kernel walks it once per 4 rows
   const nc = min(max(HoWo, 1), max(8, (16384 / max(K, 1)) & ~7));
   store<i32>(gp + 64, nc);
-  const tables = <usize>(2 * K) * 4;
-  const cinG = geo(gp, 1) / geo(gp, 15), coutG = geo(gp, 4) / geo(gp, 15);
+  const sz = <f64>size;
+  const panel = <f64>K * <f64>nc * sz;
+  const cinG = <f64>(geo(gp, 1) / geo(gp, 15)), coutG = geo(gp, 4) / geo(gp, 15);
   if (usesRows(gp, pass)) {
     if (pass == 1) {
-      const kTaps = coutG * geo(gp, 5) * geo(gp, 6);
-      const hg = geo(gp, 2) + (geo(gp, 5) - 1) * geo(gp, 13), wg = geo(gp, 3) + (geo(gp, 6) - 1) * geo(gp, 14);
+      const kTaps = <f64>coutG * <f64>geo(gp, 5) * <f64>geo(gp, 6);
+      const hg = <f64>geo(gp, 2) + <f64>(geo(gp, 5) - 1) * <f64>geo(gp, 13), wg = <f64>geo(gp, 3) + <f64>(geo(gp, 6) - 1) * <f64>geo(gp, 14);
       // or the im2col panel, for weights that are not all finite
-      return max(<usize>(coutG * hg * wg) * <usize>size + <usize>(2 * kTaps) * 4, <usize>(K * nc) * <usize>size);
+      return max(<f64>coutG * hg * wg * sz + 8 * kTaps, panel);
     }
-    return <usize>(cinG * padRows(gp) * padCols(gp)) * <usize>size + tables;
+    return cinG * <f64>padRows(gp) * <f64>padCols(gp) * sz + 8 * <f64>K;
   }
   if (pointwise(gp) && pass != 2) return 0;
-  return <usize>(K * nc) * <usize>size;
+  return panel;
 }
 
 // ---- im2col ------------------------------------------------------------------------------------

@@ -233,7 +233,7 @@ export class WasmBackend implements Backend {
    *  kernels ask for (allocated here, not in the kernel, and freed after). */
   private withScratch(pass: number, dtype: DType, g: ConvGeometry, run: (gp: number, scratch: number) => void): void {
     const gp = this.putConv(g);
-    const bytes = this.exports.conv2d_scratch(gp, pass, 2 ** SHIFT[dtype]) >>> 0;
+    const bytes = this.exports.conv2d_scratch(gp, pass, 2 ** SHIFT[dtype]);
     if (bytes >= WASM32_BYTES) throw outOfMemory(bytes);
     const scratch = bytes === 0 ? 0 : this.exports.allocUninit(bytes) >>> 0;
     if (bytes !== 0 && scratch === 0) throw outOfMemory(bytes);
