@@ -5,3 +5,7 @@ export { unary_f32, unary_f64, unary_i32, binary_f32, binary_f64, binary_i32, wh
 export { reduce_f32, reduce_f64, reduce_i32 } from "./kernels/reduce";
 export { matmul_f32, matmul_f64 } from "./kernels/matmul";
 export { copy, fill } from "./kernels/copy";
+export {
+  conv2d_scratch, conv2d_f32, conv2d_f64, conv2d_input_grad_f32, conv2d_input_grad_f64, conv2d_weight_grad_f32, conv2d_weight_grad_f64,
+} from "./kernels/conv";
+export { pool2d_f32, pool2d_f64, pool2d_backward_f32, pool2d_backward_f64 } from "./kernels/pool";

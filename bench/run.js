@@ -1,10 +1,11 @@
 // wasmgrad's benchmark suite: `npm run bench` (builds first), or after a build
-//   node bench/run.js [--quick] [--only=kernels,perop,train,idiomatic] [--filter=TEXT]
+//   node bench/run.js [--quick] [--only=kernels,conv,perop,train,idiomatic] [--filter=TEXT]
 // Speed is reported as medians and as ratios between implementations timed in this one
 // process (wasmgrad's wasm and js backends, TensorFlow.js's cpu and wasm backends, and a
 // scalar micrograd), never as absolute claims. Tables go to the console and, as Markdown,
 // to bench/RESULTS.md (overwritten on each full run). Not part of CI.
 //   bench/kernels.js   section 1, kernels vs tfjs      bench/perop.js   section 2, per-op overhead
+//   bench/conv.js      conv2d forward and backward vs tfjs
 //   bench/train.js     section 3, MLP training step    bench/micrograd.js  the scalar baseline
 //   bench/idiomatic.js section 4, code without torch.tidy (also runs alone; its --long run is opt-in)
 //   bench/peers.js     loading wasmgrad and tfjs       bench/lib.js     timing, checks, tables
@@ -15,11 +16,12 @@ import { fileURLToPath } from "node:url";
 import { torch, startTfjs } from "./peers.js";
 import { textTable, markdownTable, glanceTable, fmtBytes } from "./lib.js";
 import { kernelSection } from "./kernels.js";
+import { convSection } from "./conv.js";
 import { perOpSection } from "./perop.js";
 import { trainSection } from "./train.js";
 import { idiomaticSection } from "./idiomatic.js";
 
-const SECTIONS = ["kernels", "perop", "train", "idiomatic"];
+const SECTIONS = ["kernels", "conv", "perop", "train", "idiomatic"];
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",") ?? SECTIONS;
@@ -64,7 +66,7 @@ console.log(tfLine);
 console.log(`timing: tinybench, per implementation ≥${ctx.time} ms and ≥${ctx.minIterations} iterations after ${ctx.warmupTime} ms warmup; medians (idiomatic: a synchronous loop of a fixed number of iterations)`);
 
 const sections = [];
-const runners = { kernels: kernelSection, perop: perOpSection, train: trainSection, idiomatic: idiomaticSection };
+const runners = { kernels: kernelSection, conv: convSection, perop: perOpSection, train: trainSection, idiomatic: idiomaticSection };
 for (const key of SECTIONS) {
   if (!only.includes(key)) continue;
   const t0 = performance.now();

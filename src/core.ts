@@ -21,6 +21,7 @@ import * as functionalFns from "./autograd/functional.js";
 import { detectAnomaly, isAnomalyEnabled, setDetectAnomaly } from "./autograd/anomaly.js";
 import { checkpoint } from "./utils/checkpoint.js";
 import * as nn from "./nn/index.js";
+import type { SizeArg } from "./nn/functional_conv.js";
 import * as optim from "./optim/index.js";
 
 export { Tensor };
@@ -488,6 +489,27 @@ export const where = (cond: T, a: TensorOrScalar, b: TensorOrScalar) => {
  * @category Creation
  */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+/**
+ * A 1-D convolution with PyTorch's positional arguments (`torch.conv1d(input, weight, bias,
+ * stride, padding, dilation, groups)`); see {@link nn.functional.conv1d}.
+ * @category Neural networks
+ */
+export const conv1d = (input: T, weight: T, bias?: T | null, stride?: SizeArg, padding?: SizeArg | "same" | "valid", dilation?: SizeArg, groups?: number) =>
+  nn.functional.conv1d(input, weight, bias, { stride, padding, dilation, groups });
+/**
+ * A 2-D convolution with PyTorch's positional arguments (`torch.conv2d(input, weight, bias,
+ * stride, padding, dilation, groups)`); see {@link nn.functional.conv2d}.
+ * @category Neural networks
+ */
+export const conv2d = (input: T, weight: T, bias?: T | null, stride?: SizeArg, padding?: SizeArg | "same" | "valid", dilation?: SizeArg, groups?: number) =>
+  nn.functional.conv2d(input, weight, bias, { stride, padding, dilation, groups });
+/**
+ * 2-D max pooling with PyTorch's positional arguments (`torch.max_pool2d(input, kernel_size,
+ * stride, padding, dilation, ceil_mode)`); see {@link nn.functional.maxPool2d}.
+ * @category Neural networks
+ */
+export const maxPool2d = (input: T, kernelSize: SizeArg, stride?: SizeArg | null, padding?: SizeArg, dilation?: SizeArg, ceilMode?: boolean) =>
+  nn.functional.maxPool2d(input, kernelSize, { stride, padding, dilation, ceilMode });
 
 /**
  * torch.autograd: gradients of arbitrary outputs, custom differentiable functions, gradient checks,

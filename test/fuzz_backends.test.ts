@@ -106,7 +106,7 @@ interface Ref { $: number }
 const isRef = (x: unknown): x is Ref => typeof x === "object" && x !== null && "$" in x && Object.keys(x).length === 1;
 
 interface Step {
-  /** "input" | "method" | "torch" | "backward" */
+  /** "input" | "method" | "torch" | "F" (torch.nn.functional) | "backward" */
   kind: string;
   /** method / function name */
   name: string;
@@ -171,6 +171,10 @@ function runStep(st: Step, slots: (T | null)[]): (T | null)[] {
       const f = (torch as unknown as Record<string, (...a: unknown[]) => unknown>)[st.name]!;
       return asOutputs(f(...args));
     }
+    case "F": {
+      const f = (torch.nn.functional as unknown as Record<string, (...a: unknown[]) => unknown>)[st.name]!;
+      return asOutputs(f(...args));
+    }
     case "backward": {
       const root = slots[st.self]!;
       root.sum().backward();
@@ -230,6 +234,7 @@ function renderStep(st: Step): string {
     }
     case "method": rhs = `v${st.self}.${st.name}(${st.args.map(lit).join(", ")})`; break;
     case "torch": rhs = `torch.${st.name}(${st.args.map(lit).join(", ")})`; break;
+    case "F": rhs = `torch.nn.functional.${st.name}(${st.args.map(lit).join(", ")})`; break;
     case "backward": {
       const grads = st.args.map((a) => `${lit(a)}.grad`).join(", ");
       rhs = `v${st.self}.sum().backward();${st.outs.length ? ` const [${st.outs.map((o) => `v${o}`).join(", ")}] = [${grads}];` : ` // grads of ${grads}`}`;
@@ -396,6 +401,44 @@ function matmulScale(a: Snap, b: Snap): Float64Array {
   return out;
 }
 
+interface ConvOpts { stride?: number | number[]; padding?: number | number[] | string; dilation?: number | number[]; groups?: number }
+
+/** sum |x| |w| (+ |b|) over each output's terms: torch.nn.functional.conv1d/conv2d of the absolute
+ *  values, computed naively (1-D as height 1; batched input only, as the generator makes it). */
+function convScale(x: Snap, w: Snap, b: Snap | null, o: ConvOpts): Float64Array {
+  const two = w.shape.length === 4;
+  const xs = two ? x.shape : [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!];
+  const ws = two ? w.shape : [w.shape[0]!, w.shape[1]!, 1, w.shape[2]!];
+  const pair = (v: number | number[] | undefined, dflt: number): [number, number] => {
+    const a = v === undefined ? [dflt] : Array.isArray(v) ? v : [v];
+    return two ? [a[0]!, a[a.length - 1]!] : [dflt === 1 ? 1 : 0, a[0]!];
+  };
+  const [N, C, H, W] = xs as [number, number, number, number];
+  const [CO, CG, KH, KW] = ws as [number, number, number, number];
+  const [sh, sw] = pair(o.stride, 1), [dh, dw] = pair(o.dilation, 1);
+  let [ph, pw] = typeof o.padding === "string" ? [0, 0] : pair(o.padding as number | number[] | undefined, 0);
+  let [eh, ew] = [ph, pw];
+  if (o.padding === "same") {
+    const th = dh * (KH - 1), tw = dw * (KW - 1);
+    [ph, pw] = [Math.floor(th / 2), Math.floor(tw / 2)];
+    [eh, ew] = [th - ph, tw - pw];
+  }
+  const G = o.groups ?? 1, COG = CO / G;
+  const HO = Math.floor((H + ph + eh - dh * (KH - 1) - 1) / sh) + 1, WO = Math.floor((W + pw + ew - dw * (KW - 1) - 1) / sw) + 1;
+  const out = new Float64Array(N * CO * HO * WO);
+  for (let n = 0; n < N; n++) for (let co = 0; co < CO; co++) for (let oh = 0; oh < HO; oh++) for (let ow = 0; ow < WO; ow++) {
+    let s = b ? fin(b.data[co]!) : 0;
+    const g = Math.floor(co / COG);
+    for (let ci = 0; ci < CG; ci++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+      const ih = oh * sh - ph + kh * dh, iw = ow * sw - pw + kw * dw;
+      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+      s += fin(x.data[((n * C + g * CG + ci) * H + ih) * W + iw]!) * fin(w.data[((co * CG + ci) * KH + kh) * KW + kw]!);
+    }
+    out[((n * CO + co) * HO + oh) * WO + ow] = s;
+  }
+  return out;
+}
+
 /** The tolerance scale of a step, from the (wasm) values of its inputs before it ran. */
 function scaleFor(st: Step, before: (Snap | null)[]): Step["scale"] {
   const self = st.kind === "method" ? before[st.self] : null;
@@ -426,6 +469,17 @@ function scaleFor(st: Step, before: (Snap | null)[]): Step["scale"] {
       const b = st.kind === "method" ? ref(st.args[0]) : ref(st.args[1]);
       if (!a || !b || a.shape.length === 0 || b.shape.length === 0) return null;
       return () => matmulScale(a, b);
+    }
+    case "conv1d": case "conv2d": {
+      const [x, w, b] = [ref(st.args[0]), ref(st.args[1]), ref(st.args[2])];
+      if (!x || !w || !isFloat(x.dtype)) return null;
+      const o = (st.kind === "F" ? st.args[3] : { stride: st.args[3], padding: st.args[4], dilation: st.args[5], groups: st.args[6] }) as ConvOpts | undefined;
+      return () => convScale(x, w, b, o ?? {});
+    }
+    case "maxPool2d": case "avgPool2d": case "adaptiveAvgPool2d": {
+      const x = ref(st.args[0]);
+      if (!x) return null;
+      return () => { let m = 0; for (let i = 0; i < x.data.length; i++) m = Math.max(m, fin(x.data[i]!)); return m; };
     }
     case "backward": {
       // Gradients went through a whole chain of ops that the sync does not cover, so rounding
@@ -693,7 +747,7 @@ class Generator {
     const r = this.rng;
     const kind = r.weighted([
       ["unary", 10], ["clamp", 2], ["binary", 14], ["where", 3], ["reduce", 12], ["softmax", 3], ["matmul", 8],
-      ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5],
+      ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5], ["conv", 4], ["pool", 3],
     ] as const);
     const m = (self: number, name: string, args: unknown[]) => this.exec({ kind: "method", self, name, args });
     const x = this.pickSlot()!;
@@ -828,7 +882,66 @@ class Generator {
         return;
       }
       case "inplace": this.inplaceOp(); return;
+      case "conv": this.convOp(x); return;
+      case "pool": this.poolOp(x); return;
     }
+  }
+
+  /** conv1d / conv2d on `x` when it is a small batched float tensor of the right rank, else on a
+   *  new input; random settings, now and then ones that do not fit (both backends must throw alike). */
+  convOp(x: number): void {
+    const r = this.rng, xt = this.t(x);
+    const useX = (xt.ndim === 3 || xt.ndim === 4) && xt.numel() <= 4000 && xt.shape.every((d) => d > 0) && r.chance(0.6);
+    const two = useX ? xt.ndim === 4 : r.chance(0.7);
+    const dtype: DType = useX ? (xt.dtype as DType) : r.weighted([["float32", 8], ["float64", 3], ["int32", 1]] as const);
+    const groups = r.weighted([[1, 6], [2, 2], [3, 1]] as const);
+    const cin = useX ? xt.shape[1]! : groups * r.int(1, 3);
+    const cout = groups * r.int(1, 3);
+    const k = () => r.weighted([[1, 2], [2, 2], [3, 4], [4, 1]] as const);
+    const kernel = two ? [k(), k()] : [k()];
+    const size = () => r.int(1, 9);
+    const xShape = useX ? xt.shape.slice() : two ? [r.int(1, 3), cin, size(), size()] : [r.int(1, 3), cin, size()];
+    const xs = useX ? x : this.operand(xShape, dtype);
+    const wdtype = r.chance(0.97) ? dtype : this.dtype();
+    const w = this.operand([cout, r.chance(0.97) ? Math.max(1, Math.floor(cin / groups)) : cin, ...kernel], wdtype);
+    const b = r.chance(0.6) ? { $: this.operand([r.chance(0.97) ? cout : cout + 1], wdtype) } : r.pick([null, undefined]);
+    const pick = (vals: readonly (readonly [number, number])[]) => (r.chance(0.5) ? r.weighted(vals) : two ? [r.weighted(vals), r.weighted(vals)] : [r.weighted(vals)]);
+    const stride = pick([[1, 5], [2, 3], [3, 1]]);
+    const dilation = pick([[1, 6], [2, 2], [3, 1]]);
+    const padding = r.chance(0.2) ? r.pick(["same", "same", "valid"]) : pick([[0, 4], [1, 4], [2, 2]]);
+    const opts: Record<string, unknown> = { stride, padding, dilation, groups };
+    for (const key of Object.keys(opts)) if (r.chance(0.3)) delete opts[key];
+    const name = two ? "conv2d" : "conv1d";
+    if (r.chance(0.2)) {
+      this.exec({ kind: "torch", self: -1, name, args: [{ $: xs }, { $: w }, b, opts.stride, opts.padding, opts.dilation, opts.groups] });
+    } else {
+      this.exec({ kind: "F", self: -1, name, args: [{ $: xs }, { $: w }, b, opts] });
+    }
+  }
+
+  /** maxPool2d / avgPool2d / adaptiveAvgPool2d on a small 3-D or 4-D float tensor. */
+  poolOp(x: number): void {
+    const r = this.rng, xt = this.t(x);
+    const useX = (xt.ndim === 3 || xt.ndim === 4) && xt.numel() <= 4000 && r.chance(0.6);
+    const dtype: DType = useX ? (xt.dtype as DType) : r.weighted([["float32", 8], ["float64", 3], ["int32", 1]] as const);
+    const shape = useX ? xt.shape.slice() : [...(r.chance(0.7) ? [r.int(1, 3)] : []), r.int(1, 3), r.int(1, 8), r.int(1, 8)];
+    const xs = useX ? x : this.operand(shape, dtype);
+    const k = () => r.weighted([[1, 1], [2, 4], [3, 3]] as const);
+    const kernel = r.chance(0.6) ? k() : [k(), k()];
+    const name = r.weighted([["maxPool2d", 4], ["avgPool2d", 3], ["adaptiveAvgPool2d", 2]] as const);
+    const opts: Record<string, unknown> = {};
+    if (r.chance(0.5)) opts.stride = r.chance(0.6) ? r.int(1, 3) : [r.int(1, 3), r.int(1, 3)];
+    if (r.chance(0.4)) opts.padding = r.chance(0.6) ? r.int(0, 1) : [r.int(0, 1), r.int(0, 1)];
+    if (r.chance(0.3)) opts.ceilMode = r.chance(0.5);
+    if (name === "maxPool2d" && r.chance(0.3)) opts.dilation = r.int(1, 2);
+    if (name === "avgPool2d" && r.chance(0.3)) opts.countIncludePad = r.chance(0.5);
+    if (name === "avgPool2d" && r.chance(0.15)) opts.divisorOverride = r.int(1, 5);
+    if (name === "adaptiveAvgPool2d") {
+      const size = r.chance(0.5) ? r.int(1, 5) : [r.chance(0.2) ? null : r.int(0, 5), r.int(1, 5)];
+      this.exec({ kind: "F", self: -1, name, args: [{ $: xs }, size] });
+      return;
+    }
+    this.exec({ kind: "F", self: -1, name, args: [{ $: xs }, kernel, opts] });
   }
 
   /** Ops on a 1 MiB tensor that cost no more than a pass over it (no big partners). */

@@ -35,6 +35,7 @@ function check(fn: Fn, inputs: Tensor[], eps = 1e-6, tol = 1e-5): void {
 }
 
 const r = (...shape: number[]) => torch.randn(shape, { dtype: "float64" });
+const F = torch.nn.functional;
 const pos = (...shape: number[]) => torch.rand(shape, { dtype: "float64" }).add(0.5);
 
 const cases: [string, Fn, () => Tensor[]][] = [
@@ -84,6 +85,29 @@ const cases: [string, Fn, () => Tensor[]][] = [
   ["softmax", (a) => a.softmax(1), () => [r(3, 4)]],
   ["logSoftmax", (a) => a.logSoftmax(0), () => [r(3, 4)]],
   ["flatten", (a) => a.flatten(1).exp(), () => [r(2, 2, 3)]],
+  ["conv2d bias, padding", (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), () => [r(2, 2, 4, 4), r(3, 2, 3, 3), r(3)]],
+  ["conv2d stride, dilation", (x, w) => F.conv2d(x, w, null, { stride: [2, 1], dilation: [1, 2], padding: [1, 2] }), () => [r(1, 2, 6, 5), r(2, 2, 3, 2)]],
+  ["conv2d groups", (x, w, b) => F.conv2d(x, w, b, { groups: 2 }), () => [r(2, 4, 4, 4), r(4, 2, 2, 3), r(4)]],
+  ["conv2d same (asymmetric)", (x, w) => F.conv2d(x, w, null, { padding: "same" }), () => [r(1, 2, 4, 5), r(2, 2, 2, 4)]],
+  ["conv2d pointwise", (x, w) => F.conv2d(x, w), () => [r(2, 3, 3, 3), r(2, 3, 1, 1)]],
+  ["conv2d unbatched", (x, w) => F.conv2d(x, w, null, { stride: 2 }), () => [r(2, 5, 5), r(3, 2, 3, 3)]],
+  ["conv1d", (x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 2, dilation: 2 }), () => [r(2, 3, 9), r(4, 3, 3), r(4)]],
+  ["maxPool2d", (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }), () => [r(2, 2, 6, 6)]],
+  ["maxPool2d dilation ceil", (x) => F.maxPool2d(x, 2, { dilation: 2, ceilMode: true, stride: 2 }), () => [r(1, 2, 7, 6)]],
+  ["avgPool2d", (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1 }), () => [r(2, 2, 6, 5)]],
+  ["avgPool2d exclude pad, ceil", (x) => F.avgPool2d(x, 2, { padding: 1, ceilMode: true, countIncludePad: false }), () => [r(1, 2, 5, 5)]],
+  ["avgPool2d divisor", (x) => F.avgPool2d(x, [2, 3], { divisorOverride: 5 }), () => [r(1, 2, 4, 6)]],
+  ["adaptiveAvgPool2d", (x) => F.adaptiveAvgPool2d(x, [3, 2]), () => [r(2, 2, 7, 5)]],
+];
+
+// gradients of gradients: PyTorch's gradgradcheck (float64) of the rules that are recorded ops
+const doubleCases: [string, Fn, () => Tensor[]][] = [
+  ["conv2d", (x, w, b) => F.conv2d(x, w, b, { padding: 1, stride: 2 }), () => [r(2, 2, 4, 4), r(3, 2, 3, 3), r(3)]],
+  ["conv2d groups, dilation", (x, w) => F.conv2d(x, w, null, { groups: 2, dilation: 2, padding: 1 }), () => [r(1, 4, 5, 5), r(2, 2, 2, 2)]],
+  ["conv1d same", (x, w, b) => F.conv1d(x, w, b, { padding: "same" }), () => [r(2, 2, 6), r(3, 2, 4), r(3)]],
+  ["maxPool2d", (x) => F.maxPool2d(x, 2, { stride: 1 }), () => [r(1, 2, 4, 4)]],
+  ["avgPool2d", (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), () => [r(1, 2, 5, 5)]],
+  ["adaptiveAvgPool2d", (x) => F.adaptiveAvgPool2d(x, [2, 3]), () => [r(1, 2, 5, 5)]],
 ];
 
 for (const backend of ["wasm", "js"] as const) {
@@ -92,6 +116,14 @@ for (const backend of ["wasm", "js"] as const) {
       torch.setBackend(backend);
       torch.manualSeed(7);
       check(fn, make());
+    });
+
+    test.each(doubleCases)("gradgradcheck %s", (_name, fn, make) => {
+      torch.setBackend(backend);
+      torch.manualSeed(11);
+      const inputs = make().map((t) => t.requiresGrad_(true));
+      expect(torch.autograd.gradcheck(fn, inputs)).toBe(true);
+      expect(torch.autograd.gradgradcheck(fn, inputs)).toBe(true);
     });
 
     test("second derivatives (createGraph) of sin(x)*x", () => {

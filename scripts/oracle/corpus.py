@@ -50,6 +50,9 @@ AREAS = [
     "creation",
     "hooks",
     "optim",
+    "conv",
+    "pool",
+    "conv_nn",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

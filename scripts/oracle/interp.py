@@ -143,6 +143,8 @@ def repr_string(v: Any, what: str) -> str:
         return repr(v)
     if hasattr(v, "next_functions") and hasattr(v, "name"):
         return f"<{node_name(v)} object>"
+    if isinstance(v, torch.nn.Module):
+        return repr(v)  # the TS module's toString() prints PyTorch's repr
     if v is None:
         return "null"
     if isinstance(v, (bool, int, float)):

@@ -52,6 +52,35 @@ export type BinOp = (typeof Bin)[keyof typeof Bin];
 export const Red = abi.Red;
 export type RedOp = (typeof Red)[keyof typeof Red];
 
+/**
+ * Pooling ops over planes (assembly/kernels/pool.ts), in PyTorch 1.13's CPU order of operations:
+ * MAX (the window's max, NaN first, the first of ties; writes its flat index h*W + w per plane),
+ * AVG (sum / divisor), ADAPTIVE_AVG (PyTorch's adaptive windows), GATHER (out = x[indices] per
+ * plane: max pooling's double backward). Each has an adjoint (`pool2dBackward`).
+ */
+export const Pool = abi.Pool;
+export type PoolOp = (typeof Pool)[keyof typeof Pool];
+
+/**
+ * A 2-D convolution over contiguous NCHW tensors (a 1-D one has h = kh = 1): input [n, cin, h, w],
+ * weight [cout, cin / groups, kh, kw], output [n, cout, ho, wo]. ph/pw are the top/left padding
+ * (ho/wo are given, so the bottom/right padding may differ: PyTorch's "same").
+ */
+export interface ConvGeometry {
+  n: number; cin: number; h: number; w: number; cout: number; kh: number; kw: number; ho: number; wo: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; groups: number;
+}
+
+/** A pooling over `planes` contiguous h x w planes into ho x wo (kernel fields unused by ADAPTIVE_AVG and GATHER). */
+export interface PoolGeometry {
+  planes: number; h: number; w: number; ho: number; wo: number; kh: number; kw: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  /** AVG: count the padding in the divisor. */
+  countIncludePad: boolean;
+  /** AVG: the divisor instead of the window's size (0: none). */
+  divisor: number;
+}
+
 export interface Backend {
   readonly name: "js" | "wasm";
 
@@ -114,6 +143,26 @@ export interface Backend {
     b: Handle, bOffset: number, bStrides: readonly number[],
     out: Handle, batch: number, m: number, k: number, n: number,
   ): void;
+
+  /** out = conv2d(x, w) + bias (bias null: none); all contiguous from their offsets, out fresh.
+   *  float32 and float64. */
+  conv2d(
+    dtype: DType, x: Handle, xOffset: number, w: Handle, wOffset: number,
+    bias: Handle | null, bOffset: number, out: Handle, g: ConvGeometry,
+  ): void;
+  /** gx (fresh, [n, cin, h, w]) = the gradient of conv2d with respect to its input for the output
+   *  gradient gy: the transposed convolution of gy with w. */
+  conv2dInputGrad(dtype: DType, gy: Handle, gyOffset: number, w: Handle, wOffset: number, gx: Handle, g: ConvGeometry): void;
+  /** gw (fresh, the weight's shape) = the gradient of conv2d with respect to its weight for the
+   *  output gradient gy, summed over the batch. */
+  conv2dWeightGrad(dtype: DType, gy: Handle, gyOffset: number, x: Handle, xOffset: number, gw: Handle, g: ConvGeometry): void;
+
+  /** out [planes, ho, wo] = the pooling of x [planes, h, w]; MAX also writes int32 `indices`
+   *  ([planes, ho, wo], fresh), which GATHER reads (from iOffset). float32 and float64. */
+  pool2d(op: PoolOp, dtype: DType, x: Handle, xOffset: number, out: Handle, indices: Handle | null, iOffset: number, g: PoolGeometry): void;
+  /** gx (fresh, [planes, h, w]) = the adjoint of `pool2d` applied to gy ([planes, ho, wo]):
+   *  MAX and GATHER add gy at the indices, AVG and ADAPTIVE_AVG spread it over the windows. */
+  pool2dBackward(op: PoolOp, dtype: DType, gy: Handle, gyOffset: number, indices: Handle | null, iOffset: number, gx: Handle, g: PoolGeometry): void;
 
   /** Bytes the backend holds from its host (wasm: the size of linear memory; js: 0). */
   heapBytes(): number;

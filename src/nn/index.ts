@@ -12,3 +12,4 @@ export {
   type StateDict, type StateDictInput, type TensorJSON,
 } from "./modules.js";
 export type { Reduction } from "./functional.js";
+export { Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Identity, type ConvModuleOptions } from "./conv.js";

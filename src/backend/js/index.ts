@@ -3,7 +3,7 @@
  * Wasm backend is checked against and the baseline the benchmarks compare with.
  * A handle is the typed array itself; nothing is allocated per element.
  */
-import { Bin, Red, Un, type Backend, type BinOp, type Handle, type RedOp, type UnOp } from "../backend.js";
+import { Bin, Pool, Red, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type UnOp } from "../backend.js";
 import { itemSize, typedArrayFor, type DType, type TypedArray } from "../../dtype.js";
 
 type Arr = TypedArray;
@@ -388,7 +388,181 @@ export class JsBackend implements Backend {
     }
   }
 
+  // Convolutions as direct loops: each output (or gradient) plane accumulates in float64, one
+  // kernel tap at a time over a whole row, so the innermost loop is a plain strided walk.
+
+  conv2d(
+    _dtype: DType, x: Handle, xOffset: number, w: Handle, wOffset: number,
+    bias: Handle | null, bOffset: number, out: Handle, g: ConvGeometry,
+  ): void {
+    const X = x as Arr, Wt = w as Arr, O = out as Arr, B = bias as Arr | null;
+    const { n: N, cin, h: H, w: W, cout, kh: KH, kw: KW, ho: Ho, wo: Wo, sh, sw, ph, pw, dh, dw, groups: G } = g;
+    const cinG = cin / G, coutG = cout / G, plane = Ho * Wo;
+    const acc = new Float64Array(plane);
+    for (let n = 0; n < N; n++) {
+      for (let co = 0; co < cout; co++) {
+        const grp = Math.floor(co / coutG);
+        acc.fill(B === null ? 0 : B[bOffset + co]!);
+        for (let ci = 0; ci < cinG; ci++) {
+          const xc = xOffset + (n * cin + grp * cinG + ci) * H * W;
+          for (let kh = 0; kh < KH; kh++) {
+            for (let kw = 0; kw < KW; kw++) {
+              const wv = Wt[wOffset + ((co * cinG + ci) * KH + kh) * KW + kw]!;
+              // the padding's zeros are multiplied too, as in PyTorch (0 * inf is NaN)
+              const pad = wv * 0;
+              for (let oh = 0; oh < Ho; oh++) {
+                const ih = oh * sh - ph + kh * dh, arow = oh * Wo;
+                if (ih < 0 || ih >= H) {
+                  if (pad !== 0) for (let ow = 0; ow < Wo; ow++) acc[arow + ow]! += pad;
+                  continue;
+                }
+                const row = xc + ih * W;
+                for (let ow = 0, iw = kw * dw - pw; ow < Wo; ow++, iw += sw) {
+                  acc[arow + ow]! += iw >= 0 && iw < W ? wv * X[row + iw]! : pad;
+                }
+              }
+            }
+          }
+        }
+        O.set(acc, (n * cout + co) * plane);
+      }
+    }
+  }
+
+  conv2dInputGrad(_dtype: DType, gy: Handle, gyOffset: number, w: Handle, wOffset: number, gx: Handle, g: ConvGeometry): void {
+    const GY = gy as Arr, Wt = w as Arr, GX = gx as Arr;
+    const { n: N, cin, h: H, w: W, cout, kh: KH, kw: KW, ho: Ho, wo: Wo, sh, sw, ph, pw, dh, dw, groups: G } = g;
+    const cinG = cin / G, coutG = cout / G, plane = H * W;
+    const acc = new Float64Array(plane);
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < cin; c++) {
+        const grp = Math.floor(c / cinG), ci = c - grp * cinG;
+        acc.fill(0);
+        for (let co = grp * coutG; co < (grp + 1) * coutG; co++) {
+          const gyc = gyOffset + (n * cout + co) * Ho * Wo;
+          for (let kh = 0; kh < KH; kh++) {
+            for (let kw = 0; kw < KW; kw++) {
+              const wv = Wt[wOffset + ((co * cinG + ci) * KH + kh) * KW + kw]!;
+              for (let oh = 0; oh < Ho; oh++) {
+                const ih = oh * sh - ph + kh * dh;
+                if (ih < 0 || ih >= H) continue;
+                const row = ih * W, grow = gyc + oh * Wo;
+                for (let ow = 0, iw = kw * dw - pw; ow < Wo; ow++, iw += sw) {
+                  if (iw >= 0 && iw < W) acc[row + iw]! += wv * GY[grow + ow]!;
+                }
+              }
+            }
+          }
+        }
+        GX.set(acc, (n * cin + c) * plane);
+      }
+    }
+  }
+
+  conv2dWeightGrad(_dtype: DType, gy: Handle, gyOffset: number, x: Handle, xOffset: number, gw: Handle, g: ConvGeometry): void {
+    const GY = gy as Arr, X = x as Arr, GW = gw as Arr;
+    const { n: N, cin, h: H, w: W, cout, kh: KH, kw: KW, ho: Ho, wo: Wo, sh, sw, ph, pw, dh, dw, groups: G } = g;
+    const cinG = cin / G, coutG = cout / G;
+    for (let co = 0; co < cout; co++) {
+      const grp = Math.floor(co / coutG);
+      for (let ci = 0; ci < cinG; ci++) {
+        for (let kh = 0; kh < KH; kh++) {
+          for (let kw = 0; kw < KW; kw++) {
+            let s = 0;
+            for (let n = 0; n < N; n++) {
+              const xc = xOffset + (n * cin + grp * cinG + ci) * H * W, gyc = gyOffset + (n * cout + co) * Ho * Wo;
+              for (let oh = 0; oh < Ho; oh++) {
+                const ih = oh * sh - ph + kh * dh, grow = gyc + oh * Wo;
+                // the padding's zeros times the gradient count too (0 * inf is NaN)
+                if (ih < 0 || ih >= H) {
+                  for (let ow = 0; ow < Wo; ow++) s += GY[grow + ow]! * 0;
+                  continue;
+                }
+                const row = xc + ih * W;
+                for (let ow = 0, iw = kw * dw - pw; ow < Wo; ow++, iw += sw) {
+                  s += GY[grow + ow]! * (iw >= 0 && iw < W ? X[row + iw]! : 0);
+                }
+              }
+            }
+            GW[((co * cinG + ci) * KH + kh) * KW + kw] = s;
+          }
+        }
+      }
+    }
+  }
+
+  pool2d(op: PoolOp, dtype: DType, x: Handle, xOffset: number, out: Handle, indices: Handle | null, iOffset: number, g: PoolGeometry): void {
+    poolLoops(op, dtype, x as Arr, xOffset, out as Arr, indices as Int32Array | null, iOffset, g, false);
+  }
+
+  pool2dBackward(op: PoolOp, dtype: DType, gy: Handle, gyOffset: number, indices: Handle | null, iOffset: number, gx: Handle, g: PoolGeometry): void {
+    poolLoops(op, dtype, gy as Arr, gyOffset, gx as Arr, indices as Int32Array | null, iOffset, g, true);
+  }
+
   heapBytes(): number { return 0; }
+}
+
+/**
+ * Pooling and its adjoint in PyTorch 1.13's CPU order of operations (as assembly/kernels/pool.ts).
+ * Backward: `x` is the output gradient and `out` the input gradient. float32 results round each
+ * step as the Wasm kernel does (Math.fround), so both backends give the same sums.
+ */
+function poolLoops(op: PoolOp, dtype: DType, x: Arr, xOffset: number, out: Arr, idx: Int32Array | null, iOffset: number, g: PoolGeometry, backward: boolean): void {
+  const { planes: P, h: H, w: W, ho: Ho, wo: Wo, kh: kH, kw: kW, sh: sH, sw: sW, ph: pH, pw: pW, dh: dH, dw: dW } = g;
+  const r = dtype === "float32" ? Math.fround : (v: number) => v;
+  const inPlane = H * W, outPlane = Ho * Wo;
+  if (backward) out.fill(0, 0, P * inPlane);
+  for (let p = 0; p < P; p++) {
+    const xi = xOffset + p * (backward ? outPlane : inPlane), oi = p * (backward ? inPlane : outPlane), ii = iOffset + p * outPlane;
+    for (let oh = 0; oh < Ho; oh++) {
+      for (let ow = 0; ow < Wo; ow++) {
+        const o = oh * Wo + ow;
+        if (op === Pool.MAX || op === Pool.GATHER) {
+          if (op === Pool.GATHER || backward) {
+            const at = idx![ii + o]!;
+            if (backward) out[oi + at] = r(out[oi + at]! + x[xi + o]!);
+            else out[oi + o] = x[xi + at]!;
+            continue;
+          }
+          let ih0 = oh * sH - pH, iw0 = ow * sW - pW;
+          const ih1 = Math.min(ih0 + (kH - 1) * dH + 1, H), iw1 = Math.min(iw0 + (kW - 1) * dW + 1, W);
+          while (ih0 < 0) ih0 += dH;
+          while (iw0 < 0) iw0 += dW;
+          let best = -Infinity, at = ih0 * W + iw0;
+          for (let ih = ih0; ih < ih1; ih += dH) {
+            for (let iw = iw0; iw < iw1; iw += dW) {
+              const q = ih * W + iw, v = x[xi + q]!;
+              if (v > best || v !== v) { best = v; at = q; }
+            }
+          }
+          out[oi + o] = best;
+          idx![ii + o] = at;
+          continue;
+        }
+        let ih0: number, ih1: number, iw0: number, iw1: number, div = 1;
+        if (op === Pool.AVG) {
+          ih0 = oh * sH - pH; iw0 = ow * sW - pW;
+          ih1 = Math.min(ih0 + kH, H + pH); iw1 = Math.min(iw0 + kW, W + pW);
+          const poolSize = (ih1 - ih0) * (iw1 - iw0);
+          ih0 = Math.max(ih0, 0); iw0 = Math.max(iw0, 0); ih1 = Math.min(ih1, H); iw1 = Math.min(iw1, W);
+          if (ih0 >= ih1 || iw0 >= iw1) { if (!backward) out[oi + o] = 0; continue; }
+          div = g.divisor !== 0 ? g.divisor : g.countIncludePad ? poolSize : (ih1 - ih0) * (iw1 - iw0);
+        } else {
+          ih0 = Math.floor((oh * H) / Ho); ih1 = Math.ceil(((oh + 1) * H) / Ho);
+          iw0 = Math.floor((ow * W) / Wo); iw1 = Math.ceil(((ow + 1) * W) / Wo);
+        }
+        const kh = ih1 - ih0, kw = iw1 - iw0;
+        if (backward) {
+          const gv = op === Pool.AVG ? r(x[xi + o]! / div) : r(r(x[xi + o]! / kh) / kw);
+          for (let ih = ih0; ih < ih1; ih++) for (let iw = iw0; iw < iw1; iw++) out[oi + ih * W + iw] = r(out[oi + ih * W + iw]! + gv);
+        } else {
+          let sum = 0;
+          for (let ih = ih0; ih < ih1; ih++) for (let iw = iw0; iw < iw1; iw++) sum = r(sum + x[xi + ih * W + iw]!);
+          out[oi + o] = op === Pool.AVG ? sum / div : r(sum / kh) / kw;
+        }
+      }
+    }
+  }
 }
 
 export const jsBackend = new JsBackend();

@@ -5,7 +5,7 @@
  * writes shapes and strides into a scratch block allocated once, and refreshes its
  * typed-array views whenever memory growth has replaced the buffer.
  */
-import { Un, type Backend, type BinOp, type Handle, type RedOp, type UnOp } from "../backend.js";
+import { Pool, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type UnOp } from "../backend.js";
 import { DT, MAX_DIMS } from "../abi.generated.js";
 import type { DType, TypedArray } from "../../dtype.js";
 import type { WasmExports } from "./loader.js";
@@ -217,6 +217,83 @@ export class WasmBackend implements Backend {
       case "int32": return ex.reduce_i32(op, addr(x, dtype, xOffset), outer, axis, inner, out as number) !== 0;
       default: throw unsupported("reduce", dtype);
     }
+  }
+
+  /** Write a convolution's geometry into the scratch block; its pointer. */
+  private putConv(g: ConvGeometry): number {
+    this.sync();
+    const v = this.i32;
+    let q = this.scratch >>> 2;
+    for (const x of [g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.ho, g.wo, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, 0]) v[q++] = x;
+    return this.scratch;
+  }
+
+  /** Run convolution pass `pass` (0 forward, 1 input grad, 2 weight grad) with the scratch the
+   *  kernels ask for (allocated here, not in the kernel, and freed after). */
+  private withScratch(pass: number, dtype: DType, g: ConvGeometry, run: (gp: number, scratch: number) => void): void {
+    const gp = this.putConv(g);
+    const bytes = this.exports.conv2d_scratch(gp, pass, 2 ** SHIFT[dtype]);
+    if (bytes >= WASM32_BYTES) throw outOfMemory(bytes);
+    const scratch = bytes === 0 ? 0 : this.exports.allocUninit(bytes) >>> 0;
+    if (bytes !== 0 && scratch === 0) throw outOfMemory(bytes);
+    try {
+      run(gp, scratch);
+    } finally {
+      if (scratch !== 0) this.exports.free(scratch);
+    }
+  }
+
+  private floatKernel<F>(what: string, dtype: DType, f32: F, f64: F): F {
+    if (dtype === "float32") return f32;
+    if (dtype === "float64") return f64;
+    throw unsupported(what, dtype);
+  }
+
+  conv2d(
+    dtype: DType, x: Handle, xOffset: number, w: Handle, wOffset: number,
+    bias: Handle | null, bOffset: number, out: Handle, g: ConvGeometry,
+  ): void {
+    const ex = this.exports;
+    const f = this.floatKernel("conv2d", dtype, ex.conv2d_f32, ex.conv2d_f64);
+    const pb = bias === null ? 0 : addr(bias, dtype, bOffset);
+    this.withScratch(0, dtype, g, (gp, scratch) => f(addr(x, dtype, xOffset), addr(w, dtype, wOffset), pb, out as number, gp, scratch));
+  }
+
+  conv2dInputGrad(dtype: DType, gy: Handle, gyOffset: number, w: Handle, wOffset: number, gx: Handle, g: ConvGeometry): void {
+    const ex = this.exports;
+    const f = this.floatKernel("conv2d", dtype, ex.conv2d_input_grad_f32, ex.conv2d_input_grad_f64);
+    this.withScratch(1, dtype, g, (gp, scratch) => f(addr(gy, dtype, gyOffset), addr(w, dtype, wOffset), gx as number, gp, scratch));
+  }
+
+  conv2dWeightGrad(dtype: DType, gy: Handle, gyOffset: number, x: Handle, xOffset: number, gw: Handle, g: ConvGeometry): void {
+    const ex = this.exports;
+    const f = this.floatKernel("conv2d", dtype, ex.conv2d_weight_grad_f32, ex.conv2d_weight_grad_f64);
+    this.withScratch(2, dtype, g, (gp, scratch) => f(addr(gy, dtype, gyOffset), addr(x, dtype, xOffset), gw as number, gp, scratch));
+  }
+
+  /** Write a pooling geometry into the scratch block; its pointer. */
+  private putPool(g: PoolGeometry): number {
+    this.sync();
+    const v = this.i32;
+    let q = this.scratch >>> 2;
+    for (const x of [g.planes, g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.countIncludePad ? 1 : 0, g.divisor]) v[q++] = x;
+    return this.scratch;
+  }
+
+  pool2d(op: PoolOp, dtype: DType, x: Handle, xOffset: number, out: Handle, indices: Handle | null, iOffset: number, g: PoolGeometry): void {
+    const ex = this.exports;
+    const f = this.floatKernel("pool2d", dtype, ex.pool2d_f32, ex.pool2d_f64);
+    const pi = indices === null ? 0 : addr(indices, "int32", iOffset);
+    if ((op === Pool.MAX || op === Pool.GATHER) && pi === 0) throw new Error("pool2d: MAX and GATHER need indices");
+    f(op, addr(x, dtype, xOffset), out as number, pi, this.putPool(g));
+  }
+
+  pool2dBackward(op: PoolOp, dtype: DType, gy: Handle, gyOffset: number, indices: Handle | null, iOffset: number, gx: Handle, g: PoolGeometry): void {
+    const ex = this.exports;
+    const f = this.floatKernel("pool2d", dtype, ex.pool2d_backward_f32, ex.pool2d_backward_f64);
+    const pi = indices === null ? 0 : addr(indices, "int32", iOffset);
+    if ((op === Pool.MAX || op === Pool.GATHER) && pi === 0) throw new Error("pool2d: MAX and GATHER need indices");
+    f(op, addr(gy, dtype, gyOffset), gx as number, pi, this.putPool(g));
   }
 
   matmul(

@@ -53,6 +53,20 @@ export interface WasmExports {
     a: number, asb: number, asr: number, asc: number, b: number, bsb: number, bsr: number, bsc: number,
     out: number, batch: number, m: number, k: number, n: number, pack: number,
   ): void;
+  /** The scratch bytes a convolution pass (0 forward, 1 input grad, 2 weight grad) needs for the
+   *  i32 geometry at `gp` (assembly/kernels/conv.ts) with `size`-byte elements; completes the geometry. */
+  conv2d_scratch(gp: number, pass: number, size: number): number;
+  conv2d_f32(x: number, w: number, bias: number, out: number, gp: number, scratch: number): void;
+  conv2d_f64(x: number, w: number, bias: number, out: number, gp: number, scratch: number): void;
+  conv2d_input_grad_f32(gy: number, w: number, gx: number, gp: number, scratch: number): void;
+  conv2d_input_grad_f64(gy: number, w: number, gx: number, gp: number, scratch: number): void;
+  conv2d_weight_grad_f32(gy: number, x: number, gw: number, gp: number, scratch: number): void;
+  conv2d_weight_grad_f64(gy: number, x: number, gw: number, gp: number, scratch: number): void;
+  /** `gp` points at the i32 pooling geometry (assembly/kernels/pool.ts); op a Pool code. */
+  pool2d_f32(op: number, x: number, out: number, idx: number, gp: number): void;
+  pool2d_f64(op: number, x: number, out: number, idx: number, gp: number): void;
+  pool2d_backward_f32(op: number, gy: number, gx: number, idx: number, gp: number): void;
+  pool2d_backward_f64(op: number, gy: number, gx: number, idx: number, gp: number): void;
   /** `sp` points at i32 [ndim, shape, srcStrides, dstStrides]; dtypes as DT codes. */
   copy(src: number, sdt: number, dst: number, ddt: number, sp: number): void;
   fill(p: number, dt: number, value: number, n: number): void;
