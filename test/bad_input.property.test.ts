@@ -283,6 +283,14 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "F.linear": [null, [t23(), t23({ shape: [4, 3] }), t23({ shape: [4] })]],
   "F.mseLoss": [null, [t23(), t23(), v({ reduction: "sum" })]],
   "F.crossEntropy": [null, [t23(), intTargets, v({ reduction: "sum" })]],
+  "torch.conv1d": [null, [t23({ shape: [1, 2, 5] }), t23({ shape: [3, 2, 2] }), t23({ shape: [3] }), v(1), v(0)]],
+  "torch.conv2d": [null, [t23({ shape: [1, 2, 4, 4] }), t23({ shape: [3, 2, 2, 2] }), t23({ shape: [3] }), v(1), v(0)]],
+  "torch.maxPool2d": [null, [t23({ shape: [1, 2, 4, 4] }), v(2), v(2)]],
+  "F.conv1d": [null, [t23({ shape: [1, 2, 5] }), t23({ shape: [3, 2, 2] }), t23({ shape: [3] }), v({ stride: 1, padding: 1 })]],
+  "F.conv2d": [null, [t23({ shape: [1, 2, 4, 4] }), t23({ shape: [3, 2, 2, 2] }), t23({ shape: [3] }), v({ stride: 1, padding: 1 })]],
+  "F.maxPool2d": [null, [t23({ shape: [1, 2, 4, 4] }), v(2), v({ stride: 2 })]],
+  "F.avgPool2d": [null, [t23({ shape: [1, 2, 4, 4] }), v(2), v({ stride: 2 })]],
+  "F.adaptiveAvgPool2d": [null, [t23({ shape: [1, 2, 4, 4] }), v(2)]],
   "F.nllLoss": [null, [t23(), intTargets, v({ reduction: "sum" })]],
 };
 
