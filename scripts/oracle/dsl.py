@@ -386,7 +386,7 @@ def backward_text(b: dict) -> str:
 # ---------------------------------------------------------------------------
 
 # Results that are plain values, recorded as themselves (no requiresGrad/gradFn).
-PLAIN_CALLS = {"item", "tolist", "size", "numel", "torch.isGradEnabled", "getLastLr"}
+PLAIN_CALLS = {"item", "tolist", "size", "numel", "torch.isGradEnabled", "getLastLr", "stateDict"}
 PLAIN_GETS = {"requiresGrad", "isLeaf", "shape", "ndim", "dtype"}
 # Results that are not recorded by default: optimizers, hook handles, modules.
 OPAQUE_CALLS = {"registerHook"}

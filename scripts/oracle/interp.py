@@ -100,6 +100,11 @@ def to_json(v: Any, what: str) -> Any:
         return v
     if isinstance(v, (list, tuple)):
         return [to_json(e, f"{what}[{i}]") for i, e in enumerate(v)]
+    if isinstance(v, dict):
+        # a state dict (an optimizer's): keys as JavaScript's object keys, strings
+        if any(not isinstance(k, (str, int)) or isinstance(k, bool) for k in v):
+            raise ProgramError(f"{what}: a dict's keys must be strings or ints to record it")
+        return {str(k): to_json(e, f"{what}.{k}") for k, e in v.items()}
     raise ProgramError(f"{what}: cannot record a {type(v).__name__} (record one of its properties instead)")
 
 
@@ -210,7 +215,10 @@ class Interpreter:
                 return NONFINITE[v["float"]]
             if "hook" in v:
                 return self.hook(v)
-            return Options({k: self.arg(e) for k, e in v.items()})
+            if "fn" in v:
+                return self.function(v)
+            # option keys to snake_case at any depth: a param group inside the params list too
+            return Options({snake(k): self.arg(e) for k, e in v.items()})
         raise ProgramError(f"unsupported argument {v!r}")
 
     def hook(self, spec: dict) -> Callable:
@@ -225,6 +233,16 @@ class Interpreter:
 
             return record
         raise ProgramError(f"unknown hook kind {spec!r}")
+
+    def function(self, spec: dict) -> Callable:
+        """A number -> number function argument (a scheduler's lr_lambda): README's `fn` kinds."""
+        if spec["fn"] == "pow":
+            base = spec["base"]
+            return lambda n: base**n
+        if spec["fn"] == "warmup":
+            steps = spec["steps"]
+            return lambda n: min(1.0, (n + 1) / steps)
+        raise ProgramError(f"unknown function kind {spec!r}")
 
     def split(self, args: list) -> tuple[list, dict]:
         """Positional arguments and the trailing options object as torch keyword arguments."""
@@ -342,6 +360,15 @@ class Interpreter:
         for prop in rest:
             if v is None:
                 raise ProgramError(f"cannot read .{prop} of {at}: it is null")
+            if isinstance(v, (dict, list, tuple)):
+                # a state dict's entry: `sd.state.0.exp_avg`, `sd.param_groups.0.lr`
+                key: Any = int(prop) if prop.isdigit() and (not isinstance(v, dict) or int(prop) in v) else prop
+                try:
+                    v = v[key]
+                except (KeyError, IndexError) as e:
+                    raise ProgramError(f"{at} has no entry {prop!r}") from e
+                at += "." + prop
+                continue
             attr = snake(prop)
             if not hasattr(v, attr):
                 raise ProgramError(f"{at} ({type(v).__name__}) has no property {attr!r}")
