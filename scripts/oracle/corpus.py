@@ -50,6 +50,7 @@ AREAS = [
     "creation",
     "hooks",
     "optim",
+    "lr_scheduler",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

@@ -362,7 +362,7 @@ class Interpreter:
                 raise ProgramError(f"cannot read .{prop} of {at}: it is null")
             if isinstance(v, (dict, list, tuple)):
                 # a state dict's entry: `sd.state.0.exp_avg`, `sd.param_groups.0.lr`
-                key: Any = int(prop) if prop.isdigit() and (not isinstance(v, dict) or int(prop) in v) else prop
+                key: Any = int(prop) if prop.isdigit() and (not isinstance(v, dict) or int(prop) in v) else snake(prop)
                 try:
                     v = v[key]
                 except (KeyError, IndexError) as e:
