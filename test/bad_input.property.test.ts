@@ -45,6 +45,7 @@ const SPECIAL = {
   params: () => [torch.zeros([2], { requiresGrad: true })],
   optimizer: () => new torch.optim.SGD([torch.zeros([2], { requiresGrad: true })], { lr: 0.1, momentum: 0.9 }),
   adam: () => new torch.optim.Adam([torch.zeros([2], { requiresGrad: true })]),
+  dataset: () => new torch.utils.data.TensorDataset(torch.zeros([4, 2]), torch.ones([4])),
 };
 
 function makeTensor(s: TensorSpec): torch.Tensor {
@@ -115,6 +116,8 @@ const SURFACE: Entry[] = [
   // updateGroup, keep and stateOf are protected: the API of optimizer subclasses, not of users
   ...methodsOf("Optimizer", torch.optim.Optimizer.prototype, "optimizer", new Set(["updateGroup", "keep", "stateOf"])),
   ...constructorsOf("lrScheduler", torch.optim.lrScheduler),
+  ...constructorsOf("data", torch.utils.data),
+  ...functionsOf("data", torch.utils.data),
   // initialStep and closedFormLr are protected: the API of scheduler subclasses
   ...methodsOf("LRScheduler", torch.optim.lrScheduler.LRScheduler.prototype, "scheduler", new Set(["initialStep", "closedFormLr"])),
 ];
@@ -302,6 +305,9 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "new lrScheduler.CosineAnnealingLR": [null, [sgdOpt, v(10), v({ etaMin: 0.01 })]],
   "new lrScheduler.LambdaLR": [null, [sgdOpt, { kind: "special", name: "fn" }]],
   "new lrScheduler.LinearLR": [null, [sgdOpt, v({ startFactor: 0.5, totalIters: 3 })]],
+  "new data.TensorDataset": [null, [t23(), t23({ shape: [2] })]],
+  "new data.DataLoader": [null, [{ kind: "special", name: "dataset" }, v({ batchSize: 3, shuffle: true, dropLast: true })]],
+  "data.defaultCollate": [null, [v("TENSORS")]],
   "new lrScheduler.OneCycleLR": [null, [{ kind: "special", name: "adam" }, v(0.1), v({ totalSteps: 10, pctStart: 0.25, annealStrategy: "linear" })]],
 };
 

@@ -51,6 +51,7 @@ AREAS = [
     "hooks",
     "optim",
     "lr_scheduler",
+    "data",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

@@ -387,7 +387,7 @@ def backward_text(b: dict) -> str:
 
 # Results that are plain values, recorded as themselves (no requiresGrad/gradFn).
 PLAIN_CALLS = {"item", "tolist", "size", "numel", "torch.isGradEnabled", "getLastLr", "stateDict"}
-PLAIN_GETS = {"requiresGrad", "isLeaf", "shape", "ndim", "dtype"}
+PLAIN_GETS = {"requiresGrad", "isLeaf", "shape", "ndim", "dtype", "length"}
 # Results that are not recorded by default: optimizers, hook handles, modules.
 OPAQUE_CALLS = {"registerHook"}
 

@@ -284,6 +284,8 @@ class Interpreter:
         def run() -> Any:
             if "get" in s or "set" in s:
                 obj, prop = self.variable(s.get("self")), snake(s.get("get", s.get("set")))
+                if prop == "length" and "get" in s and not hasattr(obj, "length") and hasattr(obj, "__len__"):
+                    return len(obj)  # a dataset's or a DataLoader's length is PyTorch's len()
                 if not hasattr(obj, prop):
                     raise ProgramError(f"{s.get('self')} ({type(obj).__name__}) has no property {prop!r}")
                 if "get" in s:
@@ -335,6 +337,9 @@ class Interpreter:
         elif name == "call":  # a module's call(...) runs forward, as `module(...)` does
             pos, kw = self.split(args)
             return obj(*pos, **kw)
+        elif name == "get" and not hasattr(obj, "get") and hasattr(obj, "__getitem__"):
+            pos, kw = self.split(args)  # a dataset's get(i) is PyTorch's dataset[i]
+            return obj[pos[0]]
         attr = snake(name)
         if not hasattr(obj, attr):
             raise ProgramError(f"{type(obj).__name__} has no method {attr!r} (for {name}; add a mapping to TENSOR_METHODS)")
