@@ -116,6 +116,8 @@ const SURFACE: Entry[] = [
   // updateGroup, keep and stateOf are protected: the API of optimizer subclasses, not of users
   ...methodsOf("Optimizer", torch.optim.Optimizer.prototype, "optimizer", new Set(["updateGroup", "keep", "stateOf"])),
   ...constructorsOf("lrScheduler", torch.optim.lrScheduler),
+  ...functionsOf("init", torch.nn.init),
+  ...functionsOf("nn.utils", torch.nn.utils),
   ...constructorsOf("data", torch.utils.data),
   ...functionsOf("data", torch.utils.data),
   // initialStep and closedFormLr are protected: the API of scheduler subclasses
@@ -305,6 +307,13 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "new lrScheduler.CosineAnnealingLR": [null, [sgdOpt, v(10), v({ etaMin: 0.01 })]],
   "new lrScheduler.LambdaLR": [null, [sgdOpt, { kind: "special", name: "fn" }]],
   "new lrScheduler.LinearLR": [null, [sgdOpt, v({ startFactor: 0.5, totalIters: 3 })]],
+  "init.uniform_": [null, [t23(), v(-1), v(1)]], "init.normal_": [null, [t23(), v({ mean: 1, std: 2 })]],
+  "init.constant_": [null, [t23(), v(0.5)]], "init.xavierUniform_": [null, [t23(), v({ gain: 2 })]],
+  "init.xavierNormal_": [null, [t23(), v(2)]], "init.kaimingUniform_": [null, [t23(), v(0.1), v("fan_out"), v("relu")]],
+  "init.kaimingNormal_": [null, [t23(), v({ a: 0.1, mode: "fan_in", nonlinearity: "leaky_relu" })]],
+  "init.calculateGain": [null, [v("leaky_relu"), v(0.2)]], "init.calculateFanInAndFanOut": [null, [t23()]],
+  "nn.utils.clipGradNorm_": [null, [params, v(1), v({ normType: 2, errorIfNonfinite: true })]],
+  "nn.utils.clipGradValue_": [null, [params, v(0.5)]],
   "new data.TensorDataset": [null, [t23(), t23({ shape: [2] })]],
   "new data.DataLoader": [null, [{ kind: "special", name: "dataset" }, v({ batchSize: 3, shuffle: true, dropLast: true })]],
   "data.defaultCollate": [null, [v("TENSORS")]],

@@ -52,6 +52,8 @@ AREAS = [
     "optim",
     "lr_scheduler",
     "data",
+    "clip_grad",
+    "nn_init",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

@@ -92,6 +92,9 @@ class Input:
             data = [_f32(float(v)) for v in data]
         elif self.dtype == "float64":
             data = [float(v) for v in data]
+        if self.dtype in ("float32", "float64"):
+            # non-finite values are written as the strings the case format uses
+            data = [v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")) for v in data]
         return {"shape": self.shape, "dtype": self.dtype, "data": data, "requiresGrad": self.grad}
 
 

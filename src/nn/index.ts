@@ -1,6 +1,6 @@
 /**
- * torch.nn: modules (layers, containers, losses) to build networks from, and `nn.functional`,
- * the same operations as functions.
+ * torch.nn: modules (layers, containers, losses) to build networks from, `nn.functional`, the
+ * same operations as functions, `nn.init` to initialise weights and `nn.utils` to clip gradients.
  * @module
  * @category Neural networks
  */
@@ -12,3 +12,5 @@ export {
   type StateDict, type StateDictInput, type TensorJSON,
 } from "./modules.js";
 export type { Reduction } from "./functional.js";
+export * as init from "./init.js";
+export * as utils from "./utils.js";

@@ -59,7 +59,9 @@ for (const [xb, labels] of new torch.utils.data.DataLoader(pairs, { batchSize: 2
   const both: [torch.Tensor, torch.Tensor] = [xb, labels];
   console.log(both);
 }
-console.log(lastLr);
+console.log(lastLr, torch.nn.utils.clipGradNorm_(model.parameters(), 1.0).item());
+torch.nn.init.kaimingUniform_(torch.empty(4, 3), { a: Math.sqrt(5) });
+torch.nn.init.normal_(torch.empty(4, 3), 0, 0.02);
 // @ts-expect-error a scheduler's getLastLr takes no argument
 sched.getLastLr(0);
 
