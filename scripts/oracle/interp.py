@@ -154,6 +154,8 @@ def repr_string(v: Any, what: str) -> str:
         return js_number_string(v)
     if isinstance(v, str):
         return v
+    if isinstance(v, torch.optim.Optimizer):
+        return repr(v)  # Optimizer.toString() prints as PyTorch's repr
     raise ProgramError(f"repr:{what}: no TS string form known for a {type(v).__name__}")
 
 

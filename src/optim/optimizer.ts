@@ -147,6 +147,28 @@ function stateTensor(v: Tensor | OptimizerTensorJSON, like: Tensor, cast: boolea
   return t;
 }
 
+/** A group's options under PyTorch's names, with PyTorch's implementation flags (not `params`). */
+function packOptions(g: Record<string, unknown>, cls: { _pytorchFlags: Readonly<Record<string, unknown>> }): Record<string, unknown> {
+  const packed: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(g)) {
+    if (k === "params") continue;
+    packed[snakeCase(k)] = Array.isArray(v) ? v.slice() : v;
+  }
+  for (const [k, v] of Object.entries(cls._pytorchFlags)) if (!(k in packed)) packed[k] = v;
+  return packed;
+}
+
+/** A value as Python's `repr` spells it in an optimizer's printout. */
+function pyRepr(v: unknown): string {
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "number") return pyNum(v);
+  if (typeof v === "string") return `'${v}'`;
+  if (Array.isArray(v)) return v.length === 1 ? `(${pyRepr(v[0])},)` : `(${v.map(pyRepr).join(", ")})`;
+  return A.show(v);
+}
+
 /** @inline */
 type Defaults<O> = { [K in keyof O]: O[K] | typeof required };
 
@@ -361,12 +383,7 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     const index = new Map<Tensor, number>();
     let start = 0;
     const paramGroups = this.paramGroups.map((g) => {
-      const packed: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(g)) {
-        if (k === "params") continue;
-        packed[snakeCase(k)] = Array.isArray(v) ? v.slice() : v;
-      }
-      for (const [k, v] of Object.entries(cls._pytorchFlags)) if (!(k in packed)) packed[k] = v;
+      const packed = packOptions(g as Record<string, unknown>, cls);
       // PyTorch's pack_group: indices run on across groups; a repeated parameter keeps its first
       g.params.forEach((p, i) => { if (!index.has(p)) index.set(p, start + i); });
       packed.params = g.params.map((p) => index.get(p)!);
@@ -491,15 +508,17 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     groups.splice(0, groups.length, ...newGroups);
   }
 
-  /** How PyTorch prints an optimizer: its class name and each group's options. */
+  /**
+   * How PyTorch prints an optimizer: its class name and each group's options under PyTorch's
+   * names, sorted, with Python's spelling of the values (`True`, `None`, `(0.9, 0.999)`, `1e-08`).
+   */
   toString(): string {
     const lines = [`${this.constructor.name} (`];
     this.paramGroups.forEach((g, i) => {
+      if (i > 0) lines.push(""); // PyTorch ends each group with a newline and starts the next with one
       lines.push(`Parameter Group ${i}`);
-      for (const k of Object.keys(g).sort()) {
-        if (k === "params") continue;
-        lines.push(`    ${k}: ${JSON.stringify((g as Record<string, unknown>)[k])}`);
-      }
+      const packed = packOptions(g as Record<string, unknown>, this.constructor as typeof Optimizer);
+      for (const k of Object.keys(packed).sort()) lines.push(`    ${k}: ${pyRepr(packed[k])}`);
     });
     lines.push(")");
     return lines.join("\n");

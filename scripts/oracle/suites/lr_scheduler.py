@@ -4,6 +4,8 @@ formulas, so the floats are PyTorch's), with its defaults and notable options, s
 parameter groups, resuming (lastEpoch), the deprecated step(epoch), state dicts, the
 momentum OneCycleLR cycles, training with a schedule, and PyTorch's errors.
 """
+import warnings
+
 from dsl import randn
 
 N = 12
@@ -49,6 +51,10 @@ SCHEDULERS = [
 
 def args(a: str) -> str:
     return f"opt, {a}" if a else "opt"
+
+
+# PyTorch warns about what these cases do on purpose; the recording does not need to say so
+warnings.filterwarnings("ignore", message="The epoch parameter in `scheduler.step")
 
 
 def build(suite) -> None:

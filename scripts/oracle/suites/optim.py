@@ -121,6 +121,14 @@ def build(suite) -> None:
                           *train("opt2", 2, first=2), "sd2 = opt2.stateDict()"],
                    expect=[*losses(4), "w", "b", "sd2"])
 
+    # printing: each group's options under PyTorch's names, Python's spelling
+    for name, opts in [("SGD", "{ lr: 0.00001, momentum: 0.9 }"), ("Adam", "{ lr: 0.01, eps: 0.000001 }"), ("AdamW", "{ amsgrad: true }"),
+                       ("RMSprop", "{ centered: true }"), ("Adagrad", "{ lrDecay: 0.5 }")]:
+        suite.case(f"{name}_repr", tags=[name, "repr"], inputs={"w": randn(2, grad=True), "b": randn(1, grad=True)},
+                   steps=[f"opt = new torch.optim.{name}([{{ params: [w] }}, {{ params: [b], lr: 0.5 }}], {opts})",
+                          "sched = new torch.optim.lrScheduler.ExponentialLR(opt, 0.5)"],
+                   expect=["repr:opt"])
+
     # misuse, with PyTorch's messages
     for name, opts, message in [
         ("AdamW", "{ lr: -0.5 }", "Invalid learning rate: -0.5"),
