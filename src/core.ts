@@ -19,7 +19,6 @@ import { Function as AutogradFunction } from "./autograd/function.js";
 import * as gradcheckFns from "./autograd/gradcheck.js";
 import * as functionalFns from "./autograd/functional.js";
 import { detectAnomaly, isAnomalyEnabled, setDetectAnomaly } from "./autograd/anomaly.js";
-import { checkpoint } from "./utils/checkpoint.js";
 import * as nn from "./nn/index.js";
 import type { SizeArg } from "./nn/functional_conv.js";
 import * as optim from "./optim/index.js";
@@ -568,16 +567,7 @@ export const autograd = {
   isAnomalyEnabled,
 };
 
-/**
- * torch.utils: `checkpoint(fn, ...args)` recomputes `fn`'s intermediates in backward instead of
- * keeping them.
- * @namespace
- * @category Autograd
- */
-export const utils = {
-  /** @function */
-  checkpoint,
-};
+export * as utils from "./utils/index.js";
 export * as viz from "./viz.js";
 export { nn, optim };
 

@@ -42,6 +42,10 @@ const SPECIAL = {
   float32s: () => new Float32Array([1, 2, 3, 4, 5, 6]),
   selfList: () => { const a: unknown[] = [1]; a[0] = a; return a; },
   classIndices: () => torch.tensor([0, 2], { dtype: "int32" }),
+  params: () => [torch.zeros([2], { requiresGrad: true })],
+  optimizer: () => new torch.optim.SGD([torch.zeros([2], { requiresGrad: true })], { lr: 0.1, momentum: 0.9 }),
+  adam: () => new torch.optim.Adam([torch.zeros([2], { requiresGrad: true })]),
+  dataset: () => new torch.utils.data.TensorDataset(torch.zeros([4, 2]), torch.ones([4])),
 };
 
 function makeTensor(s: TensorSpec): torch.Tensor {
@@ -80,8 +84,8 @@ const garbage: fc.Arbitrary<Spec> = fc.oneof(
 // ---- the surface ----------------------------------------------------------------------------------
 
 type Call = (receiver: unknown, args: unknown[]) => unknown;
-/** What a method is called on: a tensor (from a spec), a Linear(3, 2), or an SGD over one. */
-type Receiver = "tensor" | "module" | "optimizer" | null;
+/** What a method is called on: a tensor (from a spec), a Linear(3, 2), an SGD over one, or a StepLR of such an SGD. */
+type Receiver = "tensor" | "module" | "optimizer" | "scheduler" | null;
 interface Entry { name: string; call: Call; receiver: Receiver }
 
 type Fn = (...x: unknown[]) => unknown;
@@ -111,6 +115,13 @@ const SURFACE: Entry[] = [
   ...methodsOf("Module", torch.nn.Module.prototype, "module"),
   // updateGroup, keep and stateOf are protected: the API of optimizer subclasses, not of users
   ...methodsOf("Optimizer", torch.optim.Optimizer.prototype, "optimizer", new Set(["updateGroup", "keep", "stateOf"])),
+  ...constructorsOf("lrScheduler", torch.optim.lrScheduler),
+  ...functionsOf("init", torch.nn.init),
+  ...functionsOf("nn.utils", torch.nn.utils),
+  ...constructorsOf("data", torch.utils.data),
+  ...functionsOf("data", torch.utils.data),
+  // initialStep and closedFormLr are protected: the API of scheduler subclasses
+  ...methodsOf("LRScheduler", torch.optim.lrScheduler.LRScheduler.prototype, "scheduler", new Set(["initialStep", "closedFormLr"])),
 ];
 
 function makeReceiver(kind: Receiver, spec: Spec | null): unknown {
@@ -118,6 +129,7 @@ function makeReceiver(kind: Receiver, spec: Spec | null): unknown {
     case "tensor": return materialise(spec!);
     case "module": return new torch.nn.Linear(3, 2);
     case "optimizer": return new torch.optim.SGD(new torch.nn.Linear(3, 2).parameters(), { lr: 0.1 });
+    case "scheduler": return new torch.optim.lrScheduler.StepLR(new torch.optim.SGD(new torch.nn.Linear(3, 2).parameters(), { lr: 0.1 }), 2);
     case null: return undefined;
   }
 }
@@ -227,6 +239,8 @@ describe("garbage through the public surface: a result or a clear error, the sam
 const t23 = (o: Partial<TensorSpec> = {}): TensorSpec => ({ kind: "tensor", dtype: "float32", shape: [2, 3], requiresGrad: false, seed: 1, ...o });
 const v = (value: unknown): Spec => ({ kind: "value", value });
 const intTargets: Spec = { kind: "special", name: "classIndices" };
+const params: Spec = { kind: "special", name: "params" };
+const sgdOpt: Spec = { kind: "special", name: "optimizer" };
 
 /** A valid call of each function with arguments: [receiver (methods), arguments]. */
 const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
@@ -292,6 +306,26 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "F.avgPool2d": [null, [t23({ shape: [1, 2, 4, 4] }), v(2), v({ stride: 2 })]],
   "F.adaptiveAvgPool2d": [null, [t23({ shape: [1, 2, 4, 4] }), v(2)]],
   "F.nllLoss": [null, [t23(), intTargets, v({ reduction: "sum" })]],
+  "new optim.AdamW": [null, [params, v({ lr: 0.1, betas: [0.8, 0.9], amsgrad: true })]],
+  "new optim.RMSprop": [null, [params, v({ lr: 0.1, momentum: 0.5, centered: true })]],
+  "new optim.Adagrad": [null, [params, v({ lr: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.1 })]],
+  "new lrScheduler.StepLR": [null, [sgdOpt, v(2), v({ gamma: 0.5, lastEpoch: -1 })]],
+  "new lrScheduler.MultiStepLR": [null, [sgdOpt, v([1, 3]), v({ gamma: 0.5 })]],
+  "new lrScheduler.ExponentialLR": [null, [sgdOpt, v(0.9), v({ verbose: false })]],
+  "new lrScheduler.CosineAnnealingLR": [null, [sgdOpt, v(10), v({ etaMin: 0.01 })]],
+  "new lrScheduler.LambdaLR": [null, [sgdOpt, { kind: "special", name: "fn" }]],
+  "new lrScheduler.LinearLR": [null, [sgdOpt, v({ startFactor: 0.5, totalIters: 3 })]],
+  "init.uniform_": [null, [t23(), v(-1), v(1)]], "init.normal_": [null, [t23(), v({ mean: 1, std: 2 })]],
+  "init.constant_": [null, [t23(), v(0.5)]], "init.xavierUniform_": [null, [t23(), v({ gain: 2 })]],
+  "init.xavierNormal_": [null, [t23(), v(2)]], "init.kaimingUniform_": [null, [t23(), v(0.1), v("fan_out"), v("relu")]],
+  "init.kaimingNormal_": [null, [t23(), v({ a: 0.1, mode: "fan_in", nonlinearity: "leaky_relu" })]],
+  "init.calculateGain": [null, [v("leaky_relu"), v(0.2)]], "init.calculateFanInAndFanOut": [null, [t23()]],
+  "nn.utils.clipGradNorm_": [null, [params, v(1), v({ normType: 2, errorIfNonfinite: true })]],
+  "nn.utils.clipGradValue_": [null, [params, v(0.5)]],
+  "new data.TensorDataset": [null, [t23(), t23({ shape: [2] })]],
+  "new data.DataLoader": [null, [{ kind: "special", name: "dataset" }, v({ batchSize: 3, shuffle: true, dropLast: true })]],
+  "data.defaultCollate": [null, [v("TENSORS")]],
+  "new lrScheduler.OneCycleLR": [null, [{ kind: "special", name: "adam" }, v(0.1), v({ totalSteps: 10, pctStart: 0.25, annealStrategy: "linear" })]],
 };
 
 /** Values of kinds no parameter of the API takes. */

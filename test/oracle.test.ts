@@ -225,6 +225,18 @@ class CaseRun {
         }
         throw new Error(`unknown hook kind ${showJson(v)}`);
       }
+      if ("fn" in v) {
+        // a number -> number function (a scheduler's lrLambda), as interp.py's Interpreter.function
+        if (v.fn === "pow") {
+          const base = v.base as number;
+          return (n: number) => base ** n;
+        }
+        if (v.fn === "warmup") {
+          const steps = v.steps as number;
+          return (n: number) => Math.min(1, (n + 1) / steps);
+        }
+        throw new Error(`unknown function kind ${showJson(v)}`);
+      }
       const o: Record<string, unknown> = {};
       for (const [k, e] of Object.entries(v)) o[k] = this.arg(e);
       return o;
@@ -467,6 +479,26 @@ function compareValue(key: string, exp: Json, act: unknown, exact: boolean, out:
     const sub: string[] = [];
     for (let i = 0; i < exp.length && sub.length === 0; i++) compareValue(`${key}[${i}]`, exp[i], arr[i], exact, sub, true);
     if (sub.length > 0) out.push(nested ? sub[0] : `${sub[0]}\n      expected ${showJson(exp)}\n      actual   ${show(arr)}`);
+    return;
+  }
+  if (typeof exp === "object") {
+    // a plain object (an optimizer's state dict): the same keys, each value as expected
+    if (act === null || typeof act !== "object" || Array.isArray(act) || isTensor(act)) {
+      out.push(`${key}: expected an object ${showJson(exp)}, got ${show(act)}`);
+      return;
+    }
+    const want = Object.keys(exp).sort();
+    const got = Object.keys(act as object).filter((k) => (act as Record<string, unknown>)[k] !== undefined).sort();
+    if (want.length !== got.length || want.some((k, i) => k !== got[i])) {
+      out.push(`${key}: expected the keys [${want.join(", ")}], got [${got.join(", ")}]`);
+      return;
+    }
+    const sub: string[] = [];
+    for (const k of want) {
+      if (sub.length > 0) break;
+      compareValue(`${key}.${k}`, exp[k] as Json, (act as Record<string, unknown>)[k], exact, sub, true);
+    }
+    if (sub.length > 0) out.push(sub[0]!);
     return;
   }
   out.push(`${key}: unsupported expectation ${showJson(exp)}`);

@@ -53,6 +53,10 @@ AREAS = [
     "conv",
     "pool",
     "conv_nn",
+    "lr_scheduler",
+    "data",
+    "clip_grad",
+    "nn_init",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

@@ -92,6 +92,9 @@ class Input:
             data = [_f32(float(v)) for v in data]
         elif self.dtype == "float64":
             data = [float(v) for v in data]
+        if self.dtype in ("float32", "float64"):
+            # non-finite values are written as the strings the case format uses
+            data = [v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")) for v in data]
         return {"shape": self.shape, "dtype": self.dtype, "data": data, "requiresGrad": self.grad}
 
 
@@ -386,8 +389,8 @@ def backward_text(b: dict) -> str:
 # ---------------------------------------------------------------------------
 
 # Results that are plain values, recorded as themselves (no requiresGrad/gradFn).
-PLAIN_CALLS = {"item", "tolist", "size", "numel", "torch.isGradEnabled", "getLastLr"}
-PLAIN_GETS = {"requiresGrad", "isLeaf", "shape", "ndim", "dtype"}
+PLAIN_CALLS = {"item", "tolist", "size", "numel", "torch.isGradEnabled", "getLastLr", "stateDict"}
+PLAIN_GETS = {"requiresGrad", "isLeaf", "shape", "ndim", "dtype", "length"}
 # Results that are not recorded by default: optimizers, hook handles, modules.
 OPAQUE_CALLS = {"registerHook"}
 

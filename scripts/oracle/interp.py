@@ -100,6 +100,11 @@ def to_json(v: Any, what: str) -> Any:
         return v
     if isinstance(v, (list, tuple)):
         return [to_json(e, f"{what}[{i}]") for i, e in enumerate(v)]
+    if isinstance(v, dict):
+        # a state dict (an optimizer's): keys as JavaScript's object keys, strings
+        if any(not isinstance(k, (str, int)) or isinstance(k, bool) for k in v):
+            raise ProgramError(f"{what}: a dict's keys must be strings or ints to record it")
+        return {str(k): to_json(e, f"{what}.{k}") for k, e in v.items()}
     raise ProgramError(f"{what}: cannot record a {type(v).__name__} (record one of its properties instead)")
 
 
@@ -151,6 +156,8 @@ def repr_string(v: Any, what: str) -> str:
         return js_number_string(v)
     if isinstance(v, str):
         return v
+    if isinstance(v, torch.optim.Optimizer):
+        return repr(v)  # Optimizer.toString() prints as PyTorch's repr
     raise ProgramError(f"repr:{what}: no TS string form known for a {type(v).__name__}")
 
 
@@ -212,7 +219,10 @@ class Interpreter:
                 return NONFINITE[v["float"]]
             if "hook" in v:
                 return self.hook(v)
-            return Options({k: self.arg(e) for k, e in v.items()})
+            if "fn" in v:
+                return self.function(v)
+            # option keys to snake_case at any depth: a param group inside the params list too
+            return Options({snake(k): self.arg(e) for k, e in v.items()})
         raise ProgramError(f"unsupported argument {v!r}")
 
     def hook(self, spec: dict) -> Callable:
@@ -227,6 +237,16 @@ class Interpreter:
 
             return record
         raise ProgramError(f"unknown hook kind {spec!r}")
+
+    def function(self, spec: dict) -> Callable:
+        """A number -> number function argument (a scheduler's lr_lambda): README's `fn` kinds."""
+        if spec["fn"] == "pow":
+            base = spec["base"]
+            return lambda n: base**n
+        if spec["fn"] == "warmup":
+            steps = spec["steps"]
+            return lambda n: min(1.0, (n + 1) / steps)
+        raise ProgramError(f"unknown function kind {spec!r}")
 
     def split(self, args: list) -> tuple[list, dict]:
         """Positional arguments and the trailing options object as torch keyword arguments."""
@@ -268,6 +288,8 @@ class Interpreter:
         def run() -> Any:
             if "get" in s or "set" in s:
                 obj, prop = self.variable(s.get("self")), snake(s.get("get", s.get("set")))
+                if prop == "length" and "get" in s and not hasattr(obj, "length") and hasattr(obj, "__len__"):
+                    return len(obj)  # a dataset's or a DataLoader's length is PyTorch's len()
                 if not hasattr(obj, prop):
                     raise ProgramError(f"{s.get('self')} ({type(obj).__name__}) has no property {prop!r}")
                 if "get" in s:
@@ -319,6 +341,9 @@ class Interpreter:
         elif name == "call":  # a module's call(...) runs forward, as `module(...)` does
             pos, kw = self.split(args)
             return obj(*pos, **kw)
+        elif name == "get" and not hasattr(obj, "get") and hasattr(obj, "__getitem__"):
+            pos, kw = self.split(args)  # a dataset's get(i) is PyTorch's dataset[i]
+            return obj[pos[0]]
         attr = snake(name)
         if not hasattr(obj, attr):
             raise ProgramError(f"{type(obj).__name__} has no method {attr!r} (for {name}; add a mapping to TENSOR_METHODS)")
@@ -344,6 +369,15 @@ class Interpreter:
         for prop in rest:
             if v is None:
                 raise ProgramError(f"cannot read .{prop} of {at}: it is null")
+            if isinstance(v, (dict, list, tuple)):
+                # a state dict's entry: `sd.state.0.exp_avg`, `sd.param_groups.0.lr`
+                key: Any = int(prop) if prop.isdigit() and (not isinstance(v, dict) or int(prop) in v) else snake(prop)
+                try:
+                    v = v[key]
+                except (KeyError, IndexError) as e:
+                    raise ProgramError(f"{at} has no entry {prop!r}") from e
+                at += "." + prop
+                continue
             attr = snake(prop)
             if not hasattr(v, attr):
                 raise ProgramError(f"{at} ({type(v).__name__}) has no property {attr!r}")

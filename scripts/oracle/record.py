@@ -97,6 +97,14 @@ def disagreement(key: str, main: object, shadow: object) -> str | None:
             if not ok:
                 return f"data[{i}]: {a} (float32) vs {b} (float64)"
         return None
+    if isinstance(main, dict) and isinstance(shadow, dict):
+        if set(main) != set(shadow):
+            return f"keys {sorted(main)} vs {sorted(shadow)}"
+        for k in main:
+            d = disagreement(key, main[k], shadow[k])
+            if d:
+                return f"[{k!r}] {d}"
+        return None
     if isinstance(main, list) and isinstance(shadow, list):
         if len(main) != len(shadow):
             return f"{len(main)} vs {len(shadow)} elements"

@@ -196,6 +196,25 @@ class Mapping(unittest.TestCase):
         )
         self.assertEqual(e, {"y.shape": [4, 2], "lr": [0.25], "v.shape": [4, 2], "i.dtype": "int32", "m.shape": [4, 3]})
 
+    def test_state_dicts_groups_functions_and_datasets(self) -> None:
+        e = self.run_one(
+            ["opt = new torch.optim.Adagrad([{ params: [w], lrDecay: 0.5 }, { params: [v] }], { lr: 0.1 })",
+             "sched = new torch.optim.lrScheduler.LambdaLR(opt, { fn: \"pow\", base: 0.5 })", "opt.step()", "sched.step()",
+             "sd = opt.stateDict()",
+             "ds = new torch.utils.data.TensorDataset(x)", "n = ds.length", "[r] = ds.get(1)",
+             "[b0, b1] = new torch.utils.data.DataLoader(ds, { batchSize: 2 })"],
+            {"w": dsl.randn(2, grad=True), "v": dsl.randn(1, grad=True), "x": dsl.tensor([[1.0], [2.0], [3.0]])},
+            ["sd.param_groups.0.lr_decay", "opt.paramGroups.1.initialLr", "sd.state.1.sum", "n", "r", "b1"],
+        )
+        self.assertEqual(e["sd.param_groups.0.lr_decay"], 0.5)  # a group's camelCase option reached PyTorch
+        self.assertEqual(e["opt.paramGroups.1.initialLr"], 0.1)
+        self.assertEqual(e["sd.state.1.sum"]["shape"], [1])
+        self.assertEqual((e["n"], e["r"]["data"], e["b1"][0]["shape"]), (3, [2.0], [1, 1]))
+        whole = self.run_one(["opt = new torch.optim.SGD([w], { lr: 0.1 })", "sd = opt.stateDict()"], {"w": dsl.randn(2, grad=True)}, ["sd"])["sd"]
+        self.assertEqual(whole["state"], {})
+        self.assertEqual(whole["param_groups"][0]["params"], [0])
+        self.assertIsNone(whole["param_groups"][0]["foreach"])
+
     def test_dtype_conventions(self) -> None:
         e = self.run_one(
             ["a = torch.arange(3)", "b = torch.arange(0, 1, 0.5)", "c = torch.full([2], 7)", "d = torch.tensor([1, 2])",

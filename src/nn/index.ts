@@ -1,6 +1,6 @@
 /**
- * torch.nn: modules (layers, containers, losses) to build networks from, and `nn.functional`,
- * the same operations as functions.
+ * torch.nn: modules (layers, containers, losses) to build networks from, `nn.functional`, the
+ * same operations as functions, `nn.init` to initialise weights and `nn.utils` to clip gradients.
  * @module
  * @category Neural networks
  */
@@ -13,3 +13,5 @@ export {
 } from "./modules.js";
 export type { Reduction } from "./functional.js";
 export { Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Identity, type ConvModuleOptions } from "./conv.js";
+export * as init from "./init.js";
+export * as utils from "./utils.js";

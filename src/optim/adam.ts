@@ -23,7 +23,7 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-function zerosOf(p: Tensor): Tensor {
+export function zerosOf(p: Tensor): Tensor {
   return allocTensor(p._storage.backend, p.dtype, p.shape.slice());
 }
 
@@ -37,6 +37,10 @@ const ADAM_KINDS = { lr: "number", betas: "pair", eps: "number", weightDecay: "n
  * ```
  */
 export class Adam extends Optimizer<AdamOptions> {
+  /** @internal */
+  static override readonly _pytorchFlags = { foreach: null, capturable: false, differentiable: false, fused: false };
+  /** @internal */
+  static override readonly _stepIsTensor = true;
   /**
    * @param params - Tensors (`model.parameters()`) or parameter groups.
    * @param opts - See {@link AdamOptions}.
@@ -66,38 +70,48 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected override updateGroup(g: ParamGroup<AdamOptions>): void {
-    const { lr, eps, weightDecay, amsgrad, maximize } = g;
-    const [beta1, beta2] = g.betas;
     for (const p of g.params) {
-      const grad0 = p._liveGrad(); // internal read: the optimizer does not keep it (see Tensor.grad)
-      if (grad0 === null) continue;
-      let grad: Tensor = maximize ? grad0.neg() : grad0;
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.expAvg = this.keep(zerosOf(p));
-        state.expAvgSq = this.keep(zerosOf(p));
-        if (amsgrad) state.maxExpAvgSq = this.keep(zerosOf(p));
-      }
-      const expAvg = state.expAvg as Tensor, expAvgSq = state.expAvgSq as Tensor;
-      state.step += 1;
-      const step = state.step as number;
-      if (weightDecay !== 0) grad = grad.add(p, { alpha: weightDecay });
-      expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
-      expAvgSq.mul_(beta2).add_(grad.mul(grad), { alpha: 1 - beta2 });
-      const biasCorrection1 = 1 - beta1 ** step;
-      const biasCorrection2 = 1 - beta2 ** step;
-      const stepSize = lr / biasCorrection1;
-      const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-      let second = expAvgSq;
-      if (amsgrad) {
-        if (state.maxExpAvgSq === undefined) state.maxExpAvgSq = this.keep(zerosOf(p));
-        const maxSq = state.maxExpAvgSq as Tensor;
-        maxSq.copy_(maxSq.maximum(expAvgSq));
-        second = maxSq;
-      }
-      const denom = second.sqrt().div(biasCorrection2Sqrt).add_(eps);
-      p.add_(expAvg.div(denom), { alpha: -stepSize });
+      const grad = p._liveGrad(); // internal read: the optimizer does not keep it (see Tensor.grad)
+      if (grad === null) continue;
+      adamUpdate(p, grad, this.stateOf(p), (t) => this.keep(t), g, false);
     }
   }
+}
+
+/**
+ * One Adam step of one parameter, as PyTorch 1.13's `_single_tensor_adam` (`decoupled` false: the
+ * weight decay is added to the gradient) or `_single_tensor_adamw` (`decoupled`: the parameter
+ * shrinks by `lr * weightDecay` first).
+ */
+export function adamUpdate(p: Tensor, grad0: Tensor, state: Record<string, any>, keep: (t: Tensor) => Tensor, g: AdamOptions, decoupled: boolean): void {
+  const { lr, eps, weightDecay, amsgrad, maximize } = g;
+  const [beta1, beta2] = g.betas;
+  let grad: Tensor = maximize ? grad0.neg() : grad0;
+  if (state.step === undefined) {
+    state.step = 0;
+    state.expAvg = keep(zerosOf(p));
+    state.expAvgSq = keep(zerosOf(p));
+    if (amsgrad) state.maxExpAvgSq = keep(zerosOf(p));
+  }
+  const expAvg = state.expAvg as Tensor, expAvgSq = state.expAvgSq as Tensor;
+  state.step += 1;
+  const step = state.step as number;
+  if (decoupled) p.mul_(1 - lr * weightDecay);
+  else if (weightDecay !== 0) grad = grad.add(p, { alpha: weightDecay });
+  expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
+  expAvgSq.mul_(beta2).add_(grad.mul(grad), { alpha: 1 - beta2 });
+  const biasCorrection1 = 1 - beta1 ** step;
+  const biasCorrection2 = 1 - beta2 ** step;
+  const stepSize = lr / biasCorrection1;
+  const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+  let second = expAvgSq;
+  if (amsgrad) {
+    // PyTorch creates it with the rest of the state; amsgrad may be switched on later
+    if (state.maxExpAvgSq === undefined) state.maxExpAvgSq = keep(zerosOf(p));
+    const maxSq = state.maxExpAvgSq as Tensor;
+    maxSq.copy_(maxSq.maximum(expAvgSq));
+    second = maxSq;
+  }
+  const denom = second.sqrt().div(biasCorrection2Sqrt).add_(eps);
+  p.add_(expAvg.div(denom), { alpha: -stepSize });
 }

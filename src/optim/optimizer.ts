@@ -14,6 +14,8 @@ import { Tensor } from "../tensor.js";
 import { zeroGrads } from "../nn/modules.js";
 import { argError, kindOf } from "../argcheck.js";
 import { refuseAsync, refusePromise } from "../callbacks.js";
+import { isDType, isFloating, typedArrayFor, type DType } from "../dtype.js";
+import { allocTensor, scalarTensor } from "../ops/core.js";
 
 /** A number as Python's `str(float)` shows it in PyTorch's messages (`nan`, `inf`, `1e-05`). */
 export function pyNum(x: number): string {
@@ -54,6 +56,118 @@ export type ParamGroupInput<O> = Partial<O> & {
  * parameter groups (`[{ params: a }, { params: b, lr: 0.01 }]`).
  */
 export type ParamsInput<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
+
+/**
+ * A tensor in the form `tensor.toJSON()` gives (`{ shape, dtype, data }`), which
+ * {@link Optimizer.loadStateDict} accepts in place of a Tensor (what `JSON.parse(JSON.stringify(sd))`
+ * gives back); `null` in `data` stands for NaN.
+ */
+export interface OptimizerTensorJSON {
+  /** The tensor's shape. */
+  shape: number[];
+  /** `"float32"`, `"float64"`, `"int32"` or `"bool"`; when missing, the parameter's dtype. */
+  dtype?: string;
+  /** The elements in row-major order. */
+  data: (number | boolean | null)[];
+}
+
+/**
+ * One parameter group of an {@link OptimizerStateDict}: the group's options under PyTorch's names
+ * (`lr`, `weight_decay`, `initial_lr`, ...) and `params`.
+ */
+export interface PackedParamGroup {
+  /** An option's value, under PyTorch's name. */
+  [option: string]: unknown;
+  /** The indices of the group's parameters (positions across all groups, in order). */
+  params: number[];
+}
+
+/**
+ * An optimizer's state as PyTorch's `optimizer.state_dict()` lays it out, under PyTorch's names so
+ * that it matches what PyTorch saves: `state` maps a parameter's index (its position across all
+ * groups, in order) to its state (`step`, `exp_avg`, `momentum_buffer`, ...), and `param_groups`
+ * lists each group's options (`lr`, `weight_decay`, ...) with `params` as those indices.
+ */
+export interface OptimizerStateDict {
+  /** Per-parameter state, keyed by parameter index. */
+  state: Record<number, Record<string, unknown>>;
+  /** Each group's options under PyTorch's names, and `params`: the indices of its parameters. */
+  param_groups: PackedParamGroup[];
+}
+
+/**
+ * What {@link Optimizer.loadStateDict} accepts: an {@link OptimizerStateDict}, or its JSON round
+ * trip (tensors as {@link OptimizerTensorJSON}, keys of `state` as strings).
+ */
+export type OptimizerStateDictInput = {
+  /** Per-parameter state, keyed by parameter index. */
+  state: Record<number | string, Record<string, unknown>>;
+  /** Each group's options under PyTorch's names, and `params`: the indices of its parameters. */
+  param_groups: PackedParamGroup[];
+};
+
+/** camelCase -> PyTorch's snake_case (`weightDecay` -> `weight_decay`, `expAvgSq` -> `exp_avg_sq`). */
+export function snakeCase(name: string): string {
+  return name.replace(/(?<=[a-z0-9])([A-Z])/g, (_, c: string) => `_${c.toLowerCase()}`);
+}
+/** PyTorch's snake_case -> camelCase (`initial_lr` -> `initialLr`). */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function isTensorJSON(v: unknown): v is OptimizerTensorJSON {
+  return v !== null && typeof v === "object" && !(v instanceof Tensor) && Array.isArray((v as OptimizerTensorJSON).shape) && Array.isArray((v as OptimizerTensorJSON).data);
+}
+
+/** A copy of a state value (a Tensor or its JSON form) on `like`'s backend; floating values take
+ *  `like`'s dtype when `cast` (PyTorch's load_state_dict casts all state but `step`). */
+function stateTensor(v: Tensor | OptimizerTensorJSON, like: Tensor, cast: boolean): Tensor {
+  const be = like._storage.backend;
+  let dtype: DType;
+  let t: Tensor;
+  if (v instanceof Tensor) {
+    dtype = v.dtype;
+    t = allocTensor(be, dtype, v.shape.slice());
+    noGrad(() => t.copy_(v));
+  } else {
+    dtype = isDType(v.dtype) ? v.dtype : like.dtype;
+    const data = typedArrayFor(dtype, v.data.length);
+    for (let i = 0; i < v.data.length; i++) {
+      const x = v.data[i];
+      data[i] = x === null ? NaN : typeof x === "boolean" ? (x ? 1 : 0) : (x as number);
+    }
+    t = allocTensor(be, dtype, v.shape.slice());
+    if (data.length > 0) be.write(t._storage.handle, dtype, data, 0);
+  }
+  if (cast && isFloating(like.dtype) && dtype !== like.dtype) {
+    const c = t.to(like.dtype);
+    t.dispose();
+    t = c;
+  }
+  return t;
+}
+
+/** A group's options under PyTorch's names, with PyTorch's implementation flags (not `params`). */
+function packOptions(g: Record<string, unknown>, cls: { _pytorchFlags: Readonly<Record<string, unknown>> }): Record<string, unknown> {
+  const packed: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(g)) {
+    if (k === "params") continue;
+    packed[snakeCase(k)] = Array.isArray(v) ? v.slice() : v;
+  }
+  for (const [k, v] of Object.entries(cls._pytorchFlags)) if (!(k in packed)) packed[k] = v;
+  return packed;
+}
+
+/** A value as Python's `repr` spells it in an optimizer's printout. */
+function pyRepr(v: unknown): string {
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "number") return pyNum(v);
+  if (typeof v === "string") return `'${v}'`;
+  if (Array.isArray(v)) return v.length === 1 ? `(${pyRepr(v[0])},)` : `(${v.map(pyRepr).join(", ")})`;
+  return A.show(v);
+}
 
 /** @inline */
 type Defaults<O> = { [K in keyof O]: O[K] | typeof required };
@@ -238,15 +352,173 @@ export class Optimizer<O extends object = Record<string, unknown>> {
     return s;
   }
 
-  /** How PyTorch prints an optimizer: its class name and each group's options. */
+  /**
+   * PyTorch's options that select an implementation or a device (`foreach`, `capturable`,
+   * `differentiable`, `fused`) and do nothing here: `stateDict()` lists them with PyTorch's
+   * defaults so that it has PyTorch's keys, and `loadStateDict` ignores them.
+   * @internal
+   */
+  static readonly _pytorchFlags: Readonly<Record<string, unknown>> = {};
+  /**
+   * Whether PyTorch keeps `state.step` as a tensor (Adam, AdamW, Adagrad) rather than a number
+   * (RMSprop); it is a number here, and a scalar float32 tensor in `stateDict()`.
+   * @internal
+   */
+  static readonly _stepIsTensor: boolean = false;
+
+  /**
+   * The optimizer's state as PyTorch's `state_dict()`: `{ state, param_groups }` under PyTorch's
+   * names (`exp_avg`, `weight_decay`, `initial_lr`), parameters given by index (their position
+   * across the groups, in order). The state's tensors are the optimizer's own (not copies, as in
+   * PyTorch); `step` is a float32 scalar tensor where PyTorch keeps one (Adam, AdamW, Adagrad).
+   * `JSON.stringify` gives a portable copy, which {@link Optimizer.loadStateDict} takes back.
+   * @example
+   * ```ts
+   * const saved = JSON.stringify(opt.stateDict());
+   * opt2.loadStateDict(JSON.parse(saved));
+   * ```
+   */
+  stateDict(): OptimizerStateDict {
+    const cls = this.constructor as typeof Optimizer;
+    const index = new Map<Tensor, number>();
+    let start = 0;
+    const paramGroups = this.paramGroups.map((g) => {
+      const packed = packOptions(g as Record<string, unknown>, cls);
+      // PyTorch's pack_group: indices run on across groups; a repeated parameter keeps its first
+      g.params.forEach((p, i) => { if (!index.has(p)) index.set(p, start + i); });
+      packed.params = g.params.map((p) => index.get(p)!);
+      start += g.params.length;
+      return packed as PackedParamGroup;
+    });
+    const state: Record<number, Record<string, unknown>> = {};
+    for (const [p, s] of this.state) {
+      const i = index.get(p);
+      if (i === undefined) continue;
+      const packed: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(s)) {
+        packed[snakeCase(k)] = k === "step" && cls._stepIsTensor && typeof v === "number"
+          ? scalarTensor(v, "float32", p._storage.backend)
+          : v;
+      }
+      state[i] = packed;
+    }
+    return { state, param_groups: paramGroups };
+  }
+
+  /**
+   * Load state saved by {@link Optimizer.stateDict} (or by PyTorch, as its `load_state_dict`): the
+   * groups' options are replaced by the saved ones (each group keeps its parameters), and the
+   * per-parameter state by copies of the saved state, cast to the parameter's dtype (all but
+   * `step`). Nothing changes when it throws.
+   *
+   * @param stateDict - What `stateDict()` returns, or its JSON round trip.
+   * @throws PyTorch's `loaded state dict has a different number of parameter groups` and `loaded
+   *   state dict contains a parameter group that doesn't match the size of optimizer's group`;
+   *   `TypeError` for a state dict that is not laid out as PyTorch's, an option of the wrong kind,
+   *   or a state entry that is not a tensor, its JSON form, a number, a boolean or `null`; an
+   *   error for a state tensor whose shape is not its parameter's.
+   */
+  loadStateDict(stateDict: OptimizerStateDictInput): void {
+    const site = `${this.constructor.name}.loadStateDict`;
+    if (A.kindOf(stateDict) !== "dict") throw A.argError(site, "stateDict", 1, "a dict with 'state' and 'param_groups'", stateDict);
+    const savedGroups: unknown = stateDict.param_groups;
+    const savedState: unknown = stateDict.state;
+    if (!Array.isArray(savedGroups)) throw new TypeError(`${site}(): the state dict's 'param_groups' must be a list, not ${A.kindOf(savedGroups)}`);
+    if (A.kindOf(savedState) !== "dict") throw new TypeError(`${site}(): the state dict's 'state' must be a dict, not ${A.kindOf(savedState)}`);
+    savedGroups.forEach((g: unknown, i) => {
+      if (A.kindOf(g) !== "dict") throw new TypeError(`${site}(): param_groups[${i}] must be a dict, not ${A.kindOf(g)}`);
+      const params = (g as { params?: unknown }).params;
+      if (!Array.isArray(params) || !params.every((x) => Number.isInteger(x))) {
+        throw new TypeError(`${site}(): param_groups[${i}]['params'] must be a list of parameter indices, not ${A.kindOf(params)}`);
+      }
+    });
+    const groups = this.paramGroups;
+    if (groups.length !== savedGroups.length) throw new Error("loaded state dict has a different number of parameter groups");
+    if (groups.some((g, i) => g.params.length !== (savedGroups[i] as { params: number[] }).params.length)) {
+      throw new Error("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+    }
+    const cls = this.constructor as typeof Optimizer;
+    const idMap = new Map<string, Tensor>();
+    savedGroups.forEach((g: { params: number[] }, i) => g.params.forEach((id, j) => idMap.set(String(id), groups[i]!.params[j]!)));
+
+    // new groups: the saved options in camelCase (PyTorch's implementation switches dropped),
+    // options the saved group lacks from the defaults
+    const newGroups = savedGroups.map((g: Record<string, unknown>, i): ParamGroup<O> => {
+      const full: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(g)) {
+        if (k === "params" || k in cls._pytorchFlags) continue;
+        full[camelCase(k)] = Array.isArray(v) ? v.slice() : v;
+      }
+      checkOptionKinds(site, full, this.optionKinds as Record<string, "number" | "bool" | "pair">);
+      for (const [k, v] of Object.entries(this.defaults)) if (full[k] === undefined && v !== required) full[k] = v;
+      full.params = groups[i]!.params;
+      return full as ParamGroup<O>;
+    });
+
+    // check every state entry before copying any
+    const entries: [Tensor, [string, unknown][]][] = [];
+    for (const [id, s] of Object.entries(savedState as Record<string, unknown>)) {
+      const p = idMap.get(id);
+      if (p === undefined) continue; // PyTorch keeps state of unknown keys; nothing here would use it
+      if (A.kindOf(s) !== "dict") throw new TypeError(`${site}(): state[${id}] must be a dict, not ${A.kindOf(s)}`);
+      const list: [string, unknown][] = [];
+      for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
+        const what = `state[${id}]['${k}']`;
+        if (v instanceof Tensor || isTensorJSON(v)) {
+          if (v instanceof Tensor) v._assertLive();
+          else {
+            if (!v.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new TypeError(`${site}(): ${what}: its shape must be a list of non-negative integers`);
+            const n = v.shape.reduce((a, b) => a * b, 1);
+            if (v.data.length !== n) throw new Error(`${site}(): ${what}: its data has ${v.data.length} elements but its shape [${v.shape.join(", ")}] needs ${n}`);
+            const bad = v.data.findIndex((x) => x !== null && typeof x !== "number" && typeof x !== "boolean");
+            if (bad >= 0) throw new TypeError(`${site}(): ${what}: its data must hold numbers, booleans or null, but element ${bad} is ${A.kindOf(v.data[bad])}`);
+          }
+          const isStep = k === "step";
+          if (isStep ? v.shape.length > 1 || v.shape.reduce((a, b) => a * b, 1) !== 1 : v.shape.length !== p.shape.length || v.shape.some((d, j) => d !== p.shape[j])) {
+            throw new Error(`${site}(): ${what} has shape [${v.shape.join(", ")}], but its parameter has shape [${p.shape.join(", ")}]${isStep ? " (step is a number or a one-element tensor)" : ""}`);
+          }
+        } else if (v !== null && typeof v !== "number" && typeof v !== "boolean") {
+          throw new TypeError(`${site}(): ${what} must be a Tensor, its JSON form, a number, a boolean or null, not ${A.kindOf(v)}`);
+        }
+        list.push([k, v]);
+      }
+      entries.push([p, list]);
+    }
+
+    const newState = new Map<Tensor, Record<string, any>>();
+    noGrad(() => {
+      for (const [p, list] of entries) {
+        const s: Record<string, any> = {};
+        for (const [k, v] of list) {
+          const key = camelCase(k);
+          if (k === "step") {
+            // kept as a number here (PyTorch: a tensor for Adam, AdamW, Adagrad)
+            s[key] = v instanceof Tensor ? Number(v.item()) : isTensorJSON(v) ? Number(v.data[0] ?? NaN) : v;
+          } else if (v instanceof Tensor || isTensorJSON(v)) {
+            s[key] = this.keep(stateTensor(v, p, true));
+          } else {
+            s[key] = v;
+          }
+        }
+        newState.set(p, s);
+      }
+    });
+    this.state.clear();
+    for (const [p, s] of newState) this.state.set(p, s);
+    groups.splice(0, groups.length, ...newGroups);
+  }
+
+  /**
+   * How PyTorch prints an optimizer: its class name and each group's options under PyTorch's
+   * names, sorted, with Python's spelling of the values (`True`, `None`, `(0.9, 0.999)`, `1e-08`).
+   */
   toString(): string {
     const lines = [`${this.constructor.name} (`];
     this.paramGroups.forEach((g, i) => {
+      if (i > 0) lines.push(""); // PyTorch ends each group with a newline and starts the next with one
       lines.push(`Parameter Group ${i}`);
-      for (const k of Object.keys(g).sort()) {
-        if (k === "params") continue;
-        lines.push(`    ${k}: ${JSON.stringify((g as Record<string, unknown>)[k])}`);
-      }
+      const packed = packOptions(g as Record<string, unknown>, this.constructor as typeof Optimizer);
+      for (const k of Object.keys(packed).sort()) lines.push(`    ${k}: ${pyRepr(packed[k])}`);
     });
     lines.push(")");
     return lines.join("\n");

@@ -30,6 +30,8 @@ const SGD_KINDS = { lr: "number", momentum: "number", dampening: "number", weigh
  * ```
  */
 export class SGD extends Optimizer<SGDOptions> {
+  /** @internal */
+  static override readonly _pytorchFlags = { foreach: null, differentiable: false };
   /**
    * @param params - Tensors (`model.parameters()`) or parameter groups.
    * @param opts - See {@link SGDOptions}; `lr` is required (here or in every group).
@@ -63,16 +65,18 @@ export class SGD extends Optimizer<SGDOptions> {
       if (grad === null) continue;
       let dp: Tensor = maximize ? grad.neg() : grad;
       if (weightDecay !== 0) dp = dp.add(p, { alpha: weightDecay });
+      const state = this.stateOf(p);
       if (momentum !== 0) {
-        const state = this.stateOf(p);
-        let buf: Tensor | undefined = state.momentumBuffer;
-        if (buf === undefined || buf.isDisposed) {
+        let buf: Tensor | null | undefined = state.momentumBuffer;
+        if (buf === undefined || buf === null || buf.isDisposed) {
           buf = this.keep(dp.clone());
           state.momentumBuffer = buf;
         } else {
           buf.mul_(momentum).add_(dp, { alpha: 1 - dampening });
         }
         dp = nesterov ? dp.add(buf, { alpha: momentum }) : buf;
+      } else if (state.momentumBuffer === undefined) {
+        state.momentumBuffer = null; // as PyTorch's state: { momentum_buffer: None }
       }
       p.add_(dp, { alpha: -lr });
     }

@@ -43,6 +43,28 @@ const handle = a.registerHook(hook);
 handle.remove();
 console.log(mx, go, gc, fo, s, torch.autograd.grad(b.sum(), a, go));
 
+// Training pieces: optimizers, schedulers, state dicts, data loading; batches are typed.
+const adamw = new torch.optim.AdamW(model.parameters(), { lr: 3e-4, weightDecay: 0.1, amsgrad: true });
+const sched: torch.optim.lrScheduler.LRScheduler = new torch.optim.lrScheduler.OneCycleLR(adamw, 0.01, { totalSteps: 100 });
+const lastLr: number[] = sched.getLastLr();
+const osd: torch.optim.OptimizerStateDict = adamw.stateDict();
+new torch.optim.RMSprop(model.parameters()).loadStateDict(JSON.parse(JSON.stringify(osd)));
+const ds = new torch.utils.data.TensorDataset(torch.randn(10, 3), torch.randn(10, 1));
+for (const [xb, yb] of new torch.utils.data.DataLoader(ds, { batchSize: 4, shuffle: true })) {
+  const batchLoss: torch.Tensor = torch.nn.functional.mseLoss(model.call(xb!), yb!);
+  console.log(batchLoss);
+}
+const pairs: [torch.Tensor, number][] = [[torch.ones(3), 1]];
+for (const [xb, labels] of new torch.utils.data.DataLoader(pairs, { batchSize: 2 })) {
+  const both: [torch.Tensor, torch.Tensor] = [xb, labels];
+  console.log(both);
+}
+console.log(lastLr, torch.nn.utils.clipGradNorm_(model.parameters(), 1.0).item());
+torch.nn.init.kaimingUniform_(torch.empty(4, 3), { a: Math.sqrt(5) });
+torch.nn.init.normal_(torch.empty(4, 3), 0, 0.02);
+// @ts-expect-error a scheduler's getLastLr takes no argument
+sched.getLastLr(0);
+
 // Internals are stripped from the published declarations (stripInternal, `@internal`):
 // each line below must be a type error, or its directive is unused and the check fails.
 // @ts-expect-error Tensor storage is internal
