@@ -50,6 +50,8 @@ AREAS = [
     "creation",
     "hooks",
     "optim",
+    "unary_more",
+    "activation",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}
