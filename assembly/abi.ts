@@ -5,11 +5,16 @@
 
 export const enum Un {
   NEG = 0, ABS = 1, EXP = 2, LOG = 3, SQRT = 4, SIN = 5, COS = 6, TANH = 7, SIGMOID = 8, RELU = 9, SIGN = 10,
+  LOG1P = 11, EXPM1 = 12, RSQRT = 13, RECIPROCAL = 14, ERF = 15, FLOOR = 16, CEIL = 17, ROUND = 18, TRUNC = 19,
+  SILU = 20, GELU = 21, GELU_TANH = 22, LOG_SIGMOID = 23,
+  // with parameters a, b (unary_params_*): slope; alpha; beta, threshold; min, max
+  LEAKY_RELU = 24, ELU = 25, SOFTPLUS = 26, HARDTANH = 27,
 }
 
 export const enum Bin {
   ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAXIMUM = 5, MINIMUM = 6,
   EQ = 7, NE = 8, LT = 9, LE = 10, GT = 11, GE = 12,
+  ATAN2 = 13,
 }
 
 // MAX/MIN give the first of tied extremes (+0 vs -0) along the axis, as max(dim); MAX_LAST/MIN_LAST

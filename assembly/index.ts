@@ -1,7 +1,7 @@
 // The whole wasm ABI (re-exports only). Pointers are byte offsets into `memory`;
 // strides, offsets and counts elsewhere are in elements. See src/backend/wasm/index.ts.
 export { alloc, allocUninit, allocWithin, free, capacity, zero } from "./memory";
-export { unary_f32, unary_f64, unary_i32, binary_f32, binary_f64, binary_i32, where_f32, where_f64, where_i32, where_u8 } from "./kernels/elementwise";
+export { unary_f32, unary_f64, unary_i32, binary_f32, binary_f64, binary_i32, where_f32, where_f64, where_i32, where_u8, unary_params_f32, unary_params_f64, unary_backward_f32, unary_backward_f64 } from "./kernels/elementwise";
 export { reduce_f32, reduce_f64, reduce_i32 } from "./kernels/reduce";
 export { matmul_f32, matmul_f64 } from "./kernels/matmul";
 export { copy, fill } from "./kernels/copy";

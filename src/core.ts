@@ -239,6 +239,71 @@ export const relu = (a: T) => input("relu", a).relu();
  */
 export const sign = (a: T) => input("sign", a).sign();
 /**
+ * `log(1 + a)` elementwise, accurate for small `a` (`torch.log1p`).
+ * @category Math
+ */
+export const log1p = (a: T) => input("log1p", a).log1p();
+/**
+ * `e ** a - 1` elementwise, accurate for small `a` (`torch.expm1`).
+ * @category Math
+ */
+export const expm1 = (a: T) => input("expm1", a).expm1();
+/**
+ * `1 / sqrt(a)` elementwise (`torch.rsqrt`).
+ * @category Math
+ */
+export const rsqrt = (a: T) => input("rsqrt", a).rsqrt();
+/**
+ * `1 / a` elementwise (`torch.reciprocal`).
+ * @category Math
+ */
+export const reciprocal = (a: T) => input("reciprocal", a).reciprocal();
+/**
+ * `a * a` elementwise (`torch.square`). See {@link Tensor.square}.
+ * @category Math
+ */
+export const square = (a: T) => input("square", a).square();
+/**
+ * The error function, elementwise (`torch.erf`).
+ * @category Math
+ */
+export const erf = (a: T) => input("erf", a).erf();
+/**
+ * Each element rounded down (`torch.floor`). See {@link Tensor.floor}.
+ * @category Math
+ */
+export const floor = (a: T) => input("floor", a).floor();
+/**
+ * Each element rounded up (`torch.ceil`).
+ * @category Math
+ */
+export const ceil = (a: T) => input("ceil", a).ceil();
+/**
+ * Each element rounded to the nearest integer, halves to even (`torch.round`).
+ * @category Math
+ */
+export const round = (a: T) => input("round", a).round();
+/**
+ * Each element rounded toward zero (`torch.trunc`).
+ * @category Math
+ */
+export const trunc = (a: T) => input("trunc", a).trunc();
+/**
+ * `atan2(a, b)` elementwise with broadcasting (`torch.atan2`). See {@link Tensor.atan2}.
+ * @category Math
+ */
+export const atan2 = (a: T, b: T) => input("atan2", a).atan2(b);
+/**
+ * Linear interpolation `a + weight * (end - a)` (`torch.lerp`). See {@link Tensor.lerp}.
+ * @category Math
+ */
+export const lerp = (a: T, end: T, weight: TensorOrScalar) => input("lerp", a).lerp(end, weight);
+/**
+ * `a` with `value` where `mask` is true (`torch.masked_fill`). See {@link Tensor.maskedFill}.
+ * @category Math
+ */
+export const maskedFill = (a: T, mask: T, value: TensorOrScalar) => input("masked_fill", a).maskedFill(mask, value);
+/**
  * Limit each element to `[min, max]`; `null`/`undefined` leaves a side open (`torch.clamp`). See
  * {@link Tensor.clamp}.
  * @category Math

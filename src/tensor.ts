@@ -23,6 +23,7 @@ import * as L from "./ops/matmul.js";
 import * as N from "./ops/nn.js";
 import * as I from "./ops/inplace.js";
 import * as A from "./argcheck.js";
+import * as X from "./ops/activations.js";
 
 
 /**
@@ -100,6 +101,8 @@ function checkBounds(fn: string, min: unknown, max: unknown): void {
     throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
 }
+
+const SOFTPLUS_OPTIONS = { beta: "number", threshold: "number" } as const;
 
 /** `expand` sizes: -1 keeps a dimension; any other negative size is refused. */
 function expandSizes(sizes: number[]): number[] {
@@ -718,6 +721,75 @@ export class Tensor {
   /** -1, 0 or 1 by the sign of each element. */
   sign(): Tensor { return E.sign(this); }
   /**
+   * `log(1 + x)`, elementwise, accurate for small `x` (integer and bool inputs give float32).
+   * @example
+   * ```ts
+   * torch.tensor([1e-8]).log1p(); // tensor([1.0000e-08])
+   * ```
+   */
+  log1p(): Tensor { return X.log1p(this); }
+  /** `e ** x - 1`, elementwise, accurate for small `x` (integer and bool inputs give float32). */
+  expm1(): Tensor { return X.expm1(this); }
+  /** `1 / sqrt(x)`, elementwise (integer and bool inputs give float32). */
+  rsqrt(): Tensor { return X.rsqrt(this); }
+  /** `1 / x`, elementwise (integer and bool inputs give float32). */
+  reciprocal(): Tensor { return X.reciprocal(this); }
+  /** `x * x`, elementwise; recorded as PyTorch records it, `pow(x, 2)` (a bool tensor gives int32). */
+  square(): Tensor { return X.square(this); }
+  /** The error function, elementwise (integer and bool inputs give float32). */
+  erf(): Tensor { return X.erf(this); }
+  /**
+   * The largest integer not above each element. An int32 tensor comes back as a copy; a bool tensor
+   * throws. The gradient is zero, as in PyTorch.
+   */
+  floor(): Tensor { return X.rounding("floor", this); }
+  /** The smallest integer not below each element. Same dtypes and gradient as {@link Tensor.floor}. */
+  ceil(): Tensor { return X.rounding("ceil", this); }
+  /**
+   * Each element rounded to the nearest integer, halves to the even one (`round(2.5)` is 2), as
+   * PyTorch. Same dtypes and gradient as {@link Tensor.floor}.
+   */
+  round(): Tensor { return X.rounding("round", this); }
+  /** Each element rounded toward zero. Same dtypes and gradient as {@link Tensor.floor}. */
+  trunc(): Tensor { return X.rounding("trunc", this); }
+  /**
+   * The angle of the point `(other, this)`: `atan2(this, other)` elementwise, with broadcasting, in
+   * `(-pi, pi]`. Integer and bool operands give float32.
+   */
+  atan2(other: Tensor): Tensor { A.checkTensor("atan2", "other", 1, other); return X.atan2(this, other); }
+  /**
+   * Linear interpolation `this + weight * (end - this)`, elementwise with broadcasting, computed as
+   * PyTorch does so that `weight` 0 and 1 give `this` and `end` exactly.
+   *
+   * @param end - A tensor of this tensor's dtype.
+   * @param weight - A number, or a tensor of this tensor's dtype.
+   * @throws `expected dtype float for \`end\` but got dtype double` when the dtypes differ.
+   */
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor {
+    A.checkTensor("lerp", "end", 1, end);
+    A.checkTensorOrScalar("lerp", "weight", 2, weight);
+    return X.lerp(this, end, typeof weight === "boolean" ? +weight : weight);
+  }
+  /**
+   * This tensor with `value` where `mask` is true (PyTorch's `masked_fill`). The result has the
+   * broadcast shape of this tensor and `mask`, and this tensor's dtype.
+   *
+   * @param mask - A bool tensor, broadcast against this one.
+   * @param value - A number, or a 0-d tensor (whose gradient is the sum of the gradient where
+   *   `mask` is true).
+   * @throws `masked_fill_ only supports boolean masks...` for a mask that is not bool.
+   * @example
+   * ```ts
+   * const scores = torch.randn(4, 4);
+   * scores.maskedFill(torch.ones(4, 4).triu(1).bool(), -Infinity); // a causal mask
+   * ```
+   */
+  maskedFill(mask: Tensor, value: TensorOrScalar): Tensor {
+    A.checkTensor("masked_fill", "mask", 1, mask);
+    A.checkTensorOrScalar("masked_fill", "value", 2, value);
+    return X.maskedFill(this, mask, value);
+  }
+  /**
    * Limit each element to `[min, max]`. Pass `null` or `undefined` to leave one side open
    * (`clamp(undefined, 1)`); a NaN bound is ignored.
    *
@@ -932,6 +1004,45 @@ export class Tensor {
    * only.
    */
   logSoftmax(dim: number): Tensor { A.checkInt("logSoftmax", "dim", 1, dim); return N.logSoftmax(this, dim); }
+  /**
+   * `x` where `x > 0`, else `negativeSlope * x` (PyTorch's `F.leaky_relu`). Floating tensors only.
+   *
+   * @param negativeSlope - The slope for negative inputs (default 0.01).
+   */
+  leakyRelu(negativeSlope = 0.01): Tensor { A.checkNumber("leaky_relu", "negative_slope", 1, negativeSlope); return X.leakyRelu(this, +negativeSlope); }
+  /**
+   * The Gaussian error linear unit `x * Phi(x)` (PyTorch's `F.gelu`). Floating tensors only.
+   *
+   * @param opts - `approximate`: `"none"` (default: the exact form with erf) or `"tanh"` (the tanh
+   *   approximation).
+   * @throws `approximate argument must be either none or tanh.` for another string.
+   */
+  gelu(opts?: { approximate?: "none" | "tanh" }): Tensor { return X.gelu(this, X.geluApproximate("gelu", opts)); }
+  /** `x * sigmoid(x)` (PyTorch's `F.silu`, also called swish). Floating tensors only. */
+  silu(): Tensor { return X.silu(this); }
+  /**
+   * `log(1 + e ** (beta * x)) / beta`, or `x` itself where `beta * x > threshold` (PyTorch's
+   * `F.softplus`). Floating tensors only.
+   *
+   * @param opts - `beta` (default 1) and `threshold` (default 20).
+   */
+  softplus(opts?: { beta?: number; threshold?: number }): Tensor {
+    A.checkOptions("softplus", opts, SOFTPLUS_OPTIONS);
+    return X.softplus(this, opts?.beta ?? 1, opts?.threshold ?? 20);
+  }
+  /** `x` where `x > 0`, else `alpha * (e ** x - 1)` (PyTorch's `F.elu`). Floating tensors only. */
+  elu(alpha = 1): Tensor { A.checkNumber("elu", "alpha", 1, alpha); return X.elu(this, +alpha); }
+  /**
+   * Each element clamped to `[min, max]`, with a gradient only strictly inside (PyTorch's
+   * `F.hardtanh`). An int32 tensor is clamped to the bounds truncated to integers.
+   */
+  hardtanh(min = -1, max = 1): Tensor {
+    A.checkNumber("hardtanh", "min_val", 1, min);
+    A.checkNumber("hardtanh", "max_val", 2, max);
+    return X.hardtanh(this, +min, +max);
+  }
+  /** `log(sigmoid(x))`, computed stably (PyTorch's `F.logsigmoid`). Floating tensors only. */
+  logSigmoid(): Tensor { return X.logSigmoid(this); }
 
   // ---- in place ---------------------------------------------------------------------------
   // add_/sub_ save nothing of self, so they need no copy of its old values (last argument)

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { rng } from "./helpers/rng.js";
 import { Bin, Red, Un, type Backend, type BinOp, type Handle, type RedOp, type UnOp } from "../src/backend/backend.js";
 import { JsBackend } from "../src/backend/js/index.js";
+import { erf } from "../src/backend/js/math.js";
 import { WasmBackend, instantiate } from "../src/backend/wasm/index.js";
 import { wasmBinary } from "../src/backend/wasm/binary.generated.js";
 import { typedArrayFor, type DType, type TypedArray } from "../src/dtype.js";
@@ -108,7 +109,15 @@ const UN_NAMES = Object.fromEntries(Object.entries(Un).map(([k, v]) => [v, k])) 
 const BIN_NAMES = Object.fromEntries(Object.entries(Bin).map(([k, v]) => [v, k])) as Record<number, string>;
 const RED_NAMES = Object.fromEntries(Object.entries(Red).map(([k, v]) => [v, k])) as Record<number, string>;
 const INT_UNARY: UnOp[] = [Un.NEG, Un.ABS, Un.RELU, Un.SIGN];
-const isCmp = (op: BinOp) => op >= Bin.EQ;
+const isCmp = (op: BinOp) => op >= Bin.EQ && op <= Bin.GE;
+/** Parameters the ops that take some are tested with (unaryParams, unaryBackward). */
+const PARAMS: Partial<Record<UnOp, [number, number]>> = { [Un.LEAKY_RELU]: [0.1, 0], [Un.ELU]: [0.7, 0], [Un.SOFTPLUS]: [1.5, 4], [Un.HARDTANH]: [-0.5, 0.8] };
+/** One float unary op on both kinds of call: unary, or unaryParams for an op with parameters. */
+function callUnary(be: Backend, op: UnOp, dtype: DType, h: Handle, off: number, out: Handle, n: number): void {
+  const p = PARAMS[op];
+  if (p === undefined) be.unary(op, dtype, h, off, out, n);
+  else be.unaryParams(op, dtype, h, off, out, n, p[0], p[1]);
+}
 
 // ------------------------------------------------------------------------------ unary
 
@@ -123,7 +132,7 @@ describe("unary", () => {
           const lo = op === Un.LOG || op === Un.SQRT ? -0.5 : dtype === "int32" ? -20 : -6;
           const hi = op === Un.LOG || op === Un.SQRT ? 9 : dtype === "int32" ? 20 : 6;
           const x = randomArray(dtype, n + off, 1000 + n + op, lo, hi);
-          const [want, got] = both([{ dtype, data: x }], dtype, n, (be, [h], out) => be.unary(op, dtype, h, off, out, n));
+          const [want, got] = both([{ dtype, data: x }], dtype, n, (be, [h], out) => callUnary(be, op, dtype, h, off, out, n));
           expectClose(got, want, dtype, `${UN_NAMES[op]} ${dtype} n=${n}`);
         }
       });
@@ -135,7 +144,7 @@ describe("unary", () => {
       const vals = [0, -0, 1, -1, Infinity, -Infinity, NaN, 1e-3, -1e-3, 20, -20, 50, -50, 80, -80, 100, -100, 1e5, -1e5, 0.5, 3.14159, 1e-30, NaN, 7];
       const x = fromValues(dtype, vals);
       for (const op of Object.values(Un) as UnOp[]) {
-        const [want, got] = both([{ dtype, data: x }], dtype, vals.length, (be, [h], out) => be.unary(op, dtype, h, 0, out, vals.length));
+        const [want, got] = both([{ dtype, data: x }], dtype, vals.length, (be, [h], out) => callUnary(be, op, dtype, h, 0, out, vals.length));
         expectClose(got, want, dtype, `${UN_NAMES[op]} ${dtype} specials`);
       }
     });
@@ -186,6 +195,65 @@ describe("unary", () => {
       expect(worst).toBeLessThan(1e-6);
     }
   });
+
+  it("vectorised float32 ERF/LOG1P/EXPM1 stay within 3e-7 relative of float64 references", () => {
+    const ref: Record<number, (x: number) => number> = { [Un.ERF]: erf, [Un.LOG1P]: Math.log1p, [Un.EXPM1]: Math.expm1 };
+    const n = 200_003;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = -8 + (16 * i) / (n - 1);
+    for (let i = 0; i < 4000; i++) x[i] = (i % 2 ? -1 : 1) * 10 ** (-12 + (12 * i) / 4000); // tiny magnitudes
+    for (const op of [Un.ERF, Un.LOG1P, Un.EXPM1] as UnOp[]) {
+      const got = run(wasm, [{ dtype: "float32", data: x }], "float32", n, ([h], out) => wasm.unary(op, "float32", h, 0, out, n));
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        const want = ref[op]!(x[i]!);
+        if (Number.isNaN(want)) { expect(got[i]).toBeNaN(); continue; }
+        if (!Number.isFinite(want)) { expect(got[i]).toBe(want); continue; }
+        const rel = Math.abs(got[i]! - want) / Math.max(Math.abs(want), 1e-38);
+        if (rel > worst) worst = rel;
+      }
+      expect(worst, UN_NAMES[op]).toBeLessThan(3e-7);
+    }
+  });
+
+  it("erf in float64 is within 2e-15 relative of the series it is defined by, both backends", () => {
+    // the reference: the Taylor series of erf summed in float64 where it converges quickly
+    const taylor = (v: number) => {
+      let term = v, sum = v;
+      for (let k = 1; k < 60; k++) { term *= (-v * v) / k; sum += term / (2 * k + 1); }
+      return (2 / Math.sqrt(Math.PI)) * sum;
+    };
+    const vals = Array.from({ length: 200 }, (_, i) => -1 + i / 100);
+    const x = fromValues("float64", vals);
+    const [j, w] = both([{ dtype: "float64", data: x }], "float64", vals.length, (be, [h], out) => be.unary(Un.ERF, "float64", h, 0, out, vals.length));
+    vals.forEach((v, i) => {
+      const want = taylor(v);
+      expect(Math.abs(j[i]! - want), `js erf(${v})`).toBeLessThanOrEqual(2e-15 * Math.max(Math.abs(want), 1e-300) + 1e-300);
+      // the same algorithm (Math.exp of the two may differ in the last bit)
+      expect(Math.abs(w[i]! - j[i]!), `wasm erf(${v})`).toBeLessThanOrEqual(5e-16 * Math.abs(j[i]!));
+    });
+  });
+
+  for (const dtype of FLOATS) {
+    it(`unaryBackward ${dtype}: every op at every tail length, and special values`, () => {
+      const ops = [Un.ERF, Un.SILU, Un.GELU, Un.GELU_TANH, Un.LOG_SIGMOID, Un.LEAKY_RELU, Un.ELU, Un.SOFTPLUS, Un.HARDTANH] as UnOp[];
+      for (const op of ops) {
+        const [a, b] = PARAMS[op] ?? [0, 0];
+        for (const n of SIZES) {
+          const x = randomArray(dtype, n + 2, 50 + n + op, -6, 6);
+          const g = randomArray(dtype, n + 1, 90 + n, -2, 2);
+          const [want, got] = both([{ dtype, data: g }, { dtype, data: x }], dtype, n,
+            (be, [hg, hx], out) => be.unaryBackward(op, dtype, hg, 1, hx, 2, out, n, a, b));
+          expectClose(got, want, dtype, `${UN_NAMES[op]} backward ${dtype} n=${n}`, dtype === "float32" ? [1e-5, 2e-5] : undefined);
+        }
+        const vals = [0, -0, NaN, Infinity, -Infinity, 1e-3, -1e-3, 20, -20, -0.5, 0.8, 4, 1.5, 3, -50, 50, 7];
+        const x = fromValues(dtype, vals), g = fromValues(dtype, vals.map((_, i) => (i % 3) - 1.25));
+        const [want, got] = both([{ dtype, data: g }, { dtype, data: x }], dtype, vals.length,
+          (be, [hg, hx], out) => be.unaryBackward(op, dtype, hg, 0, hx, 0, out, vals.length, a, b));
+        expectClose(got, want, dtype, `${UN_NAMES[op]} backward ${dtype} specials`, dtype === "float32" ? [1e-5, 2e-5] : undefined);
+      }
+    });
+  }
 
   it("int32 extremes", () => {
     const x = fromValues("int32", [-2147483648, 2147483647, 0, -1, 1, -7]);
@@ -251,6 +319,7 @@ describe("binary", () => {
   const cases = stridedCases();
   for (const dtype of NUMERIC) {
     for (const op of Object.values(Bin) as BinOp[]) {
+      if (op === Bin.ATAN2 && dtype === "int32") continue; // float only
       it(`${BIN_NAMES[op]} ${dtype}: contiguous, broadcast, transposed, 3-d`, () => {
         const outDtype: DType = isCmp(op) ? "bool" : dtype;
         let seed = 77 + op * 1000;
@@ -284,6 +353,7 @@ describe("binary", () => {
     const vb = [1, -1, 1, 0, 2, -2, 0, 65536, 20, 3, -1, 10, 0, 31];
     const a = fromValues("int32", va), b = fromValues("int32", vb);
     for (const op of Object.values(Bin) as BinOp[]) {
+      if (op === Bin.ATAN2) continue; // float only
       const outDtype: DType = isCmp(op) ? "bool" : "int32";
       const [want, got] = both([{ dtype: "int32", data: a }, { dtype: "int32", data: b }], outDtype, va.length, (be, [ha, hb], out) =>
         be.binary(op, "int32", ha, 0, [1], hb, 0, [1], out, [va.length]));

@@ -326,6 +326,20 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "new data.DataLoader": [null, [{ kind: "special", name: "dataset" }, v({ batchSize: 3, shuffle: true, dropLast: true })]],
   "data.defaultCollate": [null, [v("TENSORS")]],
   "new lrScheduler.OneCycleLR": [null, [{ kind: "special", name: "adam" }, v(0.1), v({ totalSteps: 10, pctStart: 0.25, annealStrategy: "linear" })]],
+  // elementwise ops and activations
+  "Tensor.atan2": [t23(), [t23()]], "Tensor.lerp": [t23(), [t23(), v(0.3)]],
+  "Tensor.maskedFill": [t23(), [t23({ dtype: "bool" }), v(1)]],
+  "Tensor.leakyRelu": [t23(), [v(0.1)]], "Tensor.gelu": [t23(), [v({ approximate: "tanh" })]],
+  "Tensor.softplus": [t23(), [v({ beta: 2, threshold: 3 })]], "Tensor.elu": [t23(), [v(0.5)]],
+  "Tensor.hardtanh": [t23(), [v(-0.5), v(0.5)]],
+  "torch.log1p": [null, [t23()]], "torch.expm1": [null, [t23()]], "torch.rsqrt": [null, [t23()]],
+  "torch.reciprocal": [null, [t23()]], "torch.square": [null, [t23()]], "torch.erf": [null, [t23()]],
+  "torch.floor": [null, [t23()]], "torch.ceil": [null, [t23()]], "torch.round": [null, [t23()]], "torch.trunc": [null, [t23()]],
+  "torch.atan2": [null, [t23(), t23()]], "torch.lerp": [null, [t23(), t23(), v(0.3)]],
+  "torch.maskedFill": [null, [t23(), t23({ dtype: "bool" }), v(1)]],
+  "F.leakyRelu": [null, [t23(), v(0.1)]], "F.gelu": [null, [t23(), v({ approximate: "tanh" })]], "F.silu": [null, [t23()]],
+  "F.softplus": [null, [t23(), v({ beta: 2, threshold: 3 })]], "F.elu": [null, [t23(), v(0.5)]],
+  "F.hardtanh": [null, [t23(), v(-0.5), v(0.5)]], "F.logSigmoid": [null, [t23()]],
 };
 
 /** Values of kinds no parameter of the API takes. */
@@ -368,7 +382,7 @@ describe("every argument refuses a value of the wrong kind (it throws, never ret
 });
 
 test("the valid-call table covers every function that takes arguments", () => {
-  const noArgs = /^(Tensor\.(numel|dim|isContiguous|toArray|item|tolist|toJSON|toString|dispose|detach|detach_|retainGrad|neg|abs|exp|log|sqrt|sin|cos|tanh|sigmoid|relu|sign|t|contiguous|clone|float|double|int|bool|zero_)|torch\.(abs|neg|exp|log|sqrt|sin|cos|tanh|sigmoid|relu|sign|t|clone|detach|numel|dispose|getBackend|isGradEnabled|isTensor|memory)|F\.addmm)$/;
+  const noArgs = /^(Tensor\.(numel|dim|isContiguous|toArray|item|tolist|toJSON|toString|dispose|detach|detach_|retainGrad|neg|abs|exp|log|sqrt|sin|cos|tanh|sigmoid|relu|sign|t|contiguous|clone|float|double|int|bool|zero_|log1p|expm1|rsqrt|reciprocal|square|erf|floor|ceil|round|trunc|silu|logSigmoid)|torch\.(abs|neg|exp|log|sqrt|sin|cos|tanh|sigmoid|relu|sign|t|clone|detach|numel|dispose|getBackend|isGradEnabled|isTensor|memory)|F\.addmm)$/;
   const missing = SURFACE.filter((e) => e.name.startsWith("Tensor.") || e.name.startsWith("torch.") || e.name.startsWith("F."))
     .map((e) => e.name).filter((n) => !(n in VALID) && !noArgs.test(n));
   expect(missing).toEqual([]);

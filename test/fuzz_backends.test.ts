@@ -503,7 +503,10 @@ const SIZES = [0, 1, 1, 2, 3, 4, 4, 5, 7, 8, 9] as const;
 const HUGE = [262147, 1 << 18];
 const MEDIUM_SIZES = [15, 16, 17, 31, 32, 33, 37, 64, 67] as const;
 const LARGE_SHAPES: number[][] = [[5003], [71, 73], [3, 41, 43], [2, 1, 2503], [9, 9, 9, 9], [65, 80], [5, 1031]];
-const UNARY = ["neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "sign"] as const;
+const UNARY = [
+  "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "sign",
+  "log1p", "expm1", "rsqrt", "reciprocal", "square", "erf", "floor", "ceil", "round", "trunc", "silu", "logSigmoid",
+] as const;
 const BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"] as const;
 
 /** Whether some group of elements reduced together (over `dims`) holds one repeated finite value. */
@@ -748,6 +751,7 @@ class Generator {
     const kind = r.weighted([
       ["unary", 10], ["clamp", 2], ["binary", 14], ["where", 3], ["reduce", 12], ["softmax", 3], ["matmul", 8],
       ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5], ["conv", 4], ["pool", 3],
+      ["activation", 4], ["mixed", 3],
     ] as const);
     const m = (self: number, name: string, args: unknown[]) => this.exec({ kind: "method", self, name, args });
     const x = this.pickSlot()!;
@@ -884,6 +888,33 @@ class Generator {
       case "inplace": this.inplaceOp(); return;
       case "conv": this.convOp(x); return;
       case "pool": this.poolOp(x); return;
+      case "activation": {
+        const name = r.pick(["leakyRelu", "gelu", "softplus", "elu", "hardtanh"] as const);
+        const n = () => this.number("float32");
+        switch (name) {
+          case "leakyRelu": case "elu": m(x, name, r.chance(0.3) ? [] : [n()]); return;
+          case "gelu": m(x, name, r.chance(0.5) ? [] : [{ approximate: r.pick(["none", "tanh"]) }]); return;
+          case "softplus": m(x, name, r.chance(0.3) ? [] : [{ beta: r.pick([1, 2, 0.5, -1]), threshold: r.pick([20, 1, 0]) }]); return;
+          case "hardtanh": m(x, name, r.chance(0.3) ? [] : [n(), n()]); return;
+        }
+        return;
+      }
+      case "mixed": {
+        // atan2 and lerp (tensor partners that broadcast), maskedFill (a bool mask)
+        const name = r.pick(["atan2", "lerp", "lerpTensor", "maskedFill"] as const);
+        const ps = this.bshape(shape);
+        if (!fits(shape, ps)) return;
+        if (name === "maskedFill") {
+          const mask = this.operand(ps, r.chance(0.9) ? "bool" : this.dtype());
+          m(x, "maskedFill", [{ $: mask }, r.chance(0.8) ? this.number(dtype) : { $: this.input([], dtype) }]);
+          return;
+        }
+        const other = this.operand(ps, r.chance(0.85) ? dtype : this.dtype());
+        if (name === "atan2") m(x, "atan2", [{ $: other }]);
+        else if (name === "lerp") m(x, "lerp", [{ $: other }, r.pick([0, 0.25, 0.5, 0.75, 1, -0.5, 2])]);
+        else m(x, "lerp", [{ $: other }, { $: this.operand(this.bshape(shape, true), dtype) }]);
+        return;
+      }
     }
   }
 

@@ -98,6 +98,28 @@ const cases: [string, Fn, () => Tensor[]][] = [
   ["avgPool2d exclude pad, ceil", (x) => F.avgPool2d(x, 2, { padding: 1, ceilMode: true, countIncludePad: false }), () => [r(1, 2, 5, 5)]],
   ["avgPool2d divisor", (x) => F.avgPool2d(x, [2, 3], { divisorOverride: 5 }), () => [r(1, 2, 4, 6)]],
   ["adaptiveAvgPool2d", (x) => F.adaptiveAvgPool2d(x, [3, 2]), () => [r(2, 2, 7, 5)]],
+  // elementwise ops and activations (rounding ops: their gradient is zero, as the numeric one)
+  ["log1p", (a) => a.log1p(), () => [pos(5)]],
+  ["expm1", (a) => a.expm1(), () => [r(5)]],
+  ["rsqrt", (a) => a.rsqrt(), () => [pos(5)]],
+  ["reciprocal", (a) => a.reciprocal(), () => [pos(5)]],
+  ["square", (a) => a.square(), () => [r(5)]],
+  ["erf", (a) => a.erf(), () => [r(2, 3)]],
+  ["floor", (a) => a.floor().add(a), () => [r(5)]],
+  ["round", (a) => a.round().add(a.mul(2)), () => [r(5)]],
+  ["atan2 (broadcast)", (a, b) => a.atan2(b), () => [r(2, 3), r(3)]],
+  ["lerp number", (a, b) => a.lerp(b, 0.3), () => [r(2, 3), r(2, 3)]],
+  ["lerp tensor", (a, b, w) => a.lerp(b, w), () => [r(2, 3), r(3), r(2, 1)]],
+  ["maskedFill", (a) => a.maskedFill(a.gt(0.3), -1), () => [r(2, 4)]],
+  ["maskedFill 0-d value", (a, v) => a.maskedFill(a.gt(0), v), () => [r(2, 4), r(1).reshape([])]],
+  ["leakyRelu", (a) => a.leakyRelu(0.2), () => [r(7)]],
+  ["gelu", (a) => a.gelu(), () => [r(7)]],
+  ["gelu tanh", (a) => a.gelu({ approximate: "tanh" }), () => [r(7)]],
+  ["silu", (a) => a.silu(), () => [r(7)]],
+  ["softplus", (a) => a.softplus({ beta: 2, threshold: 3 }), () => [r(7)]],
+  ["elu", (a) => a.elu(0.7), () => [r(7)]],
+  ["hardtanh", (a) => a.hardtanh(-0.5, 0.8), () => [r(7)]],
+  ["logSigmoid", (a) => a.logSigmoid(), () => [r(7)]],
 ];
 
 // gradients of gradients: PyTorch's gradgradcheck (float64) of the rules that are recorded ops
@@ -108,6 +130,26 @@ const doubleCases: [string, Fn, () => Tensor[]][] = [
   ["maxPool2d", (x) => F.maxPool2d(x, 2, { stride: 1 }), () => [r(1, 2, 4, 4)]],
   ["avgPool2d", (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), () => [r(1, 2, 5, 5)]],
   ["adaptiveAvgPool2d", (x) => F.adaptiveAvgPool2d(x, [2, 3]), () => [r(1, 2, 5, 5)]],
+];
+
+/** Ops whose gradient is itself differentiable (PyTorch's double backward): gradgradcheck. */
+const secondOrder: [string, Fn, () => Tensor[]][] = [
+  ["log1p", (a) => a.log1p(), () => [pos(4)]],
+  ["expm1", (a) => a.expm1(), () => [r(4)]],
+  ["rsqrt", (a) => a.rsqrt(), () => [pos(4)]],
+  ["reciprocal", (a) => a.reciprocal(), () => [pos(4)]],
+  ["erf", (a) => a.erf(), () => [r(4)]],
+  ["atan2", (a, b) => a.atan2(b), () => [r(3), r(3)]],
+  ["lerp tensor", (a, b, w) => a.lerp(b, w), () => [r(3), r(3), r(3)]],
+  ["maskedFill", (a) => a.maskedFill(a.gt(0.3), 2).mul(a), () => [r(4)]],
+  ["leakyRelu", (a) => a.leakyRelu(0.2).mul(a), () => [r(5)]],
+  ["gelu", (a) => a.gelu(), () => [r(5)]],
+  ["gelu tanh", (a) => a.gelu({ approximate: "tanh" }), () => [r(5)]],
+  ["silu", (a) => a.silu(), () => [r(5)]],
+  ["softplus", (a) => a.softplus({ beta: 2, threshold: 3 }), () => [r(5)]],
+  ["elu", (a) => a.elu(0.7), () => [r(5)]],
+  ["hardtanh", (a) => a.hardtanh(-0.5, 0.8).mul(a), () => [r(5)]],
+  ["logSigmoid", (a) => a.logSigmoid(), () => [r(5)]],
 ];
 
 for (const backend of ["wasm", "js"] as const) {
@@ -124,6 +166,12 @@ for (const backend of ["wasm", "js"] as const) {
       const inputs = make().map((t) => t.requiresGrad_(true));
       expect(torch.autograd.gradcheck(fn, inputs)).toBe(true);
       expect(torch.autograd.gradgradcheck(fn, inputs)).toBe(true);
+    });
+    test.each(secondOrder)("gradgradcheck %s", (_name, fn, make) => {
+      torch.setBackend(backend);
+      torch.manualSeed(11);
+      const xs = make().map((x) => x.detach().double().requiresGrad_(true));
+      expect(torch.autograd.gradgradcheck(fn, xs)).toBe(true);
     });
 
     test("second derivatives (createGraph) of sin(x)*x", () => {

@@ -57,6 +57,8 @@ AREAS = [
     "data",
     "clip_grad",
     "nn_init",
+    "unary_more",
+    "activation",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

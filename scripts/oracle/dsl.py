@@ -71,6 +71,15 @@ def _shape(shape: tuple) -> list[int]:
     return list(shape)
 
 
+def _nonfinite_as_text(x: float) -> float | str:
+    """NaN and the infinities as the case files write them ("nan", "inf", "-inf")."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
 def _f32(x: float) -> float:
     return struct.unpack("f", struct.pack("f", x))[0]
 
@@ -89,12 +98,9 @@ class Input:
         if len(data) != n:
             raise DslError(f"shape {self.shape} needs {n} values, got {len(data)}")
         if self.dtype == "float32":
-            data = [_f32(float(v)) for v in data]
+            data = [_nonfinite_as_text(_f32(float(v))) for v in data]
         elif self.dtype == "float64":
-            data = [float(v) for v in data]
-        if self.dtype in ("float32", "float64"):
-            # non-finite values are written as the strings the case format uses
-            data = [v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")) for v in data]
+            data = [_nonfinite_as_text(float(v)) for v in data]
         return {"shape": self.shape, "dtype": self.dtype, "data": data, "requiresGrad": self.grad}
 
 

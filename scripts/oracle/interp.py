@@ -449,10 +449,20 @@ def _arange(it: Interpreter, args: list) -> torch.Tensor:
     return torch.arange(*pos, **kw)
 
 
+def _call_positional(fn: Callable) -> Callable[[Interpreter, list], Any]:
+    def call(it: Interpreter, args: list) -> Any:
+        pos, kw = it.split(args)
+        return fn(*pos, **kw)
+
+    return call
+
+
 MODULE_FUNCTIONS: dict[str, Callable[[Interpreter, list], Any]] = {
     "torch.tensor": _tensor,
     "torch.full": _full,
     "torch.arange": _arange,
+    # PyTorch spells it logsigmoid
+    "torch.nn.functional.logSigmoid": _call_positional(torch.nn.functional.logsigmoid),
 }
 
 
@@ -501,7 +511,26 @@ def _size(it: Interpreter, t: torch.Tensor, args: list) -> Any:
     return list(r) if isinstance(r, torch.Size) else r
 
 
+def _functional(name: str) -> Callable:
+    # activations PyTorch has only in nn.functional are also Tensor methods in the API, with
+    # the same arguments after the tensor
+    fn = getattr(torch.nn.functional, name)
+
+    def call(it: Interpreter, t: torch.Tensor, args: list) -> Any:
+        pos, kw = it.split(args)
+        return fn(t, *pos, **kw)
+
+    return call
+
+
 TENSOR_METHODS: dict[str, Callable[[Interpreter, torch.Tensor, list], Any]] = {
+    "leakyRelu": _functional("leaky_relu"),
+    "gelu": _functional("gelu"),
+    "silu": _functional("silu"),
+    "softplus": _functional("softplus"),
+    "elu": _functional("elu"),
+    "hardtanh": _functional("hardtanh"),
+    "logSigmoid": _functional("logsigmoid"),
     "index": _index,
     "var": _dim_keepdim("var"),
     "std": _dim_keepdim("std"),

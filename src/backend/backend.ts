@@ -27,7 +27,8 @@ export type Handle = unknown;
 
 // The op codes are assembly/abi.ts's, through abi.generated.ts (scripts/gen-abi.mjs).
 
-/** Unary ops. NEG, ABS, SIGN and RELU accept int32 too; the rest float only. */
+/** Unary ops. NEG, ABS, SIGN and RELU accept int32 too; the rest float only. LEAKY_RELU, ELU,
+ *  SOFTPLUS and HARDTANH take parameters (`unaryParams`). */
 export const Un = abi.Un;
 export type UnOp = (typeof Un)[keyof typeof Un];
 
@@ -36,6 +37,7 @@ export type UnOp = (typeof Un)[keyof typeof Un];
  * (one byte, 0 or 1). All accept float32/float64/int32; int32 DIV truncates (the ops
  * layer promotes to float before dividing, as PyTorch's true division).
  * POW follows Math.pow; MAXIMUM/MINIMUM propagate NaN like torch.maximum and keep a on ties.
+ * ATAN2 (atan2(a, b)) is float only.
  */
 export const Bin = abi.Bin;
 export type BinOp = (typeof Bin)[keyof typeof Bin];
@@ -166,4 +168,14 @@ export interface Backend {
 
   /** Bytes the backend holds from its host (wasm: the size of linear memory; js: 0). */
   heapBytes(): number;
+
+  /** out[i] = op(x[xOffset + i]; a, b) for i < n, float32/float64 only: any float unary op,
+   *  with the parameters of LEAKY_RELU (a: slope), ELU (a: alpha), SOFTPLUS (a: beta,
+   *  b: threshold) and HARDTANH (a: min, b: max), in the dtype. */
+  unaryParams(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number, a: number, b: number): void;
+
+  /** The gradient of a unary op at its input: out[i] = g[gOffset + i] * op'(x[xOffset + i]; a, b)
+   *  for i < n, all contiguous, float32/float64. For ERF, SILU, GELU, GELU_TANH, LOG_SIGMOID,
+   *  LEAKY_RELU, ELU, SOFTPLUS and HARDTANH (parameters as unaryParams), with PyTorch's formulas. */
+  unaryBackward(op: UnOp, dtype: DType, g: Handle, gOffset: number, x: Handle, xOffset: number, out: Handle, n: number, a: number, b: number): void;
 }

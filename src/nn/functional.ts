@@ -13,6 +13,7 @@ import * as A from "../argcheck.js";
 import { allocTensor, composite, compute, record, rule, wantsGrad } from "../ops/core.js";
 import { bmmRaw } from "../ops/matmul.js";
 import { where } from "../ops/elementwise.js";
+import { geluApproximate } from "../ops/activations.js";
 
 /**
  * How a loss combines its per-element (or per-sample) values: `"mean"` (default), `"sum"`, or
@@ -49,6 +50,54 @@ export function relu(input: Tensor): Tensor {
 export function tanh(input: Tensor): Tensor { checkTensor(input, "tanh", "input"); return input.tanh(); }
 /** The logistic sigmoid, elementwise (`F.sigmoid`). */
 export function sigmoid(input: Tensor): Tensor { checkTensor(input, "sigmoid", "input"); return input.sigmoid(); }
+
+/**
+ * `x` where `x > 0`, else `negativeSlope * x` (`F.leaky_relu`). See {@link Tensor.leakyRelu}.
+ * @example
+ * ```ts
+ * F.leakyRelu(torch.tensor([-1, 2]), 0.1); // tensor([-0.1000,  2.0000])
+ * ```
+ */
+export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
+  checkTensor(input, "leaky_relu", "input");
+  A.checkNumber("leaky_relu", "negative_slope", 2, negativeSlope);
+  return input.leakyRelu(negativeSlope);
+}
+/**
+ * The Gaussian error linear unit (`F.gelu`): exact (`approximate: "none"`, the default) or its tanh
+ * approximation (`approximate: "tanh"`). See {@link Tensor.gelu}.
+ */
+export function gelu(input: Tensor, opts?: { approximate?: "none" | "tanh" }): Tensor {
+  checkTensor(input, "gelu", "input");
+  geluApproximate("gelu", opts);
+  return input.gelu(opts);
+}
+/** `x * sigmoid(x)` (`F.silu`). */
+export function silu(input: Tensor): Tensor { checkTensor(input, "silu", "input"); return input.silu(); }
+/**
+ * `log(1 + e ** (beta * x)) / beta`, linear above `threshold` (`F.softplus`; `beta` 1 and
+ * `threshold` 20 by default). See {@link Tensor.softplus}.
+ */
+export function softplus(input: Tensor, opts?: { beta?: number; threshold?: number }): Tensor {
+  checkTensor(input, "softplus", "input");
+  A.checkOptions("softplus", opts, { beta: "number", threshold: "number" });
+  return input.softplus(opts);
+}
+/** `x` where `x > 0`, else `alpha * (e ** x - 1)` (`F.elu`, `alpha` 1 by default). */
+export function elu(input: Tensor, alpha = 1): Tensor {
+  checkTensor(input, "elu", "input");
+  A.checkNumber("elu", "alpha", 2, alpha);
+  return input.elu(alpha);
+}
+/** Clamp to `[minVal, maxVal]` (default -1 and 1), with a gradient only strictly inside (`F.hardtanh`). */
+export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
+  checkTensor(input, "hardtanh", "input");
+  A.checkNumber("hardtanh", "min_val", 2, minVal);
+  A.checkNumber("hardtanh", "max_val", 3, maxVal);
+  return input.hardtanh(minVal, maxVal);
+}
+/** `log(sigmoid(x))`, computed stably (PyTorch's `F.logsigmoid`). */
+export function logSigmoid(input: Tensor): Tensor { checkTensor(input, "logsigmoid", "input"); return input.logSigmoid(); }
 
 /** PyTorch's implicit dim choice for softmax without `dim` (deprecated there, kept for parity). */
 function implicitDim(ndim: number): number {

@@ -10,7 +10,7 @@ import { allocTensor, castRaw, compute, contiguousRaw, handleOf, int32OverflowEr
 
 // ---- raw forward kernels (no autograd) -----------------------------------------------------
 
-const FLOAT_ONLY_UNARY = new Set<UnOp>([Un.EXP, Un.LOG, Un.SQRT, Un.SIN, Un.COS, Un.TANH, Un.SIGMOID]);
+const FLOAT_ONLY_UNARY = new Set<UnOp>([Un.EXP, Un.LOG, Un.SQRT, Un.SIN, Un.COS, Un.TANH, Un.SIGMOID, Un.LOG1P, Un.EXPM1, Un.RSQRT, Un.RECIPROCAL, Un.ERF]);
 
 export function unaryRaw(op: UnOp, x: Tensor): Tensor {
   const be = x._storage.backend;
@@ -35,10 +35,10 @@ export function unaryRaw(op: UnOp, x: Tensor): Tensor {
   return out;
 }
 
-const COMPARISON = (op: BinOp) => op >= Bin.EQ;
+const COMPARISON = (op: BinOp) => op >= Bin.EQ && op <= Bin.GE;
 
 /** Tensor-or-number operand → tensor on `a`'s backend, and the dtype both compute in. */
-const OP_NAMES = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"];
+const OP_NAMES = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "atan2"];
 
 /** PyTorch's argument-type error for an operand that is neither a tensor nor a number. */
 export function checkOperand(op: string, x: unknown, position = 1): void {

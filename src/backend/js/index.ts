@@ -5,6 +5,7 @@
  */
 import { Bin, Pool, Red, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type UnOp } from "../backend.js";
 import { itemSize, typedArrayFor, type DType, type TypedArray } from "../../dtype.js";
+import { unaryExtra, unaryGrad } from "./math.js";
 
 type Arr = TypedArray;
 const MAX_BYTES = 2 ** 31;
@@ -25,6 +26,9 @@ unaryFns[Un.TANH] = Math.tanh;
 unaryFns[Un.SIGMOID] = (x) => 1 / (1 + Math.exp(-x));
 unaryFns[Un.RELU] = (x) => (x < 0 ? 0 : x); // keeps NaN and -0
 unaryFns[Un.SIGN] = (x) => (x > 0 ? 1 : x < 0 ? -1 : 0); // sign(NaN) = 0, as PyTorch
+for (const op of [Un.LOG1P, Un.EXPM1, Un.RSQRT, Un.RECIPROCAL, Un.ERF, Un.FLOOR, Un.CEIL, Un.ROUND, Un.TRUNC, Un.SILU, Un.GELU, Un.GELU_TANH, Un.LOG_SIGMOID]) {
+  unaryFns[op] = (x) => unaryExtra(op, x, 0, 0);
+}
 
 // int32 stands in for PyTorch's int64: int32 arithmetic wraps as the wasm kernels do, and
 // notes here whether an exact result did not fit (unary/binary/reduce then return true)
@@ -77,6 +81,7 @@ binaryFns[Bin.LT] = (a, b) => (a < b ? 1 : 0);
 binaryFns[Bin.LE] = (a, b) => (a <= b ? 1 : 0);
 binaryFns[Bin.GT] = (a, b) => (a > b ? 1 : 0);
 binaryFns[Bin.GE] = (a, b) => (a >= b ? 1 : 0);
+binaryFns[Bin.ATAN2] = Math.atan2;
 
 /** Integer results of int32 arithmetic wrap like int32 (noting overflow) and divide truncating. */
 function intBinary(op: BinOp): (a: number, b: number) => number {
@@ -216,7 +221,8 @@ export class JsBackend implements Backend {
 
   unary(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number): boolean {
     const a = x as Arr, o = out as Arr;
-    const f = unaryFns[op]!;
+    // (an op with parameters run here, as the wasm kernel does, takes them as 0)
+    const f = unaryFns[op] ?? ((v: number) => unaryExtra(op, v, 0, 0));
     if (dtype === "int32" && (op === Un.NEG || op === Un.ABS)) {
       // -x and |x| overflow for -2^31 only (and wrap back to it, as the wasm kernel)
       let overflow = false;
@@ -500,6 +506,21 @@ export class JsBackend implements Backend {
   }
 
   heapBytes(): number { return 0; }
+
+  unaryParams(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number, a: number, b: number): void {
+    const s = x as Arr, o = out as Arr;
+    // the parameters in the dtype, as PyTorch converts its Scalar arguments
+    const pa = dtype === "float32" ? Math.fround(a) : a, pb = dtype === "float32" ? Math.fround(b) : b;
+    const f = unaryFns[op];
+    if (f !== undefined) for (let i = 0; i < n; i++) o[i] = f(s[xOffset + i]!);
+    else for (let i = 0; i < n; i++) o[i] = unaryExtra(op, s[xOffset + i]!, pa, pb);
+  }
+
+  unaryBackward(op: UnOp, dtype: DType, g: Handle, gOffset: number, x: Handle, xOffset: number, out: Handle, n: number, a: number, b: number): void {
+    const gs = g as Arr, xs = x as Arr, o = out as Arr;
+    const pa = dtype === "float32" ? Math.fround(a) : a, pb = dtype === "float32" ? Math.fround(b) : b;
+    for (let i = 0; i < n; i++) o[i] = unaryGrad(op, gs[gOffset + i]!, xs[xOffset + i]!, pa, pb);
+  }
 }
 
 /**

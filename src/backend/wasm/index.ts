@@ -317,5 +317,23 @@ export class WasmBackend implements Backend {
     );
     if (pack !== 0) this.free(pack, dtype, k * n);
   }
+
+  unaryParams(op: UnOp, dtype: DType, x: Handle, xOffset: number, out: Handle, n: number, a: number, b: number): void {
+    if (n <= 0) return;
+    switch (dtype) {
+      case "float32": this.exports.unary_params_f32(op, addr(x, dtype, xOffset), out as number, n, a, b); return;
+      case "float64": this.exports.unary_params_f64(op, addr(x, dtype, xOffset), out as number, n, a, b); return;
+      default: throw unsupported(`unary op ${op}`, dtype);
+    }
+  }
+
+  unaryBackward(op: UnOp, dtype: DType, g: Handle, gOffset: number, x: Handle, xOffset: number, out: Handle, n: number, a: number, b: number): void {
+    if (n <= 0) return;
+    switch (dtype) {
+      case "float32": this.exports.unary_backward_f32(op, addr(g, dtype, gOffset), addr(x, dtype, xOffset), out as number, n, a, b); return;
+      case "float64": this.exports.unary_backward_f64(op, addr(g, dtype, gOffset), addr(x, dtype, xOffset), out as number, n, a, b); return;
+      default: throw unsupported(`unary backward ${op}`, dtype);
+    }
+  }
 }
 

@@ -70,6 +70,12 @@ export interface WasmExports {
   /** `sp` points at i32 [ndim, shape, srcStrides, dstStrides]; dtypes as DT codes. */
   copy(src: number, sdt: number, dst: number, ddt: number, sp: number): void;
   fill(p: number, dt: number, value: number, n: number): void;
+  /** unary_f32 with the op's parameters a, b (LEAKY_RELU, ELU, SOFTPLUS, HARDTANH). */
+  unary_params_f32(op: number, x: number, out: number, n: number, a: number, b: number): void;
+  unary_params_f64(op: number, x: number, out: number, n: number, a: number, b: number): void;
+  /** out = g * op'(x), contiguous. */
+  unary_backward_f32(op: number, g: number, x: number, out: number, n: number, a: number, b: number): void;
+  unary_backward_f64(op: number, g: number, x: number, out: number, n: number, a: number, b: number): void;
 }
 
 export type WasmSource = WebAssembly.Module | BufferSource;
