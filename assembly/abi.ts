@@ -21,6 +21,9 @@ export const enum Bin {
 // the last, as PyTorch's max() over all elements does below its vector width (assembly/kernels/reduce.ts)
 export const enum Red { SUM = 0, PROD = 1, MAX = 2, MIN = 3, ARGMAX = 4, ARGMIN = 5, MAX_LAST = 6, MIN_LAST = 7 }
 
+/** Cumulative ops along the middle axis of [outer, axis, inner] (cumsum, cumprod). */
+export const enum Scan { SUM = 0, PROD = 1 }
+
 /** Storage element types: float32, float64, int32, bool (one byte). */
 export const enum DT { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 }
 

@@ -5,3 +5,5 @@ export { unary_f32, unary_f64, unary_i32, binary_f32, binary_f64, binary_i32, wh
 export { reduce_f32, reduce_f64, reduce_i32 } from "./kernels/reduce";
 export { matmul_f32, matmul_f64 } from "./kernels/matmul";
 export { copy, fill } from "./kernels/copy";
+export { scan_f32, scan_f64, scan_i32, cumprod_backward_f32, cumprod_backward_f64 } from "./kernels/scan";
+export { gather_1, gather_4, gather_8, scatter_1, scatter_4, scatter_8, scatter_add_f32, scatter_add_f64, scatter_add_i32 } from "./kernels/gather";

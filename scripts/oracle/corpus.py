@@ -52,6 +52,8 @@ AREAS = [
     "optim",
     "unary_more",
     "activation",
+    "scans",
+    "sorting",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}
