@@ -24,6 +24,8 @@ export const enum Red { SUM = 0, PROD = 1, MAX = 2, MIN = 3, ARGMAX = 4, ARGMIN 
 // Pooling (assembly/kernels/pool.ts): MAX writes the argmax indices that GATHER reads (max pooling's
 // double backward); each has an adjoint (backward) kernel
 export const enum Pool { MAX = 0, AVG = 1, ADAPTIVE_AVG = 2, GATHER = 3 }
+/** Cumulative ops along the middle axis of [outer, axis, inner] (cumsum, cumprod). */
+export const enum Scan { SUM = 0, PROD = 1 }
 
 /** Storage element types: float32, float64, int32, bool (one byte). */
 export const enum DT { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 }

@@ -9,3 +9,5 @@ export {
   conv2d_scratch, conv2d_f32, conv2d_f64, conv2d_input_grad_f32, conv2d_input_grad_f64, conv2d_weight_grad_f32, conv2d_weight_grad_f64,
 } from "./kernels/conv";
 export { pool2d_f32, pool2d_f64, pool2d_backward_f32, pool2d_backward_f64 } from "./kernels/pool";
+export { scan_f32, scan_f64, scan_i32, cumprod_backward_f32, cumprod_backward_f64 } from "./kernels/scan";
+export { gather_1, gather_4, gather_8, scatter_1, scatter_4, scatter_8, scatter_add_f32, scatter_add_f64, scatter_add_i32 } from "./kernels/gather";

@@ -437,6 +437,42 @@ export const logsumexp = (a: T, dim: DimArg, keepdim?: boolean) => input("logsum
  */
 export const norm = (a: T, p?: number, dim?: DimArg, keepdim?: boolean) => input("norm", a).norm(p, dim, keepdim);
 /**
+ * The running sum along `dim` (`torch.cumsum`). See {@link Tensor.cumsum}.
+ * @category Reductions
+ */
+export const cumsum = (a: T, dim: number) => input("cumsum", a).cumsum(dim);
+/**
+ * The running product along `dim` (`torch.cumprod`).
+ * @category Reductions
+ */
+export const cumprod = (a: T, dim: number) => input("cumprod", a).cumprod(dim);
+/**
+ * The largest values over `dim` (`torch.amax`). See {@link Tensor.amax}.
+ * @category Reductions
+ */
+export const amax = (a: T, dim?: DimArg, keepdim?: boolean) => input("amax", a).amax(dim, keepdim);
+/**
+ * The smallest values over `dim` (`torch.amin`).
+ * @category Reductions
+ */
+export const amin = (a: T, dim?: DimArg, keepdim?: boolean) => input("amin", a).amin(dim, keepdim);
+/**
+ * `a` sorted along `dim`: `{ values, indices }` (`torch.sort`). See {@link Tensor.sort}.
+ * @category Reductions
+ */
+export const sort = (a: T, dim?: number, descending?: boolean) => input("sort", a).sort(dim, descending);
+/**
+ * The int32 indices that sort `a` along `dim` (`torch.argsort`).
+ * @category Reductions
+ */
+export const argsort = (a: T, dim?: number, descending?: boolean) => input("argsort", a).argsort(dim, descending);
+/**
+ * The `k` largest (or smallest) elements along `dim`: `{ values, indices }` (`torch.topk`). See
+ * {@link Tensor.topk}.
+ * @category Reductions
+ */
+export const topk = (a: T, k: number, dim?: number, largest?: boolean, sorted?: boolean) => input("topk", a).topk(k, dim, largest, sorted);
+/**
  * The matrix product with broadcasting of batch dimensions (`torch.matmul`). See {@link
  * Tensor.matmul}.
  * @category Linear algebra

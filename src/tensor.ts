@@ -24,6 +24,7 @@ import * as N from "./ops/nn.js";
 import * as I from "./ops/inplace.js";
 import * as A from "./argcheck.js";
 import * as X from "./ops/activations.js";
+import * as S from "./ops/scans.js";
 
 
 /**
@@ -899,6 +900,61 @@ export class Tensor {
   all(dim?: number, keepdim = false): BoolTensor { A.checkOptionalDim("all", dim); A.checkOptionalBool("all", "keepdim", 2, keepdim); return R.allAny("all", this, dim, keepdim) as BoolTensor; }
   /** Whether some element is non-zero (true): a bool tensor, over all elements or along `dim`. */
   any(dim?: number, keepdim = false): BoolTensor { A.checkOptionalDim("any", dim); A.checkOptionalBool("any", "keepdim", 2, keepdim); return R.allAny("any", this, dim, keepdim) as BoolTensor; }
+
+  /**
+   * The running sum along `dim`: element i is the sum of elements 0..i. int32 and bool tensors give
+   * int32 (PyTorch: int64); float32 accumulates in float64, as PyTorch.
+   * @example
+   * ```ts
+   * torch.tensor([1, 2, 3]).cumsum(0); // tensor([1., 3., 6.])
+   * ```
+   */
+  cumsum(dim: number): Tensor { A.checkInt("cumsum", "dim", 1, dim); return S.cumsum(this, dim); }
+  /**
+   * The running product along `dim`. int32 and bool tensors give int32; the gradient is exact where
+   * the input holds zeros.
+   */
+  cumprod(dim: number): Tensor { A.checkInt("cumprod", "dim", 1, dim); return S.cumprod(this, dim); }
+  /**
+   * The largest values over `dim` (one dimension, an array of them, or all when omitted). Unlike
+   * {@link Tensor.max}, it gives no indices, and its gradient is shared evenly between tied
+   * maxima.
+   */
+  amax(dim?: DimArg, keepdim = false): Tensor { A.checkDims("amax", dim); A.checkOptionalBool("amax", "keepdim", 2, keepdim); return S.amaxAmin("amax", this, dim, keepdim); }
+  /** The smallest values over `dim`: see {@link Tensor.amax}. */
+  amin(dim?: DimArg, keepdim = false): Tensor { A.checkDims("amin", dim); A.checkOptionalBool("amin", "keepdim", 2, keepdim); return S.amaxAmin("amin", this, dim, keepdim); }
+  /**
+   * The elements sorted along `dim` (default the last), ascending unless `descending`.
+   *
+   * The order of equal elements is PyTorch 1.13's (it is not a stable sort beyond 16 elements:
+   * the same algorithm, so the same indices); NaN sorts above everything.
+   * @returns `{ values, indices }` (indices int32), which also destructures as `[values, indices]`.
+   * @example
+   * ```ts
+   * const [values, indices] = torch.tensor([3, 1, 2]).sort();
+   * ```
+   */
+  sort(dim = -1, descending = false): R.ValuesIndices { A.checkInt("sort", "dim", 1, dim); A.checkBool("sort", "descending", 2, descending); return S.sort(this, dim, descending); }
+  /** The int32 indices that sort this tensor along `dim` (the `indices` of {@link Tensor.sort}). */
+  argsort(dim = -1, descending = false): Tensor { A.checkInt("argsort", "dim", 1, dim); A.checkBool("argsort", "descending", 2, descending); return S.argsort(this, dim, descending); }
+  /**
+   * The `k` largest elements along `dim` (default the last), or the `k` smallest with `largest`
+   * false; sorted unless `sorted` is false (then in PyTorch's selection order).
+   *
+   * @returns `{ values, indices }` (indices int32), which also destructures as `[values, indices]`.
+   * @throws `selected index k out of range` when `k` is negative or above the size of `dim`.
+   * @example
+   * ```ts
+   * const { values, indices } = logits.topk(5);
+   * ```
+   */
+  topk(k: number, dim = -1, largest = true, sorted = true): R.ValuesIndices {
+    A.checkInt("topk", "k", 1, k);
+    A.checkInt("topk", "dim", 2, dim);
+    A.checkBool("topk", "largest", 3, largest);
+    A.checkBool("topk", "sorted", 4, sorted);
+    return S.topk(this, k, dim, largest, sorted);
+  }
 
   // ---- linear algebra ---------------------------------------------------------------------
   /**

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { rng } from "./helpers/rng.js";
-import { Bin, Red, Un, type Backend, type BinOp, type Handle, type RedOp, type UnOp } from "../src/backend/backend.js";
+import { Bin, Red, Scan, Un, type Backend, type BinOp, type Handle, type RedOp, type ScanOp, type UnOp } from "../src/backend/backend.js";
 import { JsBackend } from "../src/backend/js/index.js";
 import { erf } from "../src/backend/js/math.js";
 import { WasmBackend, instantiate } from "../src/backend/wasm/index.js";
@@ -612,6 +612,141 @@ describe("matmul", () => {
         be.matmul(dtype, ha, 3, aStr, hb, 1, bStr, out, 1, m, k, n));
       for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!)).toBeLessThan(1e-5);
       expectClose(got, want, dtype, "sliced vs js");
+    });
+  }
+});
+
+// ------------------------------------------------------------------------------ scans, sort, gather/scatter
+
+/** Run `call` on each backend with uploaded inputs and `outs` fresh outputs; read the outputs back. */
+function runMany(be: Backend, inputs: Input[], outs: Input[], call: (hs: Handle[], os: Handle[]) => unknown): { outs: TypedArray[]; ret: unknown } {
+  const hs = inputs.map(({ dtype, data }) => { const h = be.alloc(dtype, data.length); be.write(h, dtype, data, 0); return h; });
+  const os = outs.map(({ dtype, data }) => { const h = be.alloc(dtype, data.length); be.write(h, dtype, data, 0); return h; });
+  const ret = call(hs, os);
+  const got = outs.map(({ dtype, data }, i) => be.read(os[i], dtype, 0, data.length));
+  inputs.forEach(({ dtype, data }, i) => be.free(hs[i], dtype, data.length));
+  outs.forEach(({ dtype, data }, i) => be.free(os[i], dtype, data.length));
+  return { outs: got, ret };
+}
+function bothMany(inputs: Input[], outs: Input[], call: (be: Backend, hs: Handle[], os: Handle[]) => unknown) {
+  return [runMany(js, inputs, outs, (h, o) => call(js, h, o)), runMany(wasm, inputs, outs, (h, o) => call(wasm, h, o))] as const;
+}
+
+const BLOCKS: [number, number, number][] = [[1, 17, 1], [3, 5, 7], [2, 9, 4], [1, 1, 1], [4, 3, 16], [2, 100, 3], [5, 4, 1], [1, 0, 3]];
+
+describe("scan", () => {
+  for (const dtype of NUMERIC) {
+    for (const op of [Scan.SUM, Scan.PROD] as ScanOp[]) {
+      it(`${op === Scan.SUM ? "SUM" : "PROD"} ${dtype}, forward and reversed`, () => {
+        let seed = 300 + op;
+        for (const [outer, axis, inner] of BLOCKS) {
+          const n = outer * axis * inner;
+          const x = randomArray(dtype, n + 2, seed++, op === Scan.PROD ? -1.5 : -3, op === Scan.PROD ? 1.5 : 3);
+          for (const reverse of [false, true]) {
+            const [j, w] = bothMany([{ dtype, data: x }], [{ dtype, data: typedArrayFor(dtype, n) }],
+              (be, [h], [o]) => be.scan(op, dtype, h, 2, outer, axis, inner, o, reverse));
+            expect(w.ret, "overflow flag").toBe(j.ret);
+            expectClose(w.outs[0]!, j.outs[0]!, dtype, `scan ${dtype} [${outer}, ${axis}, ${inner}] reverse=${reverse}`);
+          }
+        }
+      });
+    }
+  }
+
+  it("float32 accumulates in float64 on both backends", () => {
+    const x = fromValues("float32", [1e8, 1, 1, 1, -1e8, 1, 1]);
+    const [j, w] = bothMany([{ dtype: "float32", data: x }], [{ dtype: "float32", data: new Float32Array(7) }],
+      (be, [h], [o]) => be.scan(Scan.SUM, "float32", h, 0, 1, 7, 1, o, false));
+    expect(Array.from(j.outs[0]!)).toEqual([1e8, 1e8 + 1, 1e8 + 2, 1e8 + 3, 3, 4, 5].map(Math.fround));
+    expect(Array.from(w.outs[0]!)).toEqual(Array.from(j.outs[0]!));
+  });
+
+  it("int32 outputs that do not fit are reported", () => {
+    for (const [op, vals] of [[Scan.SUM, [2147483647, 1, -5]], [Scan.PROD, [65536, 65536, 0]], [Scan.SUM, [-2147483648, -1]]] as [ScanOp, number[]][]) {
+      const x = fromValues("int32", vals);
+      const [j, w] = bothMany([{ dtype: "int32", data: x }], [{ dtype: "int32", data: new Int32Array(vals.length) }],
+        (be, [h], [o]) => be.scan(op, "int32", h, 0, 1, vals.length, 1, o, false));
+      expect(j.ret).toBe(true);
+      expect(w.ret).toBe(true);
+    }
+  });
+
+  for (const dtype of FLOATS) {
+    it(`cumprodBackward ${dtype}, zeros included`, () => {
+      let seed = 900;
+      for (const [outer, axis, inner] of BLOCKS) {
+        const n = outer * axis * inner;
+        const x = randomArray(dtype, n + 1, seed++, -2, 2);
+        for (let i = 0; i < n; i += 5) x[i] = 0;
+        const g = randomArray(dtype, n, seed++, -1, 1);
+        const [j, w] = bothMany([{ dtype, data: x }, { dtype, data: g }], [{ dtype, data: typedArrayFor(dtype, n) }],
+          (be, [hx, hg], [o]) => be.cumprodBackward(dtype, hx, 1, hg, 0, outer, axis, inner, o));
+        expectClose(w.outs[0]!, j.outs[0]!, dtype, `cumprodBackward [${outer}, ${axis}, ${inner}]`, dtype === "float32" ? [1e-5, 1e-5] : undefined);
+      }
+    });
+  }
+});
+
+describe("sort and topk", () => {
+  for (const dtype of NUMERIC) {
+    it(`sort and topk ${dtype} (shared algorithm; the wasm side reads from an offset)`, () => {
+      let seed = 40;
+      for (const [outer, axis, inner] of BLOCKS) {
+        const n = outer * axis * inner;
+        const x = randomArray(dtype, n + 3, seed++, -2, 2);
+        for (const desc of [false, true]) {
+          const [j, w] = bothMany([{ dtype, data: x }], [{ dtype, data: typedArrayFor(dtype, n) }, { dtype: "int32", data: new Int32Array(n) }],
+            (be, [h], [v, i]) => be.sort(dtype, h, 3, outer, axis, inner, v, i, desc));
+          expect(Array.from(w.outs[1]!)).toEqual(Array.from(j.outs[1]!));
+          expectClose(w.outs[0]!, j.outs[0]!, dtype, "sort values");
+        }
+        const k = Math.min(axis, 3);
+        const m = outer * k * inner;
+        const [j, w] = bothMany([{ dtype, data: x }], [{ dtype, data: typedArrayFor(dtype, m) }, { dtype: "int32", data: new Int32Array(m) }],
+          (be, [h], [v, i]) => be.topk(dtype, h, 3, outer, axis, inner, k, true, true, v, i));
+        expect(Array.from(w.outs[1]!)).toEqual(Array.from(j.outs[1]!));
+      }
+    });
+  }
+});
+
+describe("gather and scatter", () => {
+  // x: [4, 5, 3] transposed to [5, 4, 3] view; index shapes smaller or equal, broadcast too
+  const xShape = [5, 4, 3], xStrides = [3, 15, 1];
+  const cases: { dim: number; ishape: number[]; istrides: number[] }[] = [
+    { dim: 0, ishape: [6, 4, 3], istrides: [12, 3, 1] },
+    { dim: 1, ishape: [5, 2, 3], istrides: [6, 3, 1] },
+    { dim: 2, ishape: [2, 3, 7], istrides: [21, 7, 1] },
+    { dim: 1, ishape: [5, 6, 3], istrides: [0, 1, 0] }, // index_select-style broadcast
+    { dim: 0, ishape: [1, 1, 1], istrides: [0, 0, 0] },
+  ];
+  for (const dtype of ALL) {
+    it(`gather and scatter ${dtype}: strided operands, broadcast index, bad indices`, () => {
+      let seed = 7;
+      for (const c of cases) {
+        const n = prod(c.ishape);
+        const x = randomArray(dtype, 60 + 1, seed++);
+        const idx = randomArray("int32", 1 + c.ishape.reduce((a, d, i) => a + (d - 1) * c.istrides[i]!, 0), seed++, 0, xShape[c.dim]! - 1);
+        const [j, w] = bothMany([{ dtype, data: x }, { dtype: "int32", data: idx }], [{ dtype, data: typedArrayFor(dtype, n) }],
+          (be, [hx, hi], [o]) => be.gather(dtype, hx, 1, xStrides, hi, 0, c.istrides, o, c.ishape, c.dim, xShape[c.dim]!));
+        expect(w.ret).toBe(-1);
+        expect(j.ret).toBe(-1);
+        expectClose(w.outs[0]!, j.outs[0]!, dtype, `gather dim ${c.dim}`);
+        // scatter into a contiguous [5, 4, 3] copy of zeros; src the gathered values (contiguous)
+        const src = randomArray(dtype, n, seed++);
+        for (const add of dtype === "bool" ? [false] : [false, true]) {
+          const [js2, w2] = bothMany([{ dtype: "int32", data: idx }, { dtype, data: src }], [{ dtype, data: typedArrayFor(dtype, 60) }],
+            (be, [hi, hs], [o]) => be.scatter(add, dtype, o, 0, [12, 3, 1], hi, 0, c.istrides, hs, 0, contiguousStrides(c.ishape), c.ishape, c.dim, xShape[c.dim]!));
+          expect(w2.ret).toBe(js2.ret);
+          expectClose(w2.outs[0]!, js2.outs[0]!, dtype, `scatter add=${add} dim ${c.dim}`);
+        }
+        // a bad index at a known position is reported (before anything is written through it)
+        const badIdx = idx.slice();
+        badIdx[1] = xShape[c.dim]!;
+        const [jb, wb] = bothMany([{ dtype, data: x }, { dtype: "int32", data: badIdx }], [{ dtype, data: typedArrayFor(dtype, n) }],
+          (be, [hx, hi], [o]) => be.gather(dtype, hx, 1, xStrides, hi, 0, c.istrides, o, c.ishape, c.dim, xShape[c.dim]!));
+        expect(wb.ret).toBe(jb.ret);
+      }
     });
   }
 });

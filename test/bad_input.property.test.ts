@@ -340,6 +340,15 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "F.leakyRelu": [null, [t23(), v(0.1)]], "F.gelu": [null, [t23(), v({ approximate: "tanh" })]], "F.silu": [null, [t23()]],
   "F.softplus": [null, [t23(), v({ beta: 2, threshold: 3 })]], "F.elu": [null, [t23(), v(0.5)]],
   "F.hardtanh": [null, [t23(), v(-0.5), v(0.5)]], "F.logSigmoid": [null, [t23()]],
+  // scans and order statistics
+  "Tensor.cumsum": [t23(), [v(1)]], "Tensor.cumprod": [t23(), [v(1)]],
+  "Tensor.amax": [t23(), [v(1), v(true)]], "Tensor.amin": [t23(), [v(1), v(true)]],
+  "Tensor.sort": [t23(), [v(1), v(true)]], "Tensor.argsort": [t23(), [v(1), v(true)]],
+  "Tensor.topk": [t23(), [v(2), v(1), v(false), v(false)]],
+  "torch.cumsum": [null, [t23(), v(1)]], "torch.cumprod": [null, [t23(), v(1)]],
+  "torch.amax": [null, [t23(), v(1), v(true)]], "torch.amin": [null, [t23(), v(1), v(true)]],
+  "torch.sort": [null, [t23(), v(1), v(true)]], "torch.argsort": [null, [t23(), v(1), v(true)]],
+  "torch.topk": [null, [t23(), v(2), v(1), v(false), v(false)]],
 };
 
 /** Values of kinds no parameter of the API takes. */

@@ -751,7 +751,7 @@ class Generator {
     const kind = r.weighted([
       ["unary", 10], ["clamp", 2], ["binary", 14], ["where", 3], ["reduce", 12], ["softmax", 3], ["matmul", 8],
       ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5], ["conv", 4], ["pool", 3],
-      ["activation", 4], ["mixed", 3],
+      ["activation", 4], ["mixed", 3], ["order", 5],
     ] as const);
     const m = (self: number, name: string, args: unknown[]) => this.exec({ kind: "method", self, name, args });
     const x = this.pickSlot()!;
@@ -896,6 +896,22 @@ class Generator {
           case "gelu": m(x, name, r.chance(0.5) ? [] : [{ approximate: r.pick(["none", "tanh"]) }]); return;
           case "softplus": m(x, name, r.chance(0.3) ? [] : [{ beta: r.pick([1, 2, 0.5, -1]), threshold: r.pick([20, 1, 0]) }]); return;
           case "hardtanh": m(x, name, r.chance(0.3) ? [] : [n(), n()]); return;
+        }
+        return;
+      }
+      case "order": {
+        const name = r.pick(["cumsum", "cumprod", "amax", "amin", "sort", "argsort", "topk"] as const);
+        switch (name) {
+          case "cumsum": case "cumprod": m(x, name, [this.dimArg(nd)]); return;
+          case "amax": case "amin": m(x, name, r.chance(0.3) ? [] : [this.dimsArg(nd), r.chance(0.4)]); return;
+          case "sort": case "argsort": m(x, name, r.chance(0.3) ? [] : [this.dimArg(nd), r.chance(0.5)]); return;
+          case "topk": {
+            const d = this.dimArg(nd);
+            const size = nd === 0 ? 1 : shape[d < 0 ? d + nd : d] ?? 1;
+            const k = r.chance(0.05) ? size + 1 : r.int(0, Math.max(0, Math.min(size, 70)));
+            m(x, name, r.chance(0.3) ? [k] : [k, d, r.chance(0.6), r.chance(0.7)]);
+            return;
+          }
         }
         return;
       }

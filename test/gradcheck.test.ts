@@ -120,6 +120,18 @@ const cases: [string, Fn, () => Tensor[]][] = [
   ["elu", (a) => a.elu(0.7), () => [r(7)]],
   ["hardtanh", (a) => a.hardtanh(-0.5, 0.8), () => [r(7)]],
   ["logSigmoid", (a) => a.logSigmoid(), () => [r(7)]],
+  // scans and order statistics (random inputs: no ties)
+  ["cumsum", (a) => a.cumsum(1), () => [r(3, 5)]],
+  ["cumsum reversed dim", (a) => a.cumsum(-2), () => [r(4, 2)]],
+  ["cumprod", (a) => a.cumprod(1), () => [r(3, 5)]],
+  ["cumprod with a zero", (a) => a.cumprod(0), () => [torch.tensor([1.5, -0.7, 0, 2.0, 0.3], { dtype: "float64" })]],
+  ["cumprod with two zeros", (a) => a.cumprod(0), () => [torch.tensor([1.5, 0, -0.7, 0, 2.0], { dtype: "float64" })]],
+  ["amax dims", (a) => a.amax([0, 2]), () => [r(2, 3, 4)]],
+  ["amin keepdim", (a) => a.amin(1, true), () => [r(3, 4)]],
+  ["sort", (a) => a.sort(1).values, () => [r(3, 6)]],
+  ["sort descending dim 0", (a) => a.sort(0, true).values, () => [r(5, 2)]],
+  ["topk", (a) => a.topk(3).values, () => [r(2, 7)]],
+  ["topk smallest unsorted", (a) => a.topk(2, 0, false, false).values, () => [r(6, 3)]],
 ];
 
 // gradients of gradients: PyTorch's gradgradcheck (float64) of the rules that are recorded ops
@@ -150,6 +162,12 @@ const secondOrder: [string, Fn, () => Tensor[]][] = [
   ["elu", (a) => a.elu(0.7), () => [r(5)]],
   ["hardtanh", (a) => a.hardtanh(-0.5, 0.8).mul(a), () => [r(5)]],
   ["logSigmoid", (a) => a.logSigmoid(), () => [r(5)]],
+  ["cumsum", (a) => a.cumsum(0).mul(a), () => [r(5)]],
+  ["cumprod", (a) => a.cumprod(1), () => [r(2, 4)]],
+  ["cumprod with a zero", (a) => a.cumprod(0), () => [torch.tensor([1.5, -0.7, 0, 2.0], { dtype: "float64" })]],
+  ["amax", (a) => a.amax(1).mul(a.sum()), () => [r(3, 4)]],
+  ["sort", (a) => a.sort(0).values.mul(a), () => [r(5)]],
+  ["topk", (a) => a.topk(2).values.pow(2), () => [r(5)]],
 ];
 
 for (const backend of ["wasm", "js"] as const) {

@@ -59,6 +59,8 @@ AREAS = [
     "nn_init",
     "unary_more",
     "activation",
+    "scans",
+    "sorting",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

@@ -82,6 +82,9 @@ export interface PoolGeometry {
   /** AVG: the divisor instead of the window's size (0: none). */
   divisor: number;
 }
+/** Cumulative ops (cumsum, cumprod) along the middle axis of [outer, axis, inner]. */
+export const Scan = abi.Scan;
+export type ScanOp = (typeof Scan)[keyof typeof Scan];
 
 export interface Backend {
   readonly name: "js" | "wasm";
@@ -178,4 +181,45 @@ export interface Backend {
    *  for i < n, all contiguous, float32/float64. For ERF, SILU, GELU, GELU_TANH, LOG_SIGMOID,
    *  LEAKY_RELU, ELU, SOFTPLUS and HARDTANH (parameters as unaryParams), with PyTorch's formulas. */
   unaryBackward(op: UnOp, dtype: DType, g: Handle, gOffset: number, x: Handle, xOffset: number, out: Handle, n: number, a: number, b: number): void;
+
+  /** Cumulative sum (Scan.SUM) or product (Scan.PROD) of the contiguous [outer, axis, inner]
+   *  block at xOffset along the axis into contiguous `out` of the same shape; from the last
+   *  element back when `reverse`. float32 accumulates in float64 (as PyTorch's acc_type).
+   *  float32/float64/int32; true when an int32 output did not fit in int32. */
+  scan(op: ScanOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle, reverse: boolean): boolean;
+
+  /** The gradient of cumprod along the axis of [outer, axis, inner] (x and g contiguous from
+   *  their offsets, out contiguous): exact where x holds zeros. float32/float64. */
+  cumprodBackward(dtype: DType, x: Handle, xOffset: number, g: Handle, gOffset: number, outer: number, axis: number, inner: number, out: Handle): void;
+
+  /** Sort each column of the contiguous [outer, axis, inner] block at xOffset along the axis,
+   *  as PyTorch 1.13 orders ties and NaN (src/backend/sorting.ts): `values` (dtype) and
+   *  `indices` (int32), both contiguous [outer, axis, inner]. float32/float64/int32. */
+  sort(dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, values: Handle, indices: Handle, descending: boolean): void;
+
+  /** PyTorch's topk of each column along the axis: `values` and int32 `indices`, contiguous
+   *  [outer, k, inner] (0 <= k <= axis). float32/float64/int32. */
+  topk(dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, k: number, largest: boolean, sorted: boolean, values: Handle, indices: Handle): void;
+
+  /** out[idx] = src[idx with idx[dim] = index[idx]] over `shape` (the index's): src and the
+   *  int32 index strided, out contiguous. Any dtype. Every index must be in [0, dimSize):
+   *  returns the row-major position (in `shape`) of the first that is not, else -1. */
+  gather(
+    dtype: DType,
+    src: Handle, srcOffset: number, srcStrides: readonly number[],
+    index: Handle, indexOffset: number, indexStrides: readonly number[],
+    out: Handle, shape: readonly number[], dim: number, dimSize: number,
+  ): number;
+
+  /** out[idx with idx[dim] = index[idx]] = src[idx] (or += with `add`) over `shape` (the
+   *  index's), in row-major order of `shape`; out, index and src strided (out written in
+   *  place). Any dtype (`add`: float32/float64/int32). Returns as gather, or -2 when an
+   *  int32 sum did not fit in int32. */
+  scatter(
+    add: boolean, dtype: DType,
+    out: Handle, outOffset: number, outStrides: readonly number[],
+    index: Handle, indexOffset: number, indexStrides: readonly number[],
+    src: Handle, srcOffset: number, srcStrides: readonly number[],
+    shape: readonly number[], dim: number, dimSize: number,
+  ): number;
 }

@@ -3,7 +3,8 @@
  * Wasm backend is checked against and the baseline the benchmarks compare with.
  * A handle is the typed array itself; nothing is allocated per element.
  */
-import { Bin, Pool, Red, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type UnOp } from "../backend.js";
+import { Bin, Pool, Red, Scan, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type ScanOp, type UnOp } from "../backend.js";
+import { sortColumns, topkColumns } from "../sorting.js";
 import { itemSize, typedArrayFor, type DType, type TypedArray } from "../../dtype.js";
 import { unaryExtra, unaryGrad } from "./math.js";
 
@@ -521,6 +522,138 @@ export class JsBackend implements Backend {
     const pa = dtype === "float32" ? Math.fround(a) : a, pb = dtype === "float32" ? Math.fround(b) : b;
     for (let i = 0; i < n; i++) o[i] = unaryGrad(op, gs[gOffset + i]!, xs[xOffset + i]!, pa, pb);
   }
+
+  scan(op: ScanOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle, reverse: boolean): boolean {
+    const a = x as Arr, o = out as Arr;
+    const sum = op === Scan.SUM, int = dtype === "int32";
+    let overflow = false;
+    for (let i = 0; i < outer; i++) {
+      for (let j = 0; j < inner; j++) {
+        const base = i * axis * inner + j;
+        // float32 accumulates in float64 (o rounds each store), as the wasm kernel and PyTorch
+        let acc = sum ? 0 : 1;
+        for (let s = 0; s < axis; s++) {
+          const k = base + (reverse ? axis - 1 - s : s) * inner;
+          const v = a[xOffset + k]!;
+          acc = sum ? acc + v : acc * v;
+          if (int && outsideInt32(acc)) {
+            // an exact int64 result no longer matters once one did not fit: wrap as the kernel
+            overflow = true;
+            acc = acc | 0;
+          }
+          o[k] = acc;
+        }
+      }
+    }
+    return overflow;
+  }
+
+  cumprodBackward(_dtype: DType, x: Handle, xOffset: number, g: Handle, gOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+    const xs = x as Arr, gs = g as Arr, o = out as Arr;
+    // dx_i = P_i S_i: P the product before i, S_i = g_i + x_(i+1) S_(i+1) (assembly/kernels/scan.ts)
+    for (let i = 0; i < outer; i++) {
+      for (let j = 0; j < inner; j++) {
+        const base = i * axis * inner + j;
+        let s = 0, next = 0;
+        for (let k = axis - 1; k >= 0; k--) {
+          const p = base + k * inner;
+          s = gs[gOffset + p]! + next * s;
+          next = xs[xOffset + p]!;
+          o[p] = s;
+        }
+        let prefix = 1;
+        for (let k = 0; k < axis; k++) {
+          const p = base + k * inner;
+          o[p] = prefix * o[p]!;
+          prefix *= xs[xOffset + p]!;
+        }
+      }
+    }
+  }
+
+  sort(_dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, values: Handle, indices: Handle, descending: boolean): void {
+    sortColumns(x as Arr, xOffset, outer, axis, inner, values as Arr, indices as Int32Array, descending);
+  }
+
+  topk(_dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, k: number, largest: boolean, sorted: boolean, values: Handle, indices: Handle): void {
+    topkColumns(x as Arr, xOffset, outer, axis, inner, k, largest, sorted, values as Arr, indices as Int32Array);
+  }
+
+  gather(
+    _dtype: DType,
+    src: Handle, srcOffset: number, srcStrides: readonly number[],
+    index: Handle, indexOffset: number, indexStrides: readonly number[],
+    out: Handle, shape: readonly number[], dim: number, dimSize: number,
+  ): number {
+    const s = src as Arr, ix = index as Int32Array, o = out as Arr;
+    let pos = 0;
+    return walkIndexed(shape, dim, srcStrides, srcOffset, indexStrides, indexOffset, (ap, v) => {
+      if (v < 0 || v >= dimSize) return pos;
+      o[pos++] = s[ap]!;
+      return -1;
+    }, ix);
+  }
+
+  scatter(
+    add: boolean, dtype: DType,
+    out: Handle, outOffset: number, outStrides: readonly number[],
+    index: Handle, indexOffset: number, indexStrides: readonly number[],
+    src: Handle, srcOffset: number, srcStrides: readonly number[],
+    shape: readonly number[], dim: number, dimSize: number,
+  ): number {
+    const o = out as Arr, ix = index as Int32Array, s = src as Arr;
+    let pos = 0, overflow = false;
+    const r = walkIndexed(shape, dim, outStrides, outOffset, indexStrides, indexOffset, (ap, v, bp) => {
+      if (v < 0 || v >= dimSize) return pos;
+      pos++;
+      if (!add) o[ap] = s[bp]!;
+      else {
+        const sum = o[ap]! + s[bp]!;
+        if (dtype === "int32" && outsideInt32(sum)) overflow = true;
+        o[ap] = sum;
+      }
+      return -1;
+    }, ix, srcStrides, srcOffset);
+    return r >= 0 ? r : overflow ? -2 : -1;
+  }
+}
+
+/**
+ * Visit every index of `shape` in row-major order for gather/scatter: `body` gets the flat
+ * position in A (through the index along `dim`, a's strides elsewhere), the index value there,
+ * and the position in B (b's strides over all dims). Stops at the first non-negative result
+ * of `body` (a bad index) and returns it, else -1.
+ */
+function walkIndexed(
+  shape: readonly number[], dim: number,
+  aStrides: readonly number[], aOffset: number,
+  iStrides: readonly number[], iOffset: number,
+  body: (ap: number, v: number, bp: number) => number,
+  ix: Int32Array, bStrides: readonly number[] = NO_STRIDES, bOffset = 0,
+): number {
+  const nd = shape.length;
+  let total = 1;
+  for (let d = 0; d < nd; d++) total *= shape[d]!;
+  if (total === 0) return -1;
+  const idx = new Array<number>(nd).fill(0);
+  const aDim = nd === 0 ? 0 : aStrides[dim]!;
+  for (let n = 0; n < total; n++) {
+    let ap = aOffset, ip = iOffset, bp = bOffset;
+    for (let d = 0; d < nd; d++) {
+      const c = idx[d]!;
+      if (d !== dim) ap += c * aStrides[d]!;
+      ip += c * iStrides[d]!;
+      if (bStrides.length > 0) bp += c * bStrides[d]!;
+    }
+    const v = ix[ip]!;
+    const r = body(ap + v * aDim, v, bp);
+    if (r >= 0) return r;
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return -1;
 }
 
 /**

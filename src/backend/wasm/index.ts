@@ -5,7 +5,8 @@
  * writes shapes and strides into a scratch block allocated once, and refreshes its
  * typed-array views whenever memory growth has replaced the buffer.
  */
-import { Pool, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type UnOp } from "../backend.js";
+import { Pool, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type ScanOp, type UnOp } from "../backend.js";
+import { sortColumns, topkColumns } from "../sorting.js";
 import { DT, MAX_DIMS } from "../abi.generated.js";
 import type { DType, TypedArray } from "../../dtype.js";
 import type { WasmExports } from "./loader.js";
@@ -335,5 +336,97 @@ export class WasmBackend implements Backend {
       default: throw unsupported(`unary backward ${op}`, dtype);
     }
   }
+
+  scan(op: ScanOp, dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle, reverse: boolean): boolean {
+    if (outer === 0 || axis === 0 || inner === 0) return false;
+    const ex = this.exports, px = addr(x, dtype, xOffset), r = reverse ? 1 : 0;
+    switch (dtype) {
+      case "float32": ex.scan_f32(op, px, outer, axis, inner, out as number, r); return false;
+      case "float64": ex.scan_f64(op, px, outer, axis, inner, out as number, r); return false;
+      case "int32": return ex.scan_i32(op, px, outer, axis, inner, out as number, r) !== 0;
+      default: throw unsupported("scan", dtype);
+    }
+  }
+
+  cumprodBackward(dtype: DType, x: Handle, xOffset: number, g: Handle, gOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+    if (outer === 0 || axis === 0 || inner === 0) return;
+    const px = addr(x, dtype, xOffset), pg = addr(g, dtype, gOffset);
+    switch (dtype) {
+      case "float32": this.exports.cumprod_backward_f32(px, pg, outer, axis, inner, out as number); return;
+      case "float64": this.exports.cumprod_backward_f64(px, pg, outer, axis, inner, out as number); return;
+      default: throw unsupported("cumprodBackward", dtype);
+    }
+  }
+
+  // sort and topk run the shared implementation of PyTorch's algorithms (src/backend/sorting.ts)
+  // on a copy of the data: their tie order is libstdc++'s, which one implementation keeps exact
+  sort(dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, values: Handle, indices: Handle, descending: boolean): void {
+    const n = outer * axis * inner;
+    if (n === 0) return;
+    const src = this.read(x, dtype, xOffset, n);
+    const v = this.read(values, dtype, 0, n), ix = new Int32Array(n);
+    sortColumns(src, 0, outer, axis, inner, v, ix, descending);
+    this.write(values, dtype, v, 0);
+    this.write(indices, "int32", ix, 0);
+  }
+
+  topk(dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, k: number, largest: boolean, sorted: boolean, values: Handle, indices: Handle): void {
+    const m = outer * k * inner;
+    if (m === 0) return;
+    const src = this.read(x, dtype, xOffset, outer * axis * inner);
+    const v = this.read(values, dtype, 0, m), ix = new Int32Array(m);
+    topkColumns(src, 0, outer, axis, inner, k, largest, sorted, v, ix);
+    this.write(values, dtype, v, 0);
+    this.write(indices, "int32", ix, 0);
+  }
+
+  gather(
+    dtype: DType,
+    src: Handle, srcOffset: number, srcStrides: readonly number[],
+    index: Handle, indexOffset: number, indexStrides: readonly number[],
+    out: Handle, shape: readonly number[], dim: number, dimSize: number,
+  ): number {
+    const sp = this.put(shape, srcStrides, indexStrides, contiguous(shape));
+    const ps = addr(src, dtype, srcOffset), pi = addr(index, "int32", indexOffset);
+    const ex = this.exports;
+    switch (SHIFT[dtype]) {
+      case 0: return ex.gather_1(ps, pi, out as number, sp, dim, dimSize);
+      case 2: return ex.gather_4(ps, pi, out as number, sp, dim, dimSize);
+      default: return ex.gather_8(ps, pi, out as number, sp, dim, dimSize);
+    }
+  }
+
+  scatter(
+    add: boolean, dtype: DType,
+    out: Handle, outOffset: number, outStrides: readonly number[],
+    index: Handle, indexOffset: number, indexStrides: readonly number[],
+    src: Handle, srcOffset: number, srcStrides: readonly number[],
+    shape: readonly number[], dim: number, dimSize: number,
+  ): number {
+    const sp = this.put(shape, outStrides, indexStrides, srcStrides);
+    const po = addr(out, dtype, outOffset), pi = addr(index, "int32", indexOffset), ps = addr(src, dtype, srcOffset);
+    const ex = this.exports;
+    if (add) {
+      switch (dtype) {
+        case "float32": return ex.scatter_add_f32(po, pi, ps, sp, dim, dimSize);
+        case "float64": return ex.scatter_add_f64(po, pi, ps, sp, dim, dimSize);
+        case "int32": return ex.scatter_add_i32(po, pi, ps, sp, dim, dimSize);
+        default: throw unsupported("scatter add", dtype);
+      }
+    }
+    switch (SHIFT[dtype]) {
+      case 0: return ex.scatter_1(po, pi, ps, sp, dim, dimSize);
+      case 2: return ex.scatter_4(po, pi, ps, sp, dim, dimSize);
+      default: return ex.scatter_8(po, pi, ps, sp, dim, dimSize);
+    }
+  }
+}
+
+/** Row-major strides of a contiguous tensor of `shape`. */
+function contiguous(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]!; }
+  return s;
 }
 

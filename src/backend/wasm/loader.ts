@@ -76,6 +76,23 @@ export interface WasmExports {
   /** out = g * op'(x), contiguous. */
   unary_backward_f32(op: number, g: number, x: number, out: number, n: number, a: number, b: number): void;
   unary_backward_f64(op: number, g: number, x: number, out: number, n: number, a: number, b: number): void;
+  /** reverse: a raw bool (0 or 1). int32: 1 when an output did not fit. */
+  scan_f32(op: number, x: number, outer: number, axis: number, inner: number, out: number, reverse: number): void;
+  scan_f64(op: number, x: number, outer: number, axis: number, inner: number, out: number, reverse: number): void;
+  scan_i32(op: number, x: number, outer: number, axis: number, inner: number, out: number, reverse: number): number;
+  cumprod_backward_f32(x: number, g: number, outer: number, axis: number, inner: number, out: number): void;
+  cumprod_backward_f64(x: number, g: number, outer: number, axis: number, inner: number, out: number): void;
+  /** `sp` points at i32 [ndim, shape, aStrides, indexStrides, bStrides]; -1, or the position of a bad index. */
+  gather_1(src: number, index: number, out: number, sp: number, dim: number, dimSize: number): number;
+  gather_4(src: number, index: number, out: number, sp: number, dim: number, dimSize: number): number;
+  gather_8(src: number, index: number, out: number, sp: number, dim: number, dimSize: number): number;
+  scatter_1(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
+  scatter_4(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
+  scatter_8(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
+  /** -2 when an int32 sum did not fit. */
+  scatter_add_f32(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
+  scatter_add_f64(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
+  scatter_add_i32(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
 }
 
 export type WasmSource = WebAssembly.Module | BufferSource;
