@@ -4,12 +4,10 @@
  * convolutions have PyTorch's default initialisation, parameter names and printed form.
  * @module
  */
-import { noGrad } from "../autograd/grad_mode.js";
-import { rand } from "../creation.js";
 import type { DType } from "../dtype.js";
 import { Tensor } from "../tensor.js";
 import * as A from "../argcheck.js";
-import { Module } from "./modules.js";
+import { Module, uniformParam } from "./modules.js";
 import * as F from "./functional_conv.js";
 import type { SizeArg } from "./functional_conv.js";
 
@@ -27,19 +25,6 @@ function ntuple(fn: string, name: string, position: number | undefined, v: unkno
   if (typeof v === "number" && Number.isInteger(v)) return new Array<number>(n).fill(v);
   if (Array.isArray(v) && v.every((e) => typeof e === "number" && Number.isInteger(e))) return v.slice() as number[];
   throw A.argError(fn, name, position, "int or tuple of ints", v);
-}
-
-/** U(-bound, bound) of `shape` from torch's `rand` (so `manualSeed` fixes it), as a parameter. */
-function uniformParam(shape: number[], bound: number, dtype: DType): Tensor {
-  const u = rand(shape, { dtype });
-  const p = noGrad(() => {
-    const scaled = u.mul(2 * bound);
-    const r = scaled.sub(bound);
-    scaled.dispose();
-    return r;
-  });
-  u.dispose();
-  return p.requiresGrad_(true);
 }
 
 /** Options of {@link Conv1d} and {@link Conv2d}. */

@@ -531,7 +531,7 @@ function containerOf(v: object): Module | null {
 }
 
 /** U(-bound, bound) of `shape`, made with torch's `rand` (so `manualSeed` fixes it), as a parameter. */
-function uniformParam(shape: number[], bound: number, dtype: DType): Tensor {
+export function uniformParam(shape: number[], bound: number, dtype: DType): Tensor {
   const u = rand(shape, { dtype });
   const p = noGrad(() => {
     const scaled = u.mul(2 * bound);
