@@ -571,6 +571,71 @@ export const concat = cat;
  */
 export const stack = (tensors: T[], dim = 0) => { A.checkTensorList("stack", "tensors", 1, tensors); A.checkInt("stack", "dim", 2, dim); return M.stack(tensors, dim); };
 /**
+ * Views of pieces of `a` along `dim` (`torch.split`). See {@link Tensor.split}.
+ * @category Shape and indexing
+ */
+export const split = (a: T, sizeOrSizes: number | number[], dim?: number) => input("split", a).split(sizeOrSizes, dim);
+/**
+ * Views of `chunks` pieces of `a` along `dim` (`torch.chunk`).
+ * @category Shape and indexing
+ */
+export const chunk = (a: T, chunks: number, dim?: number) => input("chunk", a).chunk(chunks, dim);
+/**
+ * Views of each slice of `a` along `dim`, without that dimension (`torch.unbind`).
+ * @category Shape and indexing
+ */
+export const unbind = (a: T, dim?: number) => input("unbind", a).unbind(dim);
+/**
+ * A view of `length` elements of `a` along `dim` from `start` (`torch.narrow`).
+ * @category Shape and indexing
+ */
+export const narrow = (a: T, dim: number, start: number, length: number) => input("narrow", a).narrow(dim, start, length);
+/**
+ * The view of `a` at `index` along `dim` (`torch.select`).
+ * @category Shape and indexing
+ */
+export const select = (a: T, dim: number, index: number) => input("select", a).select(dim, index);
+/**
+ * Values of `a` picked along `dim` by an int32 `index` (`torch.gather`). See {@link Tensor.gather}.
+ * @category Shape and indexing
+ */
+export const gather = (a: T, dim: number, index: T) => input("gather", a).gather(dim, index);
+/**
+ * A copy of `a` with `src` written at `index` along `dim` (`torch.scatter`). See {@link Tensor.scatter}.
+ * @category Shape and indexing
+ */
+export const scatter = (a: T, dim: number, index: T, src: T | number) => input("scatter", a).scatter(dim, index, src);
+/**
+ * A copy of `a` with `src` added at `index` along `dim` (`torch.scatter_add`).
+ * @category Shape and indexing
+ */
+export const scatterAdd = (a: T, dim: number, index: T, src: T) => input("scatter_add", a).scatterAdd(dim, index, src);
+/**
+ * The slices of `a` at a 1-D int32 `index` along `dim` (`torch.index_select`).
+ * @category Shape and indexing
+ */
+export const indexSelect = (a: T, dim: number, index: T) => input("index_select", a).indexSelect(dim, index);
+/**
+ * A copy of `a` reversed along `dims` (`torch.flip`).
+ * @category Shape and indexing
+ */
+export const flip = (a: T, ...dims: (number | number[])[]) => input("flip", a).flip(...dims);
+/**
+ * A copy of `a` shifted by `shifts` along `dims`, wrapping around (`torch.roll`).
+ * @category Shape and indexing
+ */
+export const roll = (a: T, shifts: number | number[], dims?: number | number[]) => input("roll", a).roll(shifts, dims);
+/**
+ * The lower triangle of `a`'s last two dimensions (`torch.tril`).
+ * @category Shape and indexing
+ */
+export const tril = (a: T, diagonal?: number) => input("tril", a).tril(diagonal);
+/**
+ * The upper triangle of `a`'s last two dimensions (`torch.triu`).
+ * @category Shape and indexing
+ */
+export const triu = (a: T, diagonal?: number) => input("triu", a).triu(diagonal);
+/**
  * Elementwise choice: `a` where `cond` is true, else `b`, with broadcasting (`torch.where(cond, a,
  * b)`). `a` and `b` may be numbers.
  *

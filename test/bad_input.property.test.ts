@@ -42,6 +42,7 @@ const SPECIAL = {
   float32s: () => new Float32Array([1, 2, 3, 4, 5, 6]),
   selfList: () => { const a: unknown[] = [1]; a[0] = a; return a; },
   classIndices: () => torch.tensor([0, 2], { dtype: "int32" }),
+  index23: () => torch.tensor([[0, 2, 1], [1, 1, 0]], { dtype: "int32" }),
 };
 
 function makeTensor(s: TensorSpec): torch.Tensor {
@@ -227,6 +228,8 @@ describe("garbage through the public surface: a result or a clear error, the sam
 const t23 = (o: Partial<TensorSpec> = {}): TensorSpec => ({ kind: "tensor", dtype: "float32", shape: [2, 3], requiresGrad: false, seed: 1, ...o });
 const v = (value: unknown): Spec => ({ kind: "value", value });
 const intTargets: Spec = { kind: "special", name: "classIndices" };
+const intIndex: Spec = { kind: "special", name: "index23" };
+const intVector: Spec = { kind: "special", name: "classIndices" };
 
 /** A valid call of each function with arguments: [receiver (methods), arguments]. */
 const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
@@ -307,6 +310,19 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "torch.amax": [null, [t23(), v(1), v(true)]], "torch.amin": [null, [t23(), v(1), v(true)]],
   "torch.sort": [null, [t23(), v(1), v(true)]], "torch.argsort": [null, [t23(), v(1), v(true)]],
   "torch.topk": [null, [t23(), v(2), v(1), v(false), v(false)]],
+  // indexing and joining
+  "Tensor.split": [t23(), [v(2), v(1)]], "Tensor.chunk": [t23(), [v(2), v(1)]], "Tensor.unbind": [t23(), [v(1)]],
+  "Tensor.narrow": [t23(), [v(1), v(0), v(2)]], "Tensor.select": [t23(), [v(1), v(2)]],
+  "Tensor.gather": [t23(), [v(1), intIndex]], "Tensor.scatter": [t23(), [v(1), intIndex, t23()]],
+  "Tensor.scatterAdd": [t23(), [v(1), intIndex, t23()]], "Tensor.indexSelect": [t23(), [v(1), intVector]],
+  "Tensor.repeat": [t23(), [v(2), v(1)]], "Tensor.flip": [t23(), [v(0), v(1)]], "Tensor.roll": [t23(), [v(1), v(1)]],
+  "Tensor.tril": [t23(), [v(1)]], "Tensor.triu": [t23(), [v(-1)]],
+  "torch.split": [null, [t23(), v(2), v(1)]], "torch.chunk": [null, [t23(), v(2), v(1)]], "torch.unbind": [null, [t23(), v(1)]],
+  "torch.narrow": [null, [t23(), v(1), v(0), v(2)]], "torch.select": [null, [t23(), v(1), v(2)]],
+  "torch.gather": [null, [t23(), v(1), intIndex]], "torch.scatter": [null, [t23(), v(1), intIndex, t23()]],
+  "torch.scatterAdd": [null, [t23(), v(1), intIndex, t23()]], "torch.indexSelect": [null, [t23(), v(1), intVector]],
+  "torch.flip": [null, [t23(), v(0), v(1)]], "torch.roll": [null, [t23(), v(1), v(1)]],
+  "torch.tril": [null, [t23(), v(1)]], "torch.triu": [null, [t23(), v(-1)]],
 };
 
 /** Values of kinds no parameter of the API takes. */

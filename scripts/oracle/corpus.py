@@ -54,6 +54,8 @@ AREAS = [
     "activation",
     "scans",
     "sorting",
+    "indexing",
+    "joining",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

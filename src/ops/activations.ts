@@ -259,8 +259,7 @@ function dtypeWord(d: DType): string {
 // self's gradient: grad where the mask is false; value's (a 0-d tensor): the sum where it is true
 const maskedFillGrad: RuleBackward<[Tensor], null> = (g, [mask], _, needsInputGrad) => [
   needsInputGrad(0) ? where(mask, 0, g) : null,
-  null,
-  needsInputGrad(2) ? where(mask, g, 0).sum() : null,
+  needsInputGrad(1) ? where(mask, g, 0).sum() : null,
 ];
 const MaskedFillBackward0 = rule("MaskedFillBackward0", maskedFillGrad); // a number value
 const MaskedFillBackward1 = rule("MaskedFillBackward1", maskedFillGrad); // a 0-d tensor value
@@ -293,6 +292,6 @@ export function maskedFill(self: Tensor, mask: Tensor, value: TensorOrScalar): T
     return res;
   });
   const vTensor = value instanceof Tensor ? value : null;
-  if (wantsGrad(self, vTensor)) record(out, vTensor === null ? MaskedFillBackward0 : MaskedFillBackward1, [self, null, vTensor], [mask]);
+  if (wantsGrad(self, vTensor)) record(out, vTensor === null ? MaskedFillBackward0 : MaskedFillBackward1, vTensor === null ? [self] : [self, vTensor], [mask]);
   return out;
 }
