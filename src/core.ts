@@ -14,6 +14,7 @@ import { stats } from "./accounting.js";
 import * as E from "./ops/elementwise.js";
 import * as A from "./argcheck.js";
 import * as M from "./ops/movement.js";
+import * as EIN from "./ops/einsum.js";
 import * as autogradFns from "./autograd/grad.js";
 import { Function as AutogradFunction } from "./autograd/function.js";
 import * as gradcheckFns from "./autograd/gradcheck.js";
@@ -483,6 +484,46 @@ export const matmul = (a: T, b: T) => input("matmul", a).matmul(b);
  * @category Linear algebra
  */
 export const mm = (a: T, b: T) => input("mm", a).mm(b);
+/**
+ * The batched matrix product of two 3-D tensors (`torch.bmm`). See {@link Tensor.bmm}.
+ * @category Linear algebra
+ */
+export const bmm = (a: T, b: T) => input("bmm", a).bmm(b);
+/**
+ * The dot product of two 1-D tensors (`torch.dot`).
+ * @category Linear algebra
+ */
+export const dot = (a: T, b: T) => input("dot", a).dot(b);
+/**
+ * The outer product of two 1-D tensors (`torch.outer`).
+ * @category Linear algebra
+ */
+export const outer = (a: T, b: T) => input("outer", a).outer(b);
+/**
+ * Einstein summation, as PyTorch's `torch.einsum`: `equation` names each operand's dimensions
+ * with letters (`"ij,jk->ik"` is a matrix product, `"bij,bjk->bik"` a batched one, `"ii->i"` a
+ * diagonal, `"i,i->"` a dot product); `...` stands for further dimensions, which broadcast; without
+ * `->` the output is the ellipsis and the letters used once, in alphabetical order. Operands as
+ * separate arguments or one array. Contracts left to right through `bmm`, as PyTorch does.
+ *
+ * @throws PyTorch's `einsum(): ...` messages for a bad equation (an operand count or a number of
+ *   subscripts that does not match, a subscript in the output that no operand has, sizes that do
+ *   not match ...).
+ * @example
+ * ```ts
+ * const scores = torch.einsum("bqd,bkd->bqk", q, k); // attention scores
+ * ```
+ * @category Linear algebra
+ */
+export function einsum(equation: string, ...tensors: (T | T[])[]): T {
+  if (typeof equation !== "string") throw A.argError("einsum", "equation", 1, "str", equation);
+  const ops = tensors.length === 1 && Array.isArray(tensors[0]) ? tensors[0] : tensors;
+  A.checkTensorList("einsum", "operands", 2, ops);
+  if (ops.length === 0) {
+    throw new Error("einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list");
+  }
+  return EIN.einsum(equation, ops);
+}
 /**
  * The transpose of a tensor of at most 2 dimensions, as a view (`torch.t`).
  * @category Linear algebra

@@ -1072,6 +1072,18 @@ export class Tensor {
    *   PyTorch's shape error when the inner sizes differ.
    */
   mm(other: Tensor): Tensor { A.checkTensor("mm", "other", 1, other); return L.mm(this, other); }
+  /**
+   * The batched matrix product of two 3-D tensors, `[b, n, m] @ [b, m, p] -> [b, n, p]`, with the
+   * same batch size (no broadcasting, unlike {@link Tensor.matmul}) and the same dtype.
+   *
+   * @throws `batch1 must be a 3D tensor`; `Expected size for first two dimensions of batch2 tensor to
+   *   be: [b, m] but got: [...]`.
+   */
+  bmm(other: Tensor): Tensor { A.checkTensor("bmm", "mat2", 1, other); return L.bmm(this, other); }
+  /** The dot product of two 1-D tensors of the same length and dtype. */
+  dot(other: Tensor): Tensor { A.checkTensor("dot", "tensor", 1, other); return L.dot(this, other); }
+  /** The outer product of two 1-D tensors: `[n] x [m] -> [n, m]`, `out[i][j] = this[i] * other[j]`. */
+  outer(other: Tensor): Tensor { A.checkTensor("outer", "vec2", 1, other); return L.outer(this, other); }
   /** The transpose of a tensor of at most 2 dimensions (a view). Throws for more dimensions. */
   t(): Tensor { return M.t(this); }
   /** All dimensions reversed (a view; PyTorch's `x.T`). */

@@ -323,6 +323,12 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "torch.scatterAdd": [null, [t23(), v(1), intIndex, t23()]], "torch.indexSelect": [null, [t23(), v(1), intVector]],
   "torch.flip": [null, [t23(), v(0), v(1)]], "torch.roll": [null, [t23(), v(1), v(1)]],
   "torch.tril": [null, [t23(), v(1)]], "torch.triu": [null, [t23(), v(-1)]],
+  // linear algebra
+  "Tensor.bmm": [t23({ shape: [1, 2, 3] }), [t23({ shape: [1, 3, 2] })]],
+  "Tensor.dot": [t23({ shape: [3] }), [t23({ shape: [3] })]], "Tensor.outer": [t23({ shape: [3] }), [t23({ shape: [2] })]],
+  "torch.bmm": [null, [t23({ shape: [1, 2, 3] }), t23({ shape: [1, 3, 2] })]],
+  "torch.dot": [null, [t23({ shape: [3] }), t23({ shape: [3] })]], "torch.outer": [null, [t23({ shape: [3] }), t23({ shape: [2] })]],
+  "torch.einsum": [null, [v("ij,kj->ik"), t23(), t23()]],
 };
 
 /** Values of kinds no parameter of the API takes. */

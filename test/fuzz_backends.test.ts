@@ -422,7 +422,13 @@ function scaleFor(st: Step, before: (Snap | null)[]): Step["scale"] {
         return Float64Array.from(map, (o) => 2 * r[o]!);
       };
     }
-    case "matmul": case "mm": {
+    case "einsum": {
+      // a sum of products of the operands' elements: bounded by the product of their sums of |x|
+      const ops = st.args.slice(1).map(ref);
+      if (ops.some((o) => !o)) return null;
+      return () => ops.reduce((acc, o) => acc * Math.max(1, o!.data.reduce((t, v) => t + fin(v), 0)), 1);
+    }
+    case "matmul": case "mm": case "bmm": case "dot": {
       const a = st.kind === "method" ? self : ref(st.args[0]);
       const b = st.kind === "method" ? ref(st.args[0]) : ref(st.args[1]);
       if (!a || !b || a.shape.length === 0 || b.shape.length === 0) return null;
@@ -709,7 +715,7 @@ class Generator {
     const kind = r.weighted([
       ["unary", 10], ["clamp", 2], ["binary", 14], ["where", 3], ["reduce", 12], ["softmax", 3], ["matmul", 8],
       ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5],
-      ["activation", 4], ["mixed", 3], ["order", 5], ["gather", 5], ["pieces", 5],
+      ["activation", 4], ["mixed", 3], ["order", 5], ["gather", 5], ["pieces", 5], ["linalg", 4],
     ] as const);
     const m = (self: number, name: string, args: unknown[]) => this.exec({ kind: "method", self, name, args });
     const x = this.pickSlot()!;
@@ -923,6 +929,44 @@ class Generator {
           case "roll": m(x, "roll", r.chance(0.3) ? [r.int(-7, 7)] : [r.int(-7, 7), d]); return;
           default: m(x, name, r.chance(0.4) ? [] : [r.int(-3, 3)]); return;
         }
+      }
+      case "linalg": {
+        // bmm / dot / outer / einsum with partners made to fit x (now and then not)
+        const name = r.pick(["bmm", "dot", "outer", "einsum"] as const);
+        const pd = r.chance(0.95) ? dtype : this.dtype();
+        const bad = r.chance(0.04) ? 1 : 0;
+        if (name === "bmm") {
+          if (nd !== 3) return;
+          const b = this.operand([shape[0]!, shape[2]! + bad, this.size()], pd);
+          m(x, "bmm", [{ $: b }]);
+          return;
+        }
+        if (name === "dot" || name === "outer") {
+          if (nd !== 1) return;
+          const b = this.operand([name === "dot" ? shape[0]! + bad : this.size()], pd);
+          m(x, name, [{ $: b }]);
+          return;
+        }
+        // einsum: x's dims lettered, contracted with a partner over one or two of them, or reduced alone
+        if (nd === 0 || nd > 3) return;
+        const letters = "ijk".slice(0, nd);
+        const kind = r.weighted([["pair", 3], ["alone", 1], ["ellipsis", 1]] as const);
+        if (kind === "alone") {
+          const keep = letters.split("").filter(() => r.chance(0.5)).join("");
+          this.exec({ kind: "torch", self: -1, name: "einsum", args: [`${letters}->${r.chance(0.5) ? keep : keep.split("").reverse().join("")}`, { $: x }] });
+          return;
+        }
+        if (kind === "ellipsis") {
+          const b = this.operand([shape[nd - 1]! + bad, this.size()], pd);
+          this.exec({ kind: "torch", self: -1, name: "einsum", args: ["...j,jz->...z", { $: x }, { $: b }] });
+          return;
+        }
+        const shared = letters[nd - 1]!;
+        const bShape = [this.size(), shape[nd - 1]! + bad];
+        const b = this.operand(bShape, pd);
+        const out = r.chance(0.5) ? `${letters.slice(0, -1)}z` : `z${letters.slice(0, -1)}`;
+        this.exec({ kind: "torch", self: -1, name: "einsum", args: [`${letters},z${shared}->${out}`, { $: x }, { $: b }] });
+        return;
       }
       case "mixed": {
         // atan2 and lerp (tensor partners that broadcast), maskedFill (a bool mask)

@@ -138,6 +138,18 @@ const cases: [string, Fn, () => Tensor[]][] = [
   ["roll flattened", (a) => a.roll(2).mul(torch.arange(6, { dtype: "float64" }).reshape(2, 3)), () => [r(2, 3)]],
   ["tril", (a) => a.tril(-1).exp(), () => [r(3, 3)]],
   ["triu", (a) => a.triu(1).exp(), () => [r(2, 3, 3)]],
+  // linear algebra
+  ["bmm", (a, b) => a.bmm(b), () => [r(2, 3, 4), r(2, 4, 2)]],
+  ["bmm of a transposed operand", (a, b) => a.transpose(1, 2).bmm(b), () => [r(2, 4, 3), r(2, 4, 2)]],
+  ["dot", (a, b) => a.dot(b), () => [r(5), r(5)]],
+  ["outer", (a, b) => a.outer(b), () => [r(3), r(4)]],
+  ["einsum matrix product", (a, b) => torch.einsum("ij,jk->ik", a, b), () => [r(2, 3), r(3, 4)]],
+  ["einsum three operands", (a, b, c) => torch.einsum("ij,jk,k->i", a, b, c), () => [r(2, 3), r(3, 4), r(4)]],
+  ["einsum batched ellipsis", (a, b) => torch.einsum("...ij,...jk->...ik", a, b), () => [r(2, 2, 3), r(3, 2)]],
+  ["einsum diagonal", (a) => torch.einsum("ii->i", a), () => [r(3, 3)]],
+  ["einsum trace", (a) => torch.einsum("ii", a), () => [r(3, 3)]],
+  ["einsum outer and transpose", (a, b) => torch.einsum("i,j->ji", a, b), () => [r(3), r(2)]],
+  ["einsum attention scores", (q, k) => torch.einsum("bhqd,bhkd->bhqk", q, k), () => [r(1, 2, 3, 4), r(1, 2, 2, 4)]],
 ];
 
 /** Ops whose gradient is itself differentiable (PyTorch's double backward): gradgradcheck. */
@@ -174,6 +186,11 @@ const secondOrder: [string, Fn, () => Tensor[]][] = [
   ["flip", (a) => a.flip(0).mul(a), () => [r(4)]],
   ["roll", (a) => a.roll(1).mul(a), () => [r(4)]],
   ["tril", (a) => a.tril().pow(2), () => [r(3, 3)]],
+  ["bmm", (a, b) => a.bmm(b), () => [r(2, 2, 3), r(2, 3, 2)]],
+  ["dot", (a, b) => a.dot(b).mul(a.sum()), () => [r(3), r(3)]],
+  ["outer", (a, b) => a.outer(b).pow(2), () => [r(3), r(2)]],
+  ["einsum", (a, b) => torch.einsum("ij,jk->ik", a, b).pow(2), () => [r(2, 3), r(3, 2)]],
+  ["einsum diagonal", (a) => torch.einsum("ii->i", a).pow(2), () => [r(3, 3)]],
 ];
 
 for (const backend of ["wasm", "js"] as const) {

@@ -56,6 +56,7 @@ AREAS = [
     "sorting",
     "indexing",
     "joining",
+    "linalg",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}
