@@ -14,6 +14,7 @@ import { stats } from "./accounting.js";
 import * as E from "./ops/elementwise.js";
 import * as A from "./argcheck.js";
 import * as M from "./ops/movement.js";
+import * as EIN from "./ops/einsum.js";
 import * as autogradFns from "./autograd/grad.js";
 import { Function as AutogradFunction } from "./autograd/function.js";
 import * as gradcheckFns from "./autograd/gradcheck.js";
@@ -484,6 +485,46 @@ export const matmul = (a: T, b: T) => input("matmul", a).matmul(b);
  */
 export const mm = (a: T, b: T) => input("mm", a).mm(b);
 /**
+ * The batched matrix product of two 3-D tensors (`torch.bmm`). See {@link Tensor.bmm}.
+ * @category Linear algebra
+ */
+export const bmm = (a: T, b: T) => input("bmm", a).bmm(b);
+/**
+ * The dot product of two 1-D tensors (`torch.dot`).
+ * @category Linear algebra
+ */
+export const dot = (a: T, b: T) => input("dot", a).dot(b);
+/**
+ * The outer product of two 1-D tensors (`torch.outer`).
+ * @category Linear algebra
+ */
+export const outer = (a: T, b: T) => input("outer", a).outer(b);
+/**
+ * Einstein summation, as PyTorch's `torch.einsum`: `equation` names each operand's dimensions
+ * with letters (`"ij,jk->ik"` is a matrix product, `"bij,bjk->bik"` a batched one, `"ii->i"` a
+ * diagonal, `"i,i->"` a dot product); `...` stands for further dimensions, which broadcast; without
+ * `->` the output is the ellipsis and the letters used once, in alphabetical order. Operands as
+ * separate arguments or one array. Contracts left to right through `bmm`, as PyTorch does.
+ *
+ * @throws PyTorch's `einsum(): ...` messages for a bad equation (an operand count or a number of
+ *   subscripts that does not match, a subscript in the output that no operand has, sizes that do
+ *   not match ...).
+ * @example
+ * ```ts
+ * const scores = torch.einsum("bqd,bkd->bqk", q, k); // attention scores
+ * ```
+ * @category Linear algebra
+ */
+export function einsum(equation: string, ...tensors: (T | T[])[]): T {
+  if (typeof equation !== "string") throw A.argError("einsum", "equation", 1, "str", equation);
+  const ops = tensors.length === 1 && Array.isArray(tensors[0]) ? tensors[0] : tensors;
+  A.checkTensorList("einsum", "operands", 2, ops);
+  if (ops.length === 0) {
+    throw new Error("einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list");
+  }
+  return EIN.einsum(equation, ops);
+}
+/**
  * The transpose of a tensor of at most 2 dimensions, as a view (`torch.t`).
  * @category Linear algebra
  */
@@ -570,6 +611,71 @@ export const concat = cat;
  * @category Shape and indexing
  */
 export const stack = (tensors: T[], dim = 0) => { A.checkTensorList("stack", "tensors", 1, tensors); A.checkInt("stack", "dim", 2, dim); return M.stack(tensors, dim); };
+/**
+ * Views of pieces of `a` along `dim` (`torch.split`). See {@link Tensor.split}.
+ * @category Shape and indexing
+ */
+export const split = (a: T, sizeOrSizes: number | number[], dim?: number) => input("split", a).split(sizeOrSizes, dim);
+/**
+ * Views of `chunks` pieces of `a` along `dim` (`torch.chunk`).
+ * @category Shape and indexing
+ */
+export const chunk = (a: T, chunks: number, dim?: number) => input("chunk", a).chunk(chunks, dim);
+/**
+ * Views of each slice of `a` along `dim`, without that dimension (`torch.unbind`).
+ * @category Shape and indexing
+ */
+export const unbind = (a: T, dim?: number) => input("unbind", a).unbind(dim);
+/**
+ * A view of `length` elements of `a` along `dim` from `start` (`torch.narrow`).
+ * @category Shape and indexing
+ */
+export const narrow = (a: T, dim: number, start: number, length: number) => input("narrow", a).narrow(dim, start, length);
+/**
+ * The view of `a` at `index` along `dim` (`torch.select`).
+ * @category Shape and indexing
+ */
+export const select = (a: T, dim: number, index: number) => input("select", a).select(dim, index);
+/**
+ * Values of `a` picked along `dim` by an int32 `index` (`torch.gather`). See {@link Tensor.gather}.
+ * @category Shape and indexing
+ */
+export const gather = (a: T, dim: number, index: T) => input("gather", a).gather(dim, index);
+/**
+ * A copy of `a` with `src` written at `index` along `dim` (`torch.scatter`). See {@link Tensor.scatter}.
+ * @category Shape and indexing
+ */
+export const scatter = (a: T, dim: number, index: T, src: T | number) => input("scatter", a).scatter(dim, index, src);
+/**
+ * A copy of `a` with `src` added at `index` along `dim` (`torch.scatter_add`).
+ * @category Shape and indexing
+ */
+export const scatterAdd = (a: T, dim: number, index: T, src: T) => input("scatter_add", a).scatterAdd(dim, index, src);
+/**
+ * The slices of `a` at a 1-D int32 `index` along `dim` (`torch.index_select`).
+ * @category Shape and indexing
+ */
+export const indexSelect = (a: T, dim: number, index: T) => input("index_select", a).indexSelect(dim, index);
+/**
+ * A copy of `a` reversed along `dims` (`torch.flip`).
+ * @category Shape and indexing
+ */
+export const flip = (a: T, ...dims: (number | number[])[]) => input("flip", a).flip(...dims);
+/**
+ * A copy of `a` shifted by `shifts` along `dims`, wrapping around (`torch.roll`).
+ * @category Shape and indexing
+ */
+export const roll = (a: T, shifts: number | number[], dims?: number | number[]) => input("roll", a).roll(shifts, dims);
+/**
+ * The lower triangle of `a`'s last two dimensions (`torch.tril`).
+ * @category Shape and indexing
+ */
+export const tril = (a: T, diagonal?: number) => input("tril", a).tril(diagonal);
+/**
+ * The upper triangle of `a`'s last two dimensions (`torch.triu`).
+ * @category Shape and indexing
+ */
+export const triu = (a: T, diagonal?: number) => input("triu", a).triu(diagonal);
 /**
  * Elementwise choice: `a` where `cond` is true, else `b`, with broadcasting (`torch.where(cond, a,
  * b)`). `a` and `b` may be numbers.

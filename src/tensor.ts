@@ -25,6 +25,8 @@ import * as I from "./ops/inplace.js";
 import * as A from "./argcheck.js";
 import * as X from "./ops/activations.js";
 import * as S from "./ops/scans.js";
+import * as G from "./ops/indexing.js";
+import * as J from "./ops/joining.js";
 
 
 /**
@@ -83,7 +85,7 @@ export interface BoolTensor extends Tensor {
   flatten(startDim?: number, endDim?: number): BoolTensor;
   contiguous(): BoolTensor;
   clone(): BoolTensor;
-  index(...idx: IndexArg[]): BoolTensor;
+  index(...idx: (IndexArg | Tensor)[]): BoolTensor;
   zero_(): BoolTensor;
   fill_(value: number | boolean): BoolTensor;
   copy_(src: Tensor): BoolTensor;
@@ -104,6 +106,20 @@ function checkBounds(fn: string, min: unknown, max: unknown): void {
 }
 
 const SOFTPLUS_OPTIONS = { beta: "number", threshold: "number" } as const;
+
+/** split's size: an integer or an array of integers. */
+function checkSplitSizes(x: unknown): void {
+  if (typeof x === "number" && Number.isInteger(x)) return;
+  if (Array.isArray(x) && x.every((v) => typeof v === "number" && Number.isInteger(v))) return;
+  throw A.argError("split", "split_size", 1, "int or list of ints", x);
+}
+
+/** An integer or an array of integers, as an array (roll's shifts and dims). */
+function intList(fn: string, name: string, position: number, x: unknown): number[] {
+  if (typeof x === "number" && Number.isInteger(x)) return [x];
+  if (Array.isArray(x) && x.every((v) => typeof v === "number" && Number.isInteger(v))) return x as number[];
+  throw A.argError(fn, name, position, "int or tuple of ints", x);
+}
 
 /** `expand` sizes: -1 keeps a dimension; any other negative size is refused. */
 function expandSizes(sizes: number[]): number[] {
@@ -956,6 +972,89 @@ export class Tensor {
     return S.topk(this, k, dim, largest, sorted);
   }
 
+  // ---- indexing and joining ------------------------------------------------------------------
+  /**
+   * Views of pieces along `dim` (default 0): of `sizeOrSizes` elements each (the last one smaller)
+   * for a number, or of the listed sizes (which must add up to the dimension's size).
+   *
+   * Changing one of the pieces in place while it requires grad throws, as in PyTorch (they share one
+   * graph node).
+   * @example
+   * ```ts
+   * const [a, b] = torch.arange(5).split(3); // tensor([0, 1, 2]), tensor([3, 4])
+   * ```
+   */
+  split(sizeOrSizes: number | number[], dim = 0): Tensor[] { checkSplitSizes(sizeOrSizes); A.checkInt("split", "dim", 2, dim); return J.split(this, sizeOrSizes, dim); }
+  /** Views of `chunks` pieces of (nearly) equal size along `dim` (fewer when the size does not allow). */
+  chunk(chunks: number, dim = 0): Tensor[] { A.checkInt("chunk", "chunks", 1, chunks); A.checkInt("chunk", "dim", 2, dim); return J.chunk(this, chunks, dim); }
+  /** Views of each slice along `dim` (default 0), without that dimension (PyTorch's `unbind`). */
+  unbind(dim = 0): Tensor[] { A.checkInt("unbind", "dim", 1, dim); return J.unbind(this, dim); }
+  /**
+   * A view of `length` elements along `dim` from `start` (negative counts from the end).
+   *
+   * @throws `start (S) + length (L) exceeds dimension size (N).`
+   */
+  narrow(dim: number, start: number, length: number): Tensor {
+    A.checkInt("narrow", "dim", 1, dim); A.checkInt("narrow", "start", 2, start); A.checkInt("narrow", "length", 3, length);
+    return J.narrow(this, dim, start, length);
+  }
+  /** The view at position `index` along `dim`, without that dimension (negative counts from the end). */
+  select(dim: number, index: number): Tensor { A.checkInt("select", "dim", 1, dim); A.checkInt("select", "index", 2, index); return J.select(this, dim, index); }
+  /**
+   * Values picked along `dim` by an int32 `index` of this tensor's number of dimensions:
+   * `out[i][j] = this[index[i][j]][j]` for `dim` 0. The result has the index's shape.
+   *
+   * @throws `index 5 is out of bounds for dimension 1 with size 3`; `gather(): Expected dtype int64
+   *   for index` for an index that is not int32.
+   */
+  gather(dim: number, index: Tensor): Tensor { A.checkInt("gather", "dim", 1, dim); A.checkTensor("gather", "index", 2, index); return G.gather(this, dim, index); }
+  /**
+   * A copy of this tensor with `src`'s values written at the positions `index` (int32) gives along
+   * `dim`: `out[index[i][j]][j] = src[i][j]` for `dim` 0. `src` may be a number.
+   */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
+    A.checkInt("scatter", "dim", 1, dim); A.checkTensor("scatter", "index", 2, index);
+    if (!(src instanceof Tensor)) A.checkNumber("scatter", "src", 3, src);
+    return G.scatter(this, dim, index, typeof src === "boolean" ? +src : src);
+  }
+  /** A copy of this tensor with `src`'s values added at the positions `index` gives along `dim`
+   *  (repeated positions accumulate). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    A.checkInt("scatter_add", "dim", 1, dim); A.checkTensor("scatter_add", "index", 2, index); A.checkTensor("scatter_add", "src", 3, src);
+    return G.scatterAdd(this, dim, index, src);
+  }
+  /** The slices at the positions a 1-D int32 `index` lists along `dim` (repeats allowed): a copy. */
+  indexSelect(dim: number, index: Tensor): Tensor { A.checkInt("index_select", "dim", 1, dim); A.checkTensor("index_select", "index", 2, index); return G.indexSelect(this, dim, index); }
+  /**
+   * This tensor tiled: `repeat(2, 3)` repeats it twice along dim 0 and three times along dim 1.
+   * Extra leading counts add dimensions. Sizes as separate numbers or one array.
+   */
+  repeat(...sizes: (number | number[])[]): Tensor {
+    if (sizes.length === 0) throw new TypeError('repeat() missing 1 required positional arguments: "repeats"');
+    const { shape, opts } = parseShapeArgs(sizes, "repeat", "repeats");
+    A.checkOptions("repeat", opts, {});
+    return J.repeat(this, shape);
+  }
+  /** A copy with the order of elements along each of `dims` reversed: `flip(0)`, `flip(0, 1)` or `flip([0, 1])`. */
+  flip(...dims: (number | number[])[]): Tensor {
+    const { shape, opts } = parseShapeArgs(dims, "flip", "dims");
+    A.checkOptions("flip", opts, {});
+    return G.flip(this, shape);
+  }
+  /**
+   * A copy with the elements shifted by `shifts` along `dims`, wrapping around; without `dims`, over
+   * the flattened tensor. `shifts` and `dims` are numbers or arrays of the same length.
+   */
+  roll(shifts: number | number[], dims?: number | number[]): Tensor {
+    const sh = intList("roll", "shifts", 1, shifts);
+    const ds = dims === undefined ? [] : intList("roll", "dims", 2, dims);
+    return J.roll(this, sh, ds);
+  }
+  /** The lower triangle of the last two dimensions (column - row <= `diagonal`); zeros above it. */
+  tril(diagonal = 0): Tensor { A.checkInt("tril", "diagonal", 1, diagonal); return J.triangle("tril", this, diagonal); }
+  /** The upper triangle of the last two dimensions (column - row >= `diagonal`); zeros below it. */
+  triu(diagonal = 0): Tensor { A.checkInt("triu", "diagonal", 1, diagonal); return J.triangle("triu", this, diagonal); }
+
   // ---- linear algebra ---------------------------------------------------------------------
   /**
    * The matrix product with PyTorch's `matmul` rules: 1-D · 1-D is a dot product, 2-D · 2-D a
@@ -973,6 +1072,18 @@ export class Tensor {
    *   PyTorch's shape error when the inner sizes differ.
    */
   mm(other: Tensor): Tensor { A.checkTensor("mm", "other", 1, other); return L.mm(this, other); }
+  /**
+   * The batched matrix product of two 3-D tensors, `[b, n, m] @ [b, m, p] -> [b, n, p]`, with the
+   * same batch size (no broadcasting, unlike {@link Tensor.matmul}) and the same dtype.
+   *
+   * @throws `batch1 must be a 3D tensor`; `Expected size for first two dimensions of batch2 tensor to
+   *   be: [b, m] but got: [...]`.
+   */
+  bmm(other: Tensor): Tensor { A.checkTensor("bmm", "mat2", 1, other); return L.bmm(this, other); }
+  /** The dot product of two 1-D tensors of the same length and dtype. */
+  dot(other: Tensor): Tensor { A.checkTensor("dot", "tensor", 1, other); return L.dot(this, other); }
+  /** The outer product of two 1-D tensors: `[n] x [m] -> [n, m]`, `out[i][j] = this[i] * other[j]`. */
+  outer(other: Tensor): Tensor { A.checkTensor("outer", "vec2", 1, other); return L.outer(this, other); }
   /** The transpose of a tensor of at most 2 dimensions (a view). Throws for more dimensions. */
   t(): Tensor { return M.t(this); }
   /** All dimensions reversed (a view; PyTorch's `x.T`). */
@@ -1029,13 +1140,27 @@ export class Tensor {
   /** A copy with its own storage, recorded for autograd (the gradient flows back to this tensor). */
   clone(): Tensor { return M.clone(this); }
   /**
-   * Basic indexing, one {@link IndexArg} per leading dimension: `x.index(0, null, [1, 3])` is
-   * PyTorch's `x[0, :, 1:3]`. Returns a view.
+   * Indexing, one {@link IndexArg} per leading dimension: `x.index(0, null, [1, 3])` is PyTorch's
+   * `x[0, :, 1:3]` and returns a view. One of the arguments may be an int32 tensor (PyTorch's
+   * advanced indexing, `x[:, t]`): that dimension is replaced by the tensor's shape, taking the
+   * positions it lists (negative ones count from the end, repeats allowed), and the result is a copy.
    *
    * @throws `index N is out of bounds for dimension D with size S`, or `too many indices for tensor
    *   of dimension N`.
+   * @example
+   * ```ts
+   * const x = torch.arange(12).reshape(3, 4);
+   * x.index(null, torch.tensor([3, 0], { dtype: "int32" })); // columns 3 and 0
+   * ```
    */
-  index(...idx: IndexArg[]): Tensor { checkIndices(idx); return M.index(this, idx); }
+  index(...idx: (IndexArg | Tensor)[]): Tensor {
+    if (idx.some((a) => a instanceof Tensor)) {
+      checkIndices(idx.filter((a) => !(a instanceof Tensor)));
+      return G.indexWithTensor(this, idx);
+    }
+    checkIndices(idx);
+    return M.index(this, idx as IndexArg[]);
+  }
   /**
    * This tensor converted to `dtype` (this tensor itself when it already has it). Conversion to a
    * floating dtype is recorded for autograd.

@@ -46,6 +46,7 @@ const SPECIAL = {
   optimizer: () => new torch.optim.SGD([torch.zeros([2], { requiresGrad: true })], { lr: 0.1, momentum: 0.9 }),
   adam: () => new torch.optim.Adam([torch.zeros([2], { requiresGrad: true })]),
   dataset: () => new torch.utils.data.TensorDataset(torch.zeros([4, 2]), torch.ones([4])),
+  index23: () => torch.tensor([[0, 2, 1], [1, 1, 0]], { dtype: "int32" }),
 };
 
 function makeTensor(s: TensorSpec): torch.Tensor {
@@ -241,6 +242,8 @@ const v = (value: unknown): Spec => ({ kind: "value", value });
 const intTargets: Spec = { kind: "special", name: "classIndices" };
 const params: Spec = { kind: "special", name: "params" };
 const sgdOpt: Spec = { kind: "special", name: "optimizer" };
+const intIndex: Spec = { kind: "special", name: "index23" };
+const intVector: Spec = { kind: "special", name: "classIndices" };
 
 /** A valid call of each function with arguments: [receiver (methods), arguments]. */
 const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
@@ -349,6 +352,25 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "torch.amax": [null, [t23(), v(1), v(true)]], "torch.amin": [null, [t23(), v(1), v(true)]],
   "torch.sort": [null, [t23(), v(1), v(true)]], "torch.argsort": [null, [t23(), v(1), v(true)]],
   "torch.topk": [null, [t23(), v(2), v(1), v(false), v(false)]],
+  // indexing and joining
+  "Tensor.split": [t23(), [v(2), v(1)]], "Tensor.chunk": [t23(), [v(2), v(1)]], "Tensor.unbind": [t23(), [v(1)]],
+  "Tensor.narrow": [t23(), [v(1), v(0), v(2)]], "Tensor.select": [t23(), [v(1), v(2)]],
+  "Tensor.gather": [t23(), [v(1), intIndex]], "Tensor.scatter": [t23(), [v(1), intIndex, t23()]],
+  "Tensor.scatterAdd": [t23(), [v(1), intIndex, t23()]], "Tensor.indexSelect": [t23(), [v(1), intVector]],
+  "Tensor.repeat": [t23(), [v(2), v(1)]], "Tensor.flip": [t23(), [v(0), v(1)]], "Tensor.roll": [t23(), [v(1), v(1)]],
+  "Tensor.tril": [t23(), [v(1)]], "Tensor.triu": [t23(), [v(-1)]],
+  "torch.split": [null, [t23(), v(2), v(1)]], "torch.chunk": [null, [t23(), v(2), v(1)]], "torch.unbind": [null, [t23(), v(1)]],
+  "torch.narrow": [null, [t23(), v(1), v(0), v(2)]], "torch.select": [null, [t23(), v(1), v(2)]],
+  "torch.gather": [null, [t23(), v(1), intIndex]], "torch.scatter": [null, [t23(), v(1), intIndex, t23()]],
+  "torch.scatterAdd": [null, [t23(), v(1), intIndex, t23()]], "torch.indexSelect": [null, [t23(), v(1), intVector]],
+  "torch.flip": [null, [t23(), v(0), v(1)]], "torch.roll": [null, [t23(), v(1), v(1)]],
+  "torch.tril": [null, [t23(), v(1)]], "torch.triu": [null, [t23(), v(-1)]],
+  // linear algebra
+  "Tensor.bmm": [t23({ shape: [1, 2, 3] }), [t23({ shape: [1, 3, 2] })]],
+  "Tensor.dot": [t23({ shape: [3] }), [t23({ shape: [3] })]], "Tensor.outer": [t23({ shape: [3] }), [t23({ shape: [2] })]],
+  "torch.bmm": [null, [t23({ shape: [1, 2, 3] }), t23({ shape: [1, 3, 2] })]],
+  "torch.dot": [null, [t23({ shape: [3] }), t23({ shape: [3] })]], "torch.outer": [null, [t23({ shape: [3] }), t23({ shape: [2] })]],
+  "torch.einsum": [null, [v("ij,kj->ik"), t23(), t23()]],
 };
 
 /** Values of kinds no parameter of the API takes. */

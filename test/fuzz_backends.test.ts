@@ -186,6 +186,7 @@ function runStep(st: Step, slots: (T | null)[]): (T | null)[] {
 
 function asOutputs(r: unknown): (T | null)[] {
   if (r instanceof torch.Tensor) return [r];
+  if (Array.isArray(r) && r.every((t) => t instanceof torch.Tensor)) return r as T[]; // split, chunk, unbind
   if (typeof r === "object" && r !== null && "values" in r && "indices" in r) {
     const o = r as { values: T; indices: T };
     return [o.values, o.indices];
@@ -464,7 +465,13 @@ function scaleFor(st: Step, before: (Snap | null)[]): Step["scale"] {
         return Float64Array.from(map, (o) => 2 * r[o]!);
       };
     }
-    case "matmul": case "mm": {
+    case "einsum": {
+      // a sum of products of the operands' elements: bounded by the product of their sums of |x|
+      const ops = st.args.slice(1).map(ref);
+      if (ops.some((o) => !o)) return null;
+      return () => ops.reduce((acc, o) => acc * Math.max(1, o!.data.reduce((t, v) => t + fin(v), 0)), 1);
+    }
+    case "matmul": case "mm": case "bmm": case "dot": {
       const a = st.kind === "method" ? self : ref(st.args[0]);
       const b = st.kind === "method" ? ref(st.args[0]) : ref(st.args[1]);
       if (!a || !b || a.shape.length === 0 || b.shape.length === 0) return null;
@@ -652,6 +659,17 @@ class Generator {
     return outs![0]!;
   }
 
+  /** An int32 index tensor of `shape` with entries in [0, high) (negative ones too with `negative`),
+   *  now and then one out of range. */
+  indexInput(shape: number[], high: number, negative: boolean): number {
+    const r = this.rng, n = numel(shape);
+    const data = new Int32Array(n);
+    for (let i = 0; i < n; i++) data[i] = high === 0 ? 0 : negative && r.chance(0.3) ? -r.int(1, high) : r.int(0, high - 1);
+    if (n > 0 && r.chance(0.05)) data[r.int(0, n - 1)] = r.pick([high, -high - 1, 1000]);
+    const outs = this.exec({ kind: "input", name: "input", self: -1, args: [data, shape, false] });
+    return outs![0]!;
+  }
+
   /** A tensor of `shape`, reached by a random route: direct, transposed, permuted, expanded, sliced. */
   operand(shape: number[], dtype: DType): number {
     const r = this.rng, nd = shape.length;
@@ -751,7 +769,7 @@ class Generator {
     const kind = r.weighted([
       ["unary", 10], ["clamp", 2], ["binary", 14], ["where", 3], ["reduce", 12], ["softmax", 3], ["matmul", 8],
       ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5], ["conv", 4], ["pool", 3],
-      ["activation", 4], ["mixed", 3], ["order", 5],
+      ["activation", 4], ["mixed", 3], ["order", 5], ["gather", 5], ["pieces", 5], ["linalg", 4],
     ] as const);
     const m = (self: number, name: string, args: unknown[]) => this.exec({ kind: "method", self, name, args });
     const x = this.pickSlot()!;
@@ -913,6 +931,97 @@ class Generator {
             return;
           }
         }
+        return;
+      }
+      case "gather": {
+        // gather / scatter / scatterAdd / indexSelect / advanced index with int32 indices, mostly in range
+        const name = r.pick(["gather", "scatter", "scatterValue", "scatterAdd", "indexSelect", "index"] as const);
+        const d = this.dimArg(nd);
+        const dd = nd === 0 ? 0 : d < 0 ? d + nd : d;
+        const high = nd === 0 ? 1 : shape[dd] ?? 1;
+        if (name === "indexSelect" || name === "index") {
+          const ishape = name === "index" && r.chance(0.3) ? [this.size(), this.size()] : [this.size()];
+          const idx = this.indexInput(ishape, high, name === "index");
+          if (name === "indexSelect") { m(x, "indexSelect", [d, { $: idx }]); return; }
+          const args: unknown[] = Array.from({ length: Math.max(0, Math.min(dd, nd)) }, () => (r.chance(0.5) ? null : [0, null]));
+          args.push({ $: idx });
+          m(x, "index", args);
+          return;
+        }
+        // index of x's ndim, each size <= x's (along d any size)
+        const ishape = nd === 0 ? [] : shape.map((sz, i) => (i === dd ? this.size() : r.int(Math.min(1, sz), sz)));
+        const idx = this.indexInput(ishape, high, false);
+        if (name === "gather") { m(x, "gather", [d, { $: idx }]); return; }
+        if (name === "scatterValue") { m(x, "scatter", [d, { $: idx }, this.number(dtype)]); return; }
+        const src = this.operand(ishape.map((sz) => sz + (r.chance(0.2) ? 1 : 0)), r.chance(0.9) ? dtype : this.dtype());
+        m(x, name, [d, { $: idx }, { $: src }]);
+        return;
+      }
+      case "pieces": {
+        const name = r.pick(["split", "splitSizes", "chunk", "unbind", "narrow", "select", "repeat", "flip", "roll", "tril", "triu"] as const);
+        const d = this.dimArg(nd);
+        const size = nd === 0 ? 1 : shape[d < 0 ? d + nd : d] ?? 1;
+        switch (name) {
+          case "split": m(x, "split", [r.int(r.chance(0.05) ? -1 : 1, Math.max(1, size)), d]); return;
+          case "splitSizes": {
+            const parts: number[] = [];
+            let left = size;
+            while (left > 0 && parts.length < 4) { const p = r.int(0, left); parts.push(p); left -= p; }
+            if (left > 0 || r.chance(0.5)) parts.push(left + (r.chance(0.05) ? 1 : 0));
+            m(x, "split", [parts, d]);
+            return;
+          }
+          case "chunk": m(x, "chunk", [r.int(r.chance(0.05) ? 0 : 1, 5), d]); return;
+          case "unbind": if (size <= 12) m(x, "unbind", [d]); return;
+          case "narrow": { const st = r.int(-size, size); m(x, "narrow", [d, st, r.int(0, Math.max(0, size - (st < 0 ? st + size : st)) + (r.chance(0.05) ? 1 : 0))]); return; }
+          case "select": m(x, "select", [d, r.int(-size, size - (r.chance(0.95) ? 1 : 0))]); return;
+          case "repeat": {
+            if (numel(shape) > 20_000) return;
+            const reps = [...(r.chance(0.3) ? [r.int(1, 2)] : []), ...shape.map(() => r.int(0, 3))];
+            m(x, "repeat", [reps]);
+            return;
+          }
+          case "flip": m(x, "flip", [nd === 0 ? [] : r.shuffle([...Array(nd).keys()]).slice(0, r.int(1, nd))]); return;
+          case "roll": m(x, "roll", r.chance(0.3) ? [r.int(-7, 7)] : [r.int(-7, 7), d]); return;
+          default: m(x, name, r.chance(0.4) ? [] : [r.int(-3, 3)]); return;
+        }
+      }
+      case "linalg": {
+        // bmm / dot / outer / einsum with partners made to fit x (now and then not)
+        const name = r.pick(["bmm", "dot", "outer", "einsum"] as const);
+        const pd = r.chance(0.95) ? dtype : this.dtype();
+        const bad = r.chance(0.04) ? 1 : 0;
+        if (name === "bmm") {
+          if (nd !== 3) return;
+          const b = this.operand([shape[0]!, shape[2]! + bad, this.size()], pd);
+          m(x, "bmm", [{ $: b }]);
+          return;
+        }
+        if (name === "dot" || name === "outer") {
+          if (nd !== 1) return;
+          const b = this.operand([name === "dot" ? shape[0]! + bad : this.size()], pd);
+          m(x, name, [{ $: b }]);
+          return;
+        }
+        // einsum: x's dims lettered, contracted with a partner over one or two of them, or reduced alone
+        if (nd === 0 || nd > 3) return;
+        const letters = "ijk".slice(0, nd);
+        const kind = r.weighted([["pair", 3], ["alone", 1], ["ellipsis", 1]] as const);
+        if (kind === "alone") {
+          const keep = letters.split("").filter(() => r.chance(0.5)).join("");
+          this.exec({ kind: "torch", self: -1, name: "einsum", args: [`${letters}->${r.chance(0.5) ? keep : keep.split("").reverse().join("")}`, { $: x }] });
+          return;
+        }
+        if (kind === "ellipsis") {
+          const b = this.operand([shape[nd - 1]! + bad, this.size()], pd);
+          this.exec({ kind: "torch", self: -1, name: "einsum", args: ["...j,jz->...z", { $: x }, { $: b }] });
+          return;
+        }
+        const shared = letters[nd - 1]!;
+        const bShape = [this.size(), shape[nd - 1]! + bad];
+        const b = this.operand(bShape, pd);
+        const out = r.chance(0.5) ? `${letters.slice(0, -1)}z` : `z${letters.slice(0, -1)}`;
+        this.exec({ kind: "torch", self: -1, name: "einsum", args: [`${letters},z${shared}->${out}`, { $: x }, { $: b }] });
         return;
       }
       case "mixed": {

@@ -37,6 +37,7 @@ function check(fn: Fn, inputs: Tensor[], eps = 1e-6, tol = 1e-5): void {
 const r = (...shape: number[]) => torch.randn(shape, { dtype: "float64" });
 const F = torch.nn.functional;
 const pos = (...shape: number[]) => torch.rand(shape, { dtype: "float64" }).add(0.5);
+const idx = (data: number[] | number[][]) => torch.tensor(data, { dtype: "int32" });
 
 const cases: [string, Fn, () => Tensor[]][] = [
   ["add (broadcast)", (a, b) => a.add(b), () => [r(2, 3), r(3)]],
@@ -132,6 +133,37 @@ const cases: [string, Fn, () => Tensor[]][] = [
   ["sort descending dim 0", (a) => a.sort(0, true).values, () => [r(5, 2)]],
   ["topk", (a) => a.topk(3).values, () => [r(2, 7)]],
   ["topk smallest unsorted", (a) => a.topk(2, 0, false, false).values, () => [r(6, 3)]],
+  // indexing and joining
+  ["gather (repeated indices)", (a) => a.gather(1, idx([[0, 2, 2, 1], [1, 1, 0, 0]])), () => [r(2, 3)]],
+  ["scatter", (a, b) => a.scatter(1, idx([[0, 2], [1, 0]]), b), () => [r(2, 3), r(2, 2)]],
+  ["scatter number", (a) => a.scatter(0, idx([[1, 0, 1]]), 2.5), () => [r(2, 3)]],
+  ["scatterAdd (repeated indices)", (a, b) => a.scatterAdd(1, idx([[0, 0, 2], [1, 1, 1]]), b), () => [r(2, 3), r(2, 3)]],
+  ["indexSelect", (a) => a.indexSelect(1, idx([2, 0, 2, 1])), () => [r(2, 3)]],
+  ["advanced index", (a) => a.index(null, idx([[2, 0], [1, 2]])), () => [r(2, 3)]],
+  ["advanced index after select", (a) => a.index(1, idx([3, -1, 0])), () => [r(2, 4)]],
+  ["split", (a) => { const [p, q] = a.split([1, 2], 1); return p.mul(q.sum()); }, () => [r(2, 3)]],
+  ["chunk (one piece used)", (a) => a.chunk(3, 0)[1]!.exp(), () => [r(5, 2)]],
+  ["unbind", (a) => { const [p, q, w] = a.unbind(1); return p.mul(q).add(w); }, () => [r(2, 3)]],
+  ["narrow", (a) => a.narrow(1, 1, 2).exp(), () => [r(2, 4)]],
+  ["select", (a) => a.select(0, -1).exp(), () => [r(3, 2)]],
+  ["repeat", (a) => a.repeat(2, 1, 3).exp(), () => [r(2, 3)]],
+  ["flip", (a) => a.flip(0, 1).mul(torch.arange(6, { dtype: "float64" }).reshape(2, 3)), () => [r(2, 3)]],
+  ["roll", (a) => a.roll([1, -1], [0, 1]).mul(torch.arange(6, { dtype: "float64" }).reshape(2, 3)), () => [r(2, 3)]],
+  ["roll flattened", (a) => a.roll(2).mul(torch.arange(6, { dtype: "float64" }).reshape(2, 3)), () => [r(2, 3)]],
+  ["tril", (a) => a.tril(-1).exp(), () => [r(3, 3)]],
+  ["triu", (a) => a.triu(1).exp(), () => [r(2, 3, 3)]],
+  // linear algebra
+  ["bmm", (a, b) => a.bmm(b), () => [r(2, 3, 4), r(2, 4, 2)]],
+  ["bmm of a transposed operand", (a, b) => a.transpose(1, 2).bmm(b), () => [r(2, 4, 3), r(2, 4, 2)]],
+  ["dot", (a, b) => a.dot(b), () => [r(5), r(5)]],
+  ["outer", (a, b) => a.outer(b), () => [r(3), r(4)]],
+  ["einsum matrix product", (a, b) => torch.einsum("ij,jk->ik", a, b), () => [r(2, 3), r(3, 4)]],
+  ["einsum three operands", (a, b, c) => torch.einsum("ij,jk,k->i", a, b, c), () => [r(2, 3), r(3, 4), r(4)]],
+  ["einsum batched ellipsis", (a, b) => torch.einsum("...ij,...jk->...ik", a, b), () => [r(2, 2, 3), r(3, 2)]],
+  ["einsum diagonal", (a) => torch.einsum("ii->i", a), () => [r(3, 3)]],
+  ["einsum trace", (a) => torch.einsum("ii", a), () => [r(3, 3)]],
+  ["einsum outer and transpose", (a, b) => torch.einsum("i,j->ji", a, b), () => [r(3), r(2)]],
+  ["einsum attention scores", (q, k) => torch.einsum("bhqd,bhkd->bhqk", q, k), () => [r(1, 2, 3, 4), r(1, 2, 2, 4)]],
 ];
 
 // gradients of gradients: PyTorch's gradgradcheck (float64) of the rules that are recorded ops
@@ -168,6 +200,21 @@ const secondOrder: [string, Fn, () => Tensor[]][] = [
   ["amax", (a) => a.amax(1).mul(a.sum()), () => [r(3, 4)]],
   ["sort", (a) => a.sort(0).values.mul(a), () => [r(5)]],
   ["topk", (a) => a.topk(2).values.pow(2), () => [r(5)]],
+  ["gather", (a) => a.gather(1, idx([[0, 2, 2], [1, 1, 0]])).pow(2), () => [r(2, 3)]],
+  ["scatterAdd", (a, b) => a.scatterAdd(1, idx([[0, 0], [2, 1]]), b).pow(2), () => [r(2, 3), r(2, 2)]],
+  ["indexSelect", (a) => a.indexSelect(0, idx([1, 1, 0])).pow(2), () => [r(2, 3)]],
+  ["advanced index", (a) => a.index(idx([1, 1, 0])).pow(2), () => [r(2, 3)]],
+  ["split", (a) => { const [p, q] = a.split(1, 1); return p.mul(q); }, () => [r(3, 2)]],
+  ["unbind", (a) => { const [p, q] = a.unbind(); return p.mul(q); }, () => [r(2, 3)]],
+  ["repeat", (a) => a.repeat(2, 2).pow(2), () => [r(2, 2)]],
+  ["flip", (a) => a.flip(0).mul(a), () => [r(4)]],
+  ["roll", (a) => a.roll(1).mul(a), () => [r(4)]],
+  ["tril", (a) => a.tril().pow(2), () => [r(3, 3)]],
+  ["bmm", (a, b) => a.bmm(b), () => [r(2, 2, 3), r(2, 3, 2)]],
+  ["dot", (a, b) => a.dot(b).mul(a.sum()), () => [r(3), r(3)]],
+  ["outer", (a, b) => a.outer(b).pow(2), () => [r(3), r(2)]],
+  ["einsum", (a, b) => torch.einsum("ij,jk->ik", a, b).pow(2), () => [r(2, 3), r(3, 2)]],
+  ["einsum diagonal", (a) => torch.einsum("ii->i", a).pow(2), () => [r(3, 3)]],
 ];
 
 for (const backend of ["wasm", "js"] as const) {

@@ -61,6 +61,9 @@ AREAS = [
     "activation",
     "scans",
     "sorting",
+    "indexing",
+    "joining",
+    "linalg",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

@@ -8,16 +8,16 @@
  */
 import { Bin, Un, type UnOp } from "../backend/backend.js";
 import { isGradEnabled } from "../autograd/grad_mode.js";
-import { isFloating, resultType, type DType } from "../dtype.js";
+import { dtypeName, isFloating, resultType, type DType } from "../dtype.js";
 import { broadcastShapes, broadcastStrides } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { checkFitsInt32, checkOptions } from "../argcheck.js";
 import { allocTensor, castRaw, compute, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad, type RuleBackward, type TypedRule } from "./core.js";
 import { binaryRaw, clamp, pow, unaryRaw, where } from "./elementwise.js";
 
-/** PyTorch's name of a dtype in "not implemented for 'X'" (int32 stands for int64: 'Long'). */
+/** A dtype's name in "not implemented for 'X'" (int32 is 'Int', as elsewhere in the library). */
 export function kernelTypeName(dtype: DType): string {
-  return { float32: "Float", float64: "Double", int32: "Long", bool: "Bool" }[dtype];
+  return dtypeName(dtype, "scalar");
 }
 
 /** A unary op whose rule reads its input or its output. */
@@ -251,16 +251,15 @@ export function lerp(self: Tensor, end: Tensor, weight: TensorOrScalar): Tensor 
   return out;
 }
 
-/** PyTorch's lower-case dtype word in lerp's messages (int32 stands for int64: long). */
+/** PyTorch's lower-case dtype word in lerp's and masked_fill's messages. */
 function dtypeWord(d: DType): string {
-  return { float32: "float", float64: "double", int32: "long", bool: "bool" }[d];
+  return { float32: "float", float64: "double", int32: "int", bool: "bool" }[d];
 }
 
 // self's gradient: grad where the mask is false; value's (a 0-d tensor): the sum where it is true
 const maskedFillGrad: RuleBackward<[Tensor], null> = (g, [mask], _, needsInputGrad) => [
   needsInputGrad(0) ? where(mask, 0, g) : null,
-  null,
-  needsInputGrad(2) ? where(mask, g, 0).sum() : null,
+  needsInputGrad(1) ? where(mask, g, 0).sum() : null,
 ];
 const MaskedFillBackward0 = rule("MaskedFillBackward0", maskedFillGrad); // a number value
 const MaskedFillBackward1 = rule("MaskedFillBackward1", maskedFillGrad); // a 0-d tensor value
@@ -293,6 +292,6 @@ export function maskedFill(self: Tensor, mask: Tensor, value: TensorOrScalar): T
     return res;
   });
   const vTensor = value instanceof Tensor ? value : null;
-  if (wantsGrad(self, vTensor)) record(out, vTensor === null ? MaskedFillBackward0 : MaskedFillBackward1, [self, null, vTensor], [mask]);
+  if (wantsGrad(self, vTensor)) record(out, vTensor === null ? MaskedFillBackward0 : MaskedFillBackward1, vTensor === null ? [self] : [self, vTensor], [mask]);
   return out;
 }

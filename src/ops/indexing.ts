@@ -8,7 +8,8 @@
 import { contiguousStrides, normDim, numelOf, sameShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { allocTensor, castRaw, compute, handleOf, int32OverflowError, moveTo, record, rule, scalarTensor, wantsGrad } from "./core.js";
-import { reshape } from "./movement.js";
+import { appliedIndices, index as basicIndex, reshape } from "./movement.js";
+import type { IndexArg } from "../tensor.js";
 
 /** int32 stands for PyTorch's int64: its messages say int64. */
 function checkIndexDtype(fn: string, index: Tensor): void {
@@ -63,7 +64,7 @@ interface DimIndex { dim: number; shape: number[] }
 // d self = zeros(self.shape).scatter_add(dim, index, grad)
 const GatherBackward = rule<[Tensor], DimIndex>("GatherBackward0", (g, [index], { dim, shape }) => {
   const z = allocTensor(g._storage.backend, g.dtype, shape.slice());
-  return [scatterAdd(z, dim, index, g), null];
+  return [scatterAdd(z, dim, index, g)];
 });
 
 /** PyTorch's gather: out[i][j] = x[index[i][j]][j] along `dim` (index of x's ndim, smaller or equal
@@ -78,7 +79,7 @@ export function gather(x: Tensor, dim0: number, index: Tensor): Tensor {
     }
   }
   const out = gatherRaw(x, dim, index);
-  if (wantsGrad(x)) record(out, GatherBackward, [x, null], [index], { dim, shape: x.shape.slice() });
+  if (wantsGrad(x)) record(out, GatherBackward, [x], [index], { dim, shape: x.shape.slice() });
   return out;
 }
 
@@ -127,13 +128,13 @@ function checkScatterShapes(x: Tensor, dim: number, index: Tensor, src: Tensor |
 
 interface ScatterAttrs { dim: number }
 
-// self: grad with the scattered places zeroed; src: grad gathered from them
+// self: grad with the scattered places zeroed; src: grad gathered from them (the index's shape:
+// for a src larger than the index PyTorch 1.13's engine then refuses the gradient, and so does this)
 const ScatterBackward0 = rule<[Tensor], ScatterAttrs>("ScatterBackward0", (g, [index], { dim }, needsInputGrad) => [
   needsInputGrad(0) ? scatter(g, dim, index, 0) : null,
-  null,
-  needsInputGrad(2) ? gather(g, dim, index) : null,
+  needsInputGrad(1) ? gather(g, dim, index) : null,
 ]);
-const ScatterBackward1 = rule<[Tensor], ScatterAttrs>("ScatterBackward1", (g, [index], { dim }) => [scatter(g, dim, index, 0), null]);
+const ScatterBackward1 = rule<[Tensor], ScatterAttrs>("ScatterBackward1", (g, [index], { dim }) => [scatter(g, dim, index, 0)]);
 
 /** PyTorch's scatter: a copy of x with `src`'s values (or the number `src`) written at `index` along dim. */
 export function scatter(x: Tensor, dim0: number, index: Tensor, src: Tensor | number): Tensor {
@@ -143,9 +144,9 @@ export function scatter(x: Tensor, dim0: number, index: Tensor, src: Tensor | nu
   checkScatterShapes(x, dim, index, src instanceof Tensor ? src : null);
   const out = scatterRaw(x, dim, index, src, false, "scatter");
   if (src instanceof Tensor) {
-    if (wantsGrad(x, src)) record(out, ScatterBackward0, [x, null, src], [index], { dim });
+    if (wantsGrad(x, src)) record(out, ScatterBackward0, [x, src], [index], { dim });
   } else if (wantsGrad(x)) {
-    record(out, ScatterBackward1, [x, null], [index], { dim });
+    record(out, ScatterBackward1, [x], [index], { dim });
   }
   return out;
 }
@@ -153,8 +154,7 @@ export function scatter(x: Tensor, dim0: number, index: Tensor, src: Tensor | nu
 // self: grad; src: grad gathered at the index
 const ScatterAddBackward = rule<[Tensor], ScatterAttrs>("ScatterAddBackward0", (g, [index], { dim }, needsInputGrad) => [
   needsInputGrad(0) ? g : null,
-  null,
-  needsInputGrad(2) ? gather(g, dim, index) : null,
+  needsInputGrad(1) ? gather(g, dim, index) : null,
 ]);
 
 /** PyTorch's scatter_add: a copy of x with `src`'s values added at `index` along dim (repeated
@@ -166,7 +166,7 @@ export function scatterAdd(x: Tensor, dim0: number, index: Tensor, src: Tensor):
   if (x.dtype === "bool") throw new Error(`"scatter_add_" not implemented for 'Bool'`);
   checkScatterShapes(x, dim, index, src);
   const out = scatterRaw(x, dim, index, src, true, "scatter_add");
-  if (wantsGrad(x, src)) record(out, ScatterAddBackward, [x, null, src], [index], { dim });
+  if (wantsGrad(x, src)) record(out, ScatterAddBackward, [x, src], [index], { dim });
   return out;
 }
 
@@ -182,6 +182,14 @@ function indexAlong(index: Tensor, shape: readonly number[], dim: number): Tenso
 /** x's elements at the 1-D (or 0-d) `index` along dim (no autograd). `message` makes the error
  *  for an index outside [0, size). */
 export function indexSelectRaw(x: Tensor, dim: number, index: Tensor, message: (v: number, size: number) => string): Tensor {
+  if (x.ndim === 0) {
+    // a 0-d tensor has one position, 0: the result is x itself (an empty index has no result:
+    // PyTorch returns uninitialised memory there)
+    if (index.numel() === 0) throw new Error("index_select(): an empty index has no element of a 0-d tensor to select");
+    const bad = Array.from(index.toArray()).find((v) => v !== 0);
+    if (bad !== undefined) throw new Error(message(bad, 1));
+    return castRaw(x, x.dtype);
+  }
   const shape = x.shape.slice();
   if (shape.length > 0) shape[dim] = index.numel();
   const be = x._storage.backend;
@@ -213,7 +221,7 @@ function indexAddToZeros(g: Tensor, shape: number[], dim: number, index: Tensor)
 }
 
 const IndexSelectBackward = rule<[Tensor], DimIndex>("IndexSelectBackward0", (g, [index], { dim, shape }) => [
-  indexAddToZeros(g, shape, dim, index), null,
+  indexAddToZeros(g, shape, dim, index),
 ]);
 
 /** PyTorch's index_select: x's slices at the 1-D int32 `index` along dim (repeats allowed). */
@@ -222,14 +230,14 @@ export function indexSelect(x: Tensor, dim0: number, index: Tensor): Tensor {
   if (index.ndim > 1) throw new Error("index_select(): Index is supposed to be a vector");
   if (index.dtype !== "int32") throw new Error("index_select(): Expected dtype int32 or int64 for index");
   const out = indexSelectRaw(x, dim, index, (v, size) => `INDICES element is out of DATA bounds, id=${v} axis_dim=${size}`);
-  if (wantsGrad(x)) record(out, IndexSelectBackward, [x, null], [index], { dim, shape: x.shape.slice() });
+  if (wantsGrad(x)) record(out, IndexSelectBackward, [x], [index], { dim, shape: x.shape.slice() });
   return out;
 }
 
 // index_put_(zeros, indices, grad, accumulate=True): the gathered rows' gradients summed back
 const IndexBackward = rule<[Tensor], { dim: number; shape: number[]; flatShape: number[] }>("IndexBackward0", (g, [flat], a) => {
   const gFlat = reshape(g, a.flatShape);
-  return [indexAddToZeros(gFlat, a.shape, a.dim, flat), null];
+  return [indexAddToZeros(gFlat, a.shape, a.dim, flat)];
 });
 
 /**
@@ -257,9 +265,38 @@ export function advancedIndex(x: Tensor, dim: number, index: Tensor): Tensor {
     out.dispose();
     out = r;
   }
-  if (wantsGrad(x)) record(out, IndexBackward, [x, null], [flat], { dim, shape: x.shape.slice(), flatShape });
+  if (wantsGrad(x)) record(out, IndexBackward, [x], [flat], { dim, shape: x.shape.slice(), flatShape });
   flat.dispose();
   return out;
+}
+
+/**
+ * `x.index(...)` with one int32 tensor among the indices (PyTorch's `x[..., t, ...]`): the other
+ * indices first, as a view (a number selects, a range or `null` slices), then the tensor's
+ * dimension gathered (IndexBackward0): a copy. A 0-d tensor is a number.
+ */
+export function indexWithTensor(x: Tensor, idx: (IndexArg | Tensor)[]): Tensor {
+  const at = idx.findIndex((a) => a instanceof Tensor);
+  if (idx.some((a, i) => i !== at && a instanceof Tensor)) {
+    throw new Error("index(): wasmgrad takes one index tensor (advanced indexing by several tensors at once is not supported)");
+  }
+  const t = idx[at] as Tensor;
+  if (t.dtype !== "int32") {
+    if (t.dtype === "bool") throw new Error("index(): boolean mask indices are not supported: use maskedFill, where, or an int32 index tensor");
+    throw new Error("tensors used as indices must be long, byte or bool tensors");
+  }
+  if (idx.length > x.ndim) throw new Error(`too many indices for tensor of dimension ${x.ndim}`);
+  const rest = idx.map((a, i) => (i === at ? null : a)) as IndexArg[];
+  if (t.ndim === 0) { rest[at] = t.item(); return basicIndex(x, rest); }
+  // the other indices as a view, unless PyTorch applies none of them (then x itself)
+  const base = appliedIndices(x, idx, at).length > 0 ? basicIndex(x, rest, at) : x;
+  // the tensor's dimension in base: numbers before it removed theirs
+  const dim = at - rest.slice(0, at).filter((a) => typeof a === "number").length;
+  try {
+    return advancedIndex(base, dim, t);
+  } finally {
+    if (base !== x) base.dispose();
+  }
 }
 
 // ---- flip ----------------------------------------------------------------------------------------

@@ -262,3 +262,43 @@ function matmulBatched(a: Tensor, b: Tensor): Tensor {
   if (wantsGrad(a, b)) record(out, BatchedMatmulBackward, [a, b], [a, b]);
   return out;
 }
+
+// ---- bmm, dot, outer ----------------------------------------------------------------------------
+
+// d(A B) per batch: g B^T, A^T g
+const BmmBackward = rule<[Tensor, Tensor]>("BmmBackward0", (g, [a, b], _, needsInputGrad) => [
+  needsInputGrad(0) ? bmm(g, b.transpose(1, 2)) : null,
+  needsInputGrad(1) ? bmm(a.transpose(1, 2), g) : null,
+]);
+/** Batched matrix product of two 3-D tensors with the same batch size (no broadcasting). */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3) throw new Error("batch1 must be a 3D tensor");
+  if (b.ndim !== 3) throw new Error("batch2 must be a 3D tensor");
+  if (b.shape[0] !== a.shape[0] || b.shape[1] !== a.shape[2]) {
+    throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`);
+  }
+  checkSameDtype(a, b);
+  checkNotBool(a, "bmm", a.shape[0]! * a.shape[1]! * b.shape[2]!, a.shape[2]!);
+  const out = bmmRaw(a, b, "bmm");
+  if (wantsGrad(a, b)) record(out, BmmBackward, [a, b], [a, b]);
+  return out;
+}
+
+/** The dot product of two 1-D tensors of the same dtype (DotBackward0). */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) throw new Error(`1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
+  if (a.shape[0] !== b.shape[0]) {
+    throw new Error(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
+  }
+  if (a.dtype !== b.dtype) {
+    throw new Error(`dot : expected both vectors to have same dtype, but found ${dtypeName(a.dtype, "scalar")} and ${dtypeName(b.dtype, "scalar")}`);
+  }
+  return matmul(a, b);
+}
+
+/** The outer product a b^T of two 1-D tensors: `a.reshape(-1, 1).mul(b)`, as PyTorch (MulBackward0). */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1) throw new Error(`outer: Expected 1-D argument self, but got ${a.ndim}-D`);
+  if (b.ndim !== 1) throw new Error(`outer: Expected 1-D argument vec2, but got ${b.ndim}-D`);
+  return composite(() => a.reshape(a.shape[0]!, 1).mul(b));
+}

@@ -330,14 +330,42 @@ function indexBackward(g: Tensor, inShape: number[], idx: IndexArg[]): Tensor {
 }
 const IndexBackwardOfBackward = rule<[], IndexArg[]>("SliceBackwardBackward0", (g, _, idx) => [index(g, idx)]);
 
-export function index(x: Tensor, idx: IndexArg[]): Tensor {
+/**
+ * The indices PyTorch applies as ops when indexing with a tuple (`x[a, b, ...]`, how `index(...)`
+ * reads): numbers (select) and slices, except a slice that spans its whole dimension written with
+ * explicit bounds (`[0, size]`: start 0, end exactly the size, step 1), which PyTorch skips; `null`
+ * (`:`, whose end is open) is applied. An index tensor's position (tensorAt) is not among them.
+ */
+export function appliedIndices(x: Tensor, idx: readonly unknown[], tensorAt = -1): unknown[] {
+  return idx.filter((a, i) => {
+    if (a === undefined || i === tensorAt) return false;
+    if (!Array.isArray(a)) return true;
+    const wholeDim = (a[0] === 0 || a[0] === null) && a[1] === x.shape[i] && (a.length < 3 || a[2] === 1);
+    return !wholeDim;
+  });
+}
+
+// nothing applied: PyTorch returns an alias of x (AliasBackward0), the gradient passes as it is
+const AliasBackward = rule("AliasBackward0", (g) => [g]);
+
+/** A view by basic indices recorded as one select or slice (narrow and select, which PyTorch
+ *  always applies, even over a whole dimension). */
+export function indexAs(x: Tensor, idx: IndexArg[], kind: "select" | "slice"): Tensor {
+  const p = planIndex(x, idx);
+  const out = x._view(p.shape, p.strides, p.offset);
+  if (wantsGrad(x)) record(out, kind === "select" ? SelectBackward : SliceBackward, [x], null, { inShape: x.shape, idx });
+  return out;
+}
+
+export function index(x: Tensor, idx: IndexArg[], tensorAt = -1): Tensor {
   const p = planIndex(x, idx);
   const out = x._view(p.shape, p.strides, p.offset);
   if (wantsGrad(x)) {
     // PyTorch names the node after the last index it applied: a number selects, a range slices
-    const applied = idx.filter((a) => a !== null && a !== undefined);
+    const applied = appliedIndices(x, idx, tensorAt);
     const last = applied[applied.length - 1];
-    record(out, typeof last === "number" ? SelectBackward : SliceBackward, [x], null, { inShape: x.shape, idx });
+    if (applied.length === 0) record(out, AliasBackward, [x], null);
+    else record(out, typeof last === "number" ? SelectBackward : SliceBackward, [x], null, { inShape: x.shape, idx });
   }
   return out;
 }
