@@ -43,6 +43,7 @@ const SPECIAL = {
   selfList: () => { const a: unknown[] = [1]; a[0] = a; return a; },
   classIndices: () => torch.tensor([0, 2], { dtype: "int32" }),
   index23: () => torch.tensor([[0, 2, 1], [1, 1, 0]], { dtype: "int32" }),
+  probs: () => torch.tensor([0.2, 0.3, 0.5]),
 };
 
 function makeTensor(s: TensorSpec): torch.Tensor {
@@ -230,6 +231,9 @@ const v = (value: unknown): Spec => ({ kind: "value", value });
 const intTargets: Spec = { kind: "special", name: "classIndices" };
 const intIndex: Spec = { kind: "special", name: "index23" };
 const intVector: Spec = { kind: "special", name: "classIndices" };
+const probs: Spec = { kind: "special", name: "probs" };
+// a receiver is made from a tensor spec: shape [2] with a seed whose values (2.5, 0.5) are positive
+const probsReceiver = t23({ shape: [2], seed: 10 });
 
 /** A valid call of each function with arguments: [receiver (methods), arguments]. */
 const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
@@ -329,6 +333,11 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "torch.bmm": [null, [t23({ shape: [1, 2, 3] }), t23({ shape: [1, 3, 2] })]],
   "torch.dot": [null, [t23({ shape: [3] }), t23({ shape: [3] })]], "torch.outer": [null, [t23({ shape: [3] }), t23({ shape: [2] })]],
   "torch.einsum": [null, [v("ij,kj->ik"), t23(), t23()]],
+  // creation and sampling
+  "torch.randint": [null, [v(0), v(5), v([2, 3]), v({ dtype: "float64" })]], "torch.randperm": [null, [v(5), v({ dtype: "float64" })]],
+  "torch.multinomial": [null, [probs, v(2), v(true)]],
+  "Tensor.multinomial": [probsReceiver, [v(2), v(true)]],
+  "F.oneHot": [null, [intVector, v(4)]],
 };
 
 /** Values of kinds no parameter of the API takes. */

@@ -57,6 +57,7 @@ AREAS = [
     "indexing",
     "joining",
     "linalg",
+    "sampling",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}
