@@ -32,6 +32,7 @@ export { setBackend, getBackend, type BackendName } from "./backend/registry.js"
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, type GradModeGuard } from "./autograd/grad_mode.js";
 export { Node, AccumulateGrad } from "./autograd/node.js";
 export type { FunctionCtx, FunctionClass } from "./autograd/function.js";
+export { randint, randperm, multinomial } from "./sampling.js";
 export {
   tensor, fromArray, zeros, ones, empty, full, rand, randn, arange, linspace, eye,
   zerosLike, onesLike, fullLike, randnLike, randLike, emptyLike, manualSeed, type CreateOptions, type BoolCreateOptions, type BoolShapeArgs,

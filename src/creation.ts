@@ -34,7 +34,7 @@ export type BoolShapeArgs = [...(number | number[])[], BoolCreateOptions];
 const CREATE_OPTIONS = { dtype: "dtype", requiresGrad: "bool" } as const;
 
 /** A size list for a new tensor: integers, none negative (PyTorch's message), and not too many bytes. */
-function checkNewShape(shape: readonly number[], dtype: DType): void {
+export function checkNewShape(shape: readonly number[], dtype: DType): void {
   for (const d of shape) if (d < 0) throw new Error(`Trying to create tensor with negative dimension ${d}: [${shape.join(", ")}]`);
   const bytes = numelOf(shape) * itemSize(dtype);
   if (bytes > MAX_TENSOR_BYTES) throw outOfMemory(bytes);
@@ -256,8 +256,8 @@ function nextUint32(): number {
   return result;
 }
 function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k))) >>> 0; }
-/** Uniform in [0, 1) with 53 random bits. */
-function uniform(): number { return (nextUint32() * 2 ** 21 + (nextUint32() >>> 11)) / 2 ** 53; }
+/** Uniform in [0, 1) with 53 random bits, from the seeded stream (also for src/sampling.ts). */
+export function uniform(): number { return (nextUint32() * 2 ** 21 + (nextUint32() >>> 11)) / 2 ** 53; }
 
 function random(fn: string, args: unknown[], gen: () => number, kernel: string): Tensor {
   const { shape, opts } = parseShapeArgs(args, fn);

@@ -27,6 +27,7 @@ import * as X from "./ops/activations.js";
 import * as S from "./ops/scans.js";
 import * as G from "./ops/indexing.js";
 import * as J from "./ops/joining.js";
+import * as SAMPLE from "./sampling.js";
 
 
 /**
@@ -971,6 +972,12 @@ export class Tensor {
     A.checkBool("topk", "sorted", 4, sorted);
     return S.topk(this, k, dim, largest, sorted);
   }
+
+  /**
+   * `numSamples` category indices (int32) drawn from this tensor's rows of non-negative weights,
+   * with or without `replacement` (default without). See {@link multinomial}.
+   */
+  multinomial(numSamples: number, replacement = false): Tensor { return SAMPLE.multinomial(this, numSamples, replacement); }
 
   // ---- indexing and joining ------------------------------------------------------------------
   /**

@@ -47,6 +47,7 @@ const SPECIAL = {
   adam: () => new torch.optim.Adam([torch.zeros([2], { requiresGrad: true })]),
   dataset: () => new torch.utils.data.TensorDataset(torch.zeros([4, 2]), torch.ones([4])),
   index23: () => torch.tensor([[0, 2, 1], [1, 1, 0]], { dtype: "int32" }),
+  probs: () => torch.tensor([0.2, 0.3, 0.5]),
 };
 
 function makeTensor(s: TensorSpec): torch.Tensor {
@@ -244,6 +245,9 @@ const params: Spec = { kind: "special", name: "params" };
 const sgdOpt: Spec = { kind: "special", name: "optimizer" };
 const intIndex: Spec = { kind: "special", name: "index23" };
 const intVector: Spec = { kind: "special", name: "classIndices" };
+const probs: Spec = { kind: "special", name: "probs" };
+// a receiver is made from a tensor spec: shape [2] with a seed whose values (2.5, 0.5) are positive
+const probsReceiver = t23({ shape: [2], seed: 10 });
 
 /** A valid call of each function with arguments: [receiver (methods), arguments]. */
 const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
@@ -371,6 +375,11 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "torch.bmm": [null, [t23({ shape: [1, 2, 3] }), t23({ shape: [1, 3, 2] })]],
   "torch.dot": [null, [t23({ shape: [3] }), t23({ shape: [3] })]], "torch.outer": [null, [t23({ shape: [3] }), t23({ shape: [2] })]],
   "torch.einsum": [null, [v("ij,kj->ik"), t23(), t23()]],
+  // creation and sampling
+  "torch.randint": [null, [v(0), v(5), v([2, 3]), v({ dtype: "float64" })]], "torch.randperm": [null, [v(5), v({ dtype: "float64" })]],
+  "torch.multinomial": [null, [probs, v(2), v(true)]],
+  "Tensor.multinomial": [probsReceiver, [v(2), v(true)]],
+  "F.oneHot": [null, [intVector, v(4)]],
 };
 
 /** Values of kinds no parameter of the API takes. */

@@ -64,6 +64,7 @@ AREAS = [
     "indexing",
     "joining",
     "linalg",
+    "sampling",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

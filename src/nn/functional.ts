@@ -14,6 +14,7 @@ import { allocTensor, composite, compute, record, rule, wantsGrad } from "../ops
 import { bmmRaw } from "../ops/matmul.js";
 import { where } from "../ops/elementwise.js";
 import { geluApproximate } from "../ops/activations.js";
+export { oneHot } from "../sampling.js";
 
 /**
  * How a loss combines its per-element (or per-sample) values: `"mean"` (default), `"sum"`, or
