@@ -597,9 +597,12 @@ export const numel = (a: T) => input("numel", a).numel();
  * ```ts
  * torch.cat([torch.zeros(2, 3), torch.ones(1, 3)]).shape; // [3, 3]
  * ```
+ * Bool tensors concatenate to a {@link BoolTensor}.
  * @category Shape and indexing
  */
-export const cat = (tensors: T[], dim = 0) => { A.checkTensorList("cat", "tensors", 1, tensors); A.checkInt("cat", "dim", 2, dim); return M.cat(tensors, dim); };
+export function cat(tensors: BoolTensor[], dim?: number): BoolTensor;
+export function cat(tensors: T[], dim?: number): T;
+export function cat(tensors: T[], dim = 0): T { A.checkTensorList("cat", "tensors", 1, tensors); A.checkInt("cat", "dim", 2, dim); return M.cat(tensors, dim); }
 /**
  * Alias of {@link cat} (`torch.concat`).
  * @category Shape and indexing
@@ -609,9 +612,12 @@ export const concat = cat;
  * Stack tensors of equal shape along a new dimension `dim` (default 0) (`torch.stack`).
  *
  * @throws `stack expects a non-empty TensorList`; `stack expects each tensor to be equal size...`.
+ * Bool tensors stack to a {@link BoolTensor}.
  * @category Shape and indexing
  */
-export const stack = (tensors: T[], dim = 0) => { A.checkTensorList("stack", "tensors", 1, tensors); A.checkInt("stack", "dim", 2, dim); return M.stack(tensors, dim); };
+export function stack(tensors: BoolTensor[], dim?: number): BoolTensor;
+export function stack(tensors: T[], dim?: number): T;
+export function stack(tensors: T[], dim = 0): T { A.checkTensorList("stack", "tensors", 1, tensors); A.checkInt("stack", "dim", 2, dim); return M.stack(tensors, dim); }
 /**
  * Views of pieces of `a` along `dim` (`torch.split`). See {@link Tensor.split}.
  * @category Shape and indexing
@@ -683,14 +689,17 @@ export const triu = (a: T, diagonal?: number) => input("triu", a).triu(diagonal)
  *
  * @param cond - A bool tensor.
  * @throws `where expected condition to be a boolean tensor...` for a `cond` that is not bool.
+ * A choice between two bool tensors (or booleans) is a {@link BoolTensor}.
  * @category Math
  */
-export const where = (cond: T, a: TensorOrScalar, b: TensorOrScalar) => {
+export function where(cond: T, a: BoolTensor | boolean, b: BoolTensor | boolean): BoolTensor;
+export function where(cond: T, a: TensorOrScalar, b: TensorOrScalar): T;
+export function where(cond: T, a: TensorOrScalar, b: TensorOrScalar): T {
   A.checkTensor("where", "condition", 1, cond);
   A.checkTensorOrScalar("where", "input", 2, a);
   A.checkTensorOrScalar("where", "other", 3, b);
   return E.where(cond, a, b);
-};
+}
 /**
  * Whether `x` is a wasmgrad {@link Tensor} (`torch.is_tensor`).
  * @category Creation
