@@ -423,3 +423,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 // ---- convolution and pooling (src/nn/functional_conv.ts) ----------------------------------------
 export { conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from "./functional_conv.js";
 export type { ConvOptions, MaxPool2dOptions, AvgPool2dOptions, SizeArg } from "./functional_conv.js";
+
+// ---- normalisation and embedding (src/nn/functional_batchnorm.ts, src/nn/functional_embedding.ts) ----
+export { batchNorm, type BatchNormOptions } from "./functional_batchnorm.js";
+export { embedding, type EmbeddingOptions } from "./functional_embedding.js";

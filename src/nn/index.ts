@@ -15,3 +15,5 @@ export type { Reduction } from "./functional.js";
 export { Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Identity, type ConvModuleOptions } from "./conv.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
+export { BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from "./batchnorm.js";
+export { Embedding, type EmbeddingModuleOptions } from "./embedding.js";
