@@ -385,6 +385,9 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "torch.multinomial": [null, [probs, v(2), v(true)]],
   "Tensor.multinomial": [probsReceiver, [v(2), v(true)]],
   "F.oneHot": [null, [intVector, v(4)]],
+  // batch normalisation and embedding
+  "F.batchNorm": [null, [t23(), t23({ shape: [3] }), t23({ shape: [3], seed: 10 }), t23({ shape: [3] }), t23({ shape: [3] }), v({ training: true, momentum: 0.2, eps: 1e-3 })]],
+  "F.embedding": [null, [intIndex, t23({ shape: [3, 2] }), v({ paddingIdx: 1, maxNorm: 2, normType: 1, scaleGradByFreq: true })]],
 };
 
 /** Values of kinds no parameter of the API takes. */

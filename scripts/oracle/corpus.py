@@ -65,6 +65,8 @@ AREAS = [
     "joining",
     "linalg",
     "sampling",
+    "batchnorm",
+    "embedding",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

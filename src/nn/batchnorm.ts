@@ -41,10 +41,6 @@ const BUFFER_NAMES: Readonly<Record<string, string>> = {
   numBatchesTracked: "num_batches_tracked",
 };
 
-/** Python's `str` of a float option (`1e-05`, `0.1`, `1.0`). */
-function pyFloat(x: number): string {
-  return Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : pyNum(x);
-}
 
 /** What BatchNorm1d and BatchNorm2d share (PyTorch's `_BatchNorm`). */
 abstract class BatchNormBase extends Module {
@@ -147,8 +143,8 @@ abstract class BatchNormBase extends Module {
   /** As PyTorch: `3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True`. */
   override extraRepr(): string {
     const py = (b: boolean) => (b ? "True" : "False");
-    const momentum = this.momentum === null ? "None" : pyFloat(this.momentum);
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${momentum}, affine=${py(this.affine)}, track_running_stats=${py(this.trackRunningStats)}`;
+    const momentum = this.momentum === null ? "None" : pyNum(this.momentum);
+    return `${this.numFeatures}, eps=${pyNum(this.eps)}, momentum=${momentum}, affine=${py(this.affine)}, track_running_stats=${py(this.trackRunningStats)}`;
   }
 }
 

@@ -29,10 +29,6 @@ export interface EmbeddingModuleOptions {
   dtype?: DType;
 }
 
-/** Python's `str` of a float option (`1.0`, `0.5`). */
-function pyFloat(x: number): string {
-  return Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : pyNum(x);
-}
 
 /**
  * A lookup table of `numEmbeddings` vectors of size `embeddingDim` (PyTorch's `nn.Embedding`):
@@ -122,8 +118,8 @@ export class Embedding extends Module {
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
-    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
-    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyNum(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyNum(this.normType)}`;
     if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
     return s;
   }

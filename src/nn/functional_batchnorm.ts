@@ -75,10 +75,11 @@ export function batchNorm(
   const rm = optionalTensor("running_mean", 4, runningMean);
   const rv = optionalTensor("running_var", 5, runningVar);
   const o = opts ?? {};
-  const training = o.training ?? false;
+  // null is Python's None here, not "use the default"
+  const training = o.training === undefined ? false : o.training;
   if (typeof training !== "boolean") throw A.argError(FN, "training", 6, "bool", training);
-  const momentum = floatArg("momentum", 7, o.momentum ?? 0.1);
-  const eps = floatArg("eps", 8, o.eps ?? 1e-5);
+  const momentum = floatArg("momentum", 7, o.momentum === undefined ? 0.1 : o.momentum);
+  const eps = floatArg("eps", 8, o.eps === undefined ? 1e-5 : o.eps);
 
   const shape = input.shape;
   if (training) {

@@ -37,7 +37,9 @@ function renorm(weight: Tensor, indices: Tensor, maxNorm: number, normType: numb
   noGrad(() => {
     for (const r of rows) {
       const row = weight.select(0, r); // PyTorch's error for a row past the end; negative ones wrap
-      const norm = row.norm(normType).item() as number;
+      const n = row.norm(normType);
+      const norm = n.item() as number;
+      n.dispose();
       if (norm > maxNorm) row.mul_(maxNorm / (norm + 1e-7));
       row.dispose();
     }
