@@ -69,20 +69,31 @@ export function batchNorm(
     throw new TypeError(`batch_norm() missing ${missing.length} required positional argument${missing.length > 1 ? "s" : ""}: ${missing.join(" and ")}`);
   }
   A.checkOptions(FN, opts, { training: "any", momentum: "any", eps: "any" });
+  const o = opts ?? {};
+  // null is Python's None here, not "use the default"
+  return batchNormChecked(input, weight, bias, runningMean, runningVar, o.training === undefined ? false : o.training,
+    o.momentum === undefined ? 0.1 : o.momentum, o.eps === undefined ? 1e-5 : o.eps, true);
+}
+
+/**
+ * @internal torch.batch_norm's checks (its argument positions) and computation; `verifyBatch`:
+ * F.batch_norm's refusal of one value per channel in training mode.
+ */
+export function batchNormChecked(
+  input: unknown, weight: unknown, bias: unknown, runningMean: unknown, runningVar: unknown,
+  training: unknown, momentumArg: unknown, epsArg: unknown, verifyBatch: boolean,
+): Tensor {
   A.checkTensor(FN, "input", 1, input);
   const w = optionalTensor("weight", 2, weight);
   const b = optionalTensor("bias", 3, bias);
   const rm = optionalTensor("running_mean", 4, runningMean);
   const rv = optionalTensor("running_var", 5, runningVar);
-  const o = opts ?? {};
-  // null is Python's None here, not "use the default"
-  const training = o.training === undefined ? false : o.training;
   if (typeof training !== "boolean") throw A.argError(FN, "training", 6, "bool", training);
-  const momentum = floatArg("momentum", 7, o.momentum === undefined ? 0.1 : o.momentum);
-  const eps = floatArg("eps", 8, o.eps === undefined ? 1e-5 : o.eps);
+  const momentum = floatArg("momentum", 7, momentumArg);
+  const eps = floatArg("eps", 8, epsArg);
 
   const shape = input.shape;
-  if (training) {
+  if (training && verifyBatch) {
     // F.batch_norm's _verify_batch_size: one value per channel has no variance
     let values = shape[0] ?? 1;
     for (let d = 2; d < shape.length; d++) values *= shape[d]!;

@@ -75,9 +75,7 @@ export function embedding(indices: Tensor, weight: Tensor, opts?: EmbeddingOptio
   const normType = o.normType ?? 2;
   if (typeof normType !== "number") throw A.argError(FN, "norm_type", undefined, "float", normType);
   const scaleGradByFreq = o.scaleGradByFreq ?? false;
-  A.checkBool(FN, "scale_grad_by_freq", 4, scaleGradByFreq);
   const sparse = o.sparse ?? false;
-  A.checkBool(FN, "sparse", 5, sparse);
 
   // F.embedding: padding_idx within the table, negative from the end
   const rows = weight.ndim > 0 ? weight.shape[0]! : 0;
@@ -88,14 +86,28 @@ export function embedding(indices: Tensor, weight: Tensor, opts?: EmbeddingOptio
       paddingIdx += rows;
     }
   }
-  // at::embedding
+  return embeddingChecked(weight, indices, paddingIdx ?? -1, scaleGradByFreq, sparse, maxNorm === null ? null : [maxNorm, normType]);
+}
+
+/**
+ * @internal torch.embedding's checks (its argument positions) and lookup; `renormBy` ([maxNorm,
+ * normType]): F.embedding's in-place renormalisation of the looked-up rows first. A negative
+ * `paddingIdx` matches no row.
+ */
+export function embeddingChecked(
+  weight: unknown, indices: unknown, paddingIdx: unknown, scaleGradByFreq: unknown, sparse: unknown,
+  renormBy: [number, number] | null = null,
+): Tensor {
+  A.checkTensor(FN, "weight", 1, weight);
+  A.checkTensor(FN, "indices", 2, indices);
+  A.checkInt(FN, "padding_idx", 3, paddingIdx);
+  A.checkBool(FN, "scale_grad_by_freq", 4, scaleGradByFreq);
+  A.checkBool(FN, "sparse", 5, sparse);
   if (weight.ndim !== 2) throw new Error("'weight' must be 2-D");
   if (indices.dtype !== "int32") {
     throw new Error(`Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${TENSOR_TYPE[indices.dtype]} instead (while checking arguments for embedding)`);
   }
   if (sparse) throw new Error("embedding(): sparse gradients are not supported by wasmgrad");
-  if (maxNorm !== null) {
-    renorm(weight, indices, maxNorm, normType);
-  }
-  return embeddingOp(weight, indices, paddingIdx ?? -1, scaleGradByFreq);
+  if (renormBy !== null) renorm(weight, indices, renormBy[0], renormBy[1]);
+  return embeddingOp(weight, indices, paddingIdx, scaleGradByFreq);
 }

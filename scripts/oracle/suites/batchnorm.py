@@ -99,6 +99,14 @@ def build(suite):
                    backward=["t.backward()"],
                    expect=["gx", "gw", "t", "x.grad", "w.grad", "b.grad"])
 
+    # torch.batchNorm: PyTorch's positional form (weight and bias before the running statistics)
+    suite.case("torch_batch_norm", tags=["torch", "train"], inputs=bn_inputs([4, 3, 2]),
+               steps=["y = torch.batchNorm(x, w, b, rm, rv, true, 0.3, 0.001, false)", "q = y.mul(r)", "s = q.sum()"],
+               backward=["s.backward()"], also=["rm", "rv"])
+    suite.case("torch_batch_norm_eval", tags=["torch", "eval"], inputs=bn_inputs([3, 4]),
+               steps=["y = torch.batchNorm(x, null, b, rm, rv, false, 0.1, 0.00001, false)", "q = y.mul(r)", "s = q.sum()"],
+               backward=["s.backward()"])
+
     # ---- modules -------------------------------------------------------------------------------
     for name, ctor in [("1d", "BatchNorm1d(3)"), ("2d", "BatchNorm2d(8)"),
                        ("opts", "BatchNorm1d(4, { eps: 0.001, momentum: 0.3, affine: false })"),
@@ -186,6 +194,8 @@ def build(suite):
         "batch_norm(): argument 'training' (position 6) must be bool, not int", {**x43, "rm": randn(3), "rv": positive(3)})
     err("unknown_option", [f"y = {F}.batchNorm(x, rm, rv, null, null, {{ affine: true }})"],
         "batch_norm() got an unexpected keyword argument 'affine'", {**x43, "rm": randn(3), "rv": positive(3)})
+    err("torch_training_number", ["y = torch.batchNorm(x, null, null, rm, rv, 0, 0.1, 0.00001, false)"],
+        "batch_norm(): argument 'training' (position 6) must be bool, not int", {**x43, "rm": randn(3), "rv": positive(3)})
     err("module_1d_input_4d", [f"m = new {NN}.BatchNorm1d(3)", "y = m.call(x)"], "expected 2D or 3D input (got 4D input)", {"x": randn(2, 3, 2, 2)})
     err("module_2d_input_3d", [f"m = new {NN}.BatchNorm2d(3)", "y = m.call(x)"], "expected 4D input (got 3D input)", {"x": randn(2, 3, 2)})
     err("module_channels", [f"m = new {NN}.BatchNorm1d(3)", "y = m.call(x)"], "running_mean should contain 4 elements not 3", {"x": randn(2, 4)})

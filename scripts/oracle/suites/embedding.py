@@ -56,6 +56,11 @@ def build(suite):
                       "[g] = torch.autograd.grad([s], [w], { createGraph: true })", "gg = g.mul(g)", "t = gg.sum()"],
                backward=["t.backward()"], expect=["y", "g", "t", "w.grad"])
 
+    # torch.embedding: PyTorch's positional form (table first; a negative padding index is none)
+    for name, args in [("torch", ""), ("torch_padding", ", 2"), ("torch_padding_negative", ", -1, true")]:
+        suite.case(f"{name}_embedding", tags=["torch"], inputs={"i": ints(2, 3, low=0, high=4), "w": randn(5, 3, grad=True), "r": randn(2, 3, 3)},
+                   steps=[f"y = torch.embedding(w, i{args})", "q = y.mul(r)", "s = q.sum()"], backward=["s.backward()"])
+
     # ---- nn.Embedding --------------------------------------------------------------------------
     for name, ctor in [("plain", "Embedding(10, 4)"), ("padding", "Embedding(10, 4, { paddingIdx: 3 })"),
                        ("padding_negative", "Embedding(10, 4, { paddingIdx: -2 })"),
@@ -101,6 +106,7 @@ def build(suite):
         {**w, "i": tensor([5], dtype="int32")})
     err("unknown_option", [f"y = {F}.embedding(i, w, {{ padding: 1 }})"], "embedding() got an unexpected keyword argument 'padding'",
         {**w, "i": tensor([1], dtype="int32")})
+    err("torch_float_indices", ["y = torch.embedding(w, i)"], "but got torch.", {**w, "i": tensor([1.0])})
     err("module_padding", [f"m = new {NN}.Embedding(4, 2, {{ paddingIdx: 4 }})"], "Padding_idx must be within num_embeddings")
     err("module_padding_negative", [f"m = new {NN}.Embedding(4, 2, {{ paddingIdx: -5 }})"], "Padding_idx must be within num_embeddings")
     err("module_negative", [f"m = new {NN}.Embedding(-1, 3)"], "Trying to create tensor with negative dimension -1: [-1, 3]")
