@@ -22,6 +22,8 @@ import * as functionalFns from "./autograd/functional.js";
 import { detectAnomaly, isAnomalyEnabled, setDetectAnomaly } from "./autograd/anomaly.js";
 import * as nn from "./nn/index.js";
 import type { SizeArg } from "./nn/functional_conv.js";
+import { batchNormChecked } from "./nn/functional_batchnorm.js";
+import { embeddingChecked } from "./nn/functional_embedding.js";
 import * as optim from "./optim/index.js";
 
 export { Tensor };
@@ -726,6 +728,28 @@ export const conv2d = (input: T, weight: T, bias?: T | null, stride?: SizeArg, p
  */
 export const maxPool2d = (input: T, kernelSize: SizeArg, stride?: SizeArg | null, padding?: SizeArg, dilation?: SizeArg, ceilMode?: boolean) =>
   nn.functional.maxPool2d(input, kernelSize, { stride, padding, dilation, ceilMode });
+/**
+ * Batch normalisation with PyTorch's positional arguments (`torch.batch_norm(input, weight, bias,
+ * running_mean, running_var, training, momentum, eps, cudnn_enabled)`; `cudnnEnabled` is
+ * ignored). Unlike {@link nn.functional.batchNorm} it does not refuse one value per channel in
+ * training mode (the running variance then becomes NaN, as PyTorch's).
+ * @category Neural networks
+ */
+export const batchNorm = (
+  input: T, weight: T | null, bias: T | null, runningMean: T | null, runningVar: T | null,
+  training: boolean, momentum: number, eps: number, cudnnEnabled = false,
+): T => {
+  A.checkBool("batch_norm", "cudnn_enabled", 9, cudnnEnabled);
+  return batchNormChecked(input, weight, bias, runningMean, runningVar, training, momentum, eps, false);
+};
+/**
+ * The rows of `weight` at the int32 `indices`, with PyTorch's positional arguments
+ * (`torch.embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse)`; a negative
+ * `paddingIdx`, the default -1, is none); see {@link nn.functional.embedding}.
+ * @category Neural networks
+ */
+export const embedding = (weight: T, indices: T, paddingIdx = -1, scaleGradByFreq = false, sparse = false): T =>
+  embeddingChecked(weight, indices, paddingIdx, scaleGradByFreq, sparse);
 
 /**
  * torch.autograd: gradients of arbitrary outputs, custom differentiable functions, gradient checks,
