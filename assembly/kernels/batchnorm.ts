@@ -192,6 +192,18 @@ let hi2 = f64x2.splat(0);
   return f64x2.extract_lane(hi2, 1);
 }
 
+/** `v` with lane j (a run-time lane below lanes<T>()) set to x. */
+// @ts-ignore: decorator
+@inline function withLane<T>(v: v128, j: usize, x: T): v128 {
+  if (sizeof<T>() == 4) {
+    if (j == 0) return f32x4.replace_lane(v, 0, <f32>x);
+    if (j == 1) return f32x4.replace_lane(v, 1, <f32>x);
+    if (j == 2) return f32x4.replace_lane(v, 2, <f32>x);
+    return f32x4.replace_lane(v, 3, <f32>x);
+  }
+  return j == 0 ? f64x2.replace_lane(v, 0, <f64>x) : f64x2.replace_lane(v, 1, <f64>x);
+}
+
 function statsImpl<T>(x: usize, n: usize, c: usize, s: usize, mean: usize, varSum: usize): void {
   const SZ = sizeof<T>();
   const count = <f64>(n * s);
@@ -201,12 +213,8 @@ function statsImpl<T>(x: usize, n: usize, c: usize, s: usize, mean: usize, varSu
     for (; ch + L <= c; ch += L) {
       lo2 = f64x2.splat(0); hi2 = lo2;
       for (let r: usize = 0; r < n; r++) addPromoted<T>(v128.load(x + (r * c + ch) * SZ));
-      let mv = v128.splat<T>(0);
-      for (let j = 0; j < <i32>L; j++) {
-        const m = <T>(laneSum<T>(j) / count);
-        store<T>(mean + (ch + j) * SZ, m);
-      }
-      mv = v128.load(mean + ch * SZ);
+      for (let j = 0; j < <i32>L; j++) store<T>(mean + (ch + j) * SZ, <T>(laneSum<T>(j) / count));
+      const mv = v128.load(mean + ch * SZ);
       lo2 = f64x2.splat(0); hi2 = lo2;
       for (let r: usize = 0; r < n; r++) {
         const d = v128.sub<T>(v128.load(x + (r * c + ch) * SZ), mv);
@@ -238,13 +246,8 @@ function forwardImpl<T>(x: usize, n: usize, c: usize, s: usize, mean: usize, var
         const invstd = invstdOf<T>(variance, ch + j, count, eps);
         const alpha = invstd * paramAt<T>(weight, ch + j, <T>1);
         const beta = paramAt<T>(bias, ch + j, <T>0) - load<T>(mean + (ch + j) * SZ) * alpha;
-        if (sizeof<T>() == 4) {
-          if (j == 0) { av = f32x4.replace_lane(av, 0, <f32>alpha); bv = f32x4.replace_lane(bv, 0, <f32>beta); }
-          else if (j == 1) { av = f32x4.replace_lane(av, 1, <f32>alpha); bv = f32x4.replace_lane(bv, 1, <f32>beta); }
-          else if (j == 2) { av = f32x4.replace_lane(av, 2, <f32>alpha); bv = f32x4.replace_lane(bv, 2, <f32>beta); }
-          else { av = f32x4.replace_lane(av, 3, <f32>alpha); bv = f32x4.replace_lane(bv, 3, <f32>beta); }
-        } else if (j == 0) { av = f64x2.replace_lane(av, 0, <f64>alpha); bv = f64x2.replace_lane(bv, 0, <f64>beta); }
-        else { av = f64x2.replace_lane(av, 1, <f64>alpha); bv = f64x2.replace_lane(bv, 1, <f64>beta); }
+        av = withLane<T>(av, j, alpha);
+        bv = withLane<T>(bv, j, beta);
       }
       for (let r: usize = 0; r < n; r++) {
         const p = (r * c + ch) * SZ;
@@ -293,13 +296,10 @@ function backwardImpl<T>(
         const k = <T>(<T>dotp * invstd * invstd / <T>M);
         const gm = <T>(sum / M);
         const w = paramAt<T>(weight, ch + j, <T>1);
-        if (sizeof<T>() == 4) {
-          if (j == 0) { kv = f32x4.replace_lane(kv, 0, <f32>k); gmv = f32x4.replace_lane(gmv, 0, <f32>gm); iv = f32x4.replace_lane(iv, 0, <f32>invstd); wv = f32x4.replace_lane(wv, 0, <f32>w); }
-          else if (j == 1) { kv = f32x4.replace_lane(kv, 1, <f32>k); gmv = f32x4.replace_lane(gmv, 1, <f32>gm); iv = f32x4.replace_lane(iv, 1, <f32>invstd); wv = f32x4.replace_lane(wv, 1, <f32>w); }
-          else if (j == 2) { kv = f32x4.replace_lane(kv, 2, <f32>k); gmv = f32x4.replace_lane(gmv, 2, <f32>gm); iv = f32x4.replace_lane(iv, 2, <f32>invstd); wv = f32x4.replace_lane(wv, 2, <f32>w); }
-          else { kv = f32x4.replace_lane(kv, 3, <f32>k); gmv = f32x4.replace_lane(gmv, 3, <f32>gm); iv = f32x4.replace_lane(iv, 3, <f32>invstd); wv = f32x4.replace_lane(wv, 3, <f32>w); }
-        } else if (j == 0) { kv = f64x2.replace_lane(kv, 0, <f64>k); gmv = f64x2.replace_lane(gmv, 0, <f64>gm); iv = f64x2.replace_lane(iv, 0, <f64>invstd); wv = f64x2.replace_lane(wv, 0, <f64>w); }
-        else { kv = f64x2.replace_lane(kv, 1, <f64>k); gmv = f64x2.replace_lane(gmv, 1, <f64>gm); iv = f64x2.replace_lane(iv, 1, <f64>invstd); wv = f64x2.replace_lane(wv, 1, <f64>w); }
+        kv = withLane<T>(kv, j, k);
+        gmv = withLane<T>(gmv, j, gm);
+        iv = withLane<T>(iv, j, invstd);
+        wv = withLane<T>(wv, j, w);
       }
       if (gx != 0) {
         for (let r: usize = 0; r < n; r++) {
