@@ -1,7 +1,7 @@
 /**
  * The js backend's layer normalisation and softmax loops: the twins of
  * assembly/kernels/layernorm.ts and softmax.ts, in the same order of operations (two-pass
- * statistics; the max subtracted first, softmax scaled by the sum's reciprocal), computed in
+ * statistics accumulated in float64 with mean and rstd rounded to the dtype; the max subtracted first, softmax scaled by the sum's reciprocal), computed in
  * float64 and rounded on store.
  */
 import type { TypedArray } from "../../dtype.js";
@@ -17,11 +17,12 @@ export function layerNormLoops(
     const base = r * cols;
     let s = 0;
     for (let j = 0; j < cols; j++) s += x[xo + base + j]!;
-    const m = s / cols;
+    // mean and rstd in the dtype, as the kernel and PyTorch keep them
+    const m = f32 ? Math.fround(s / cols) : s / cols;
     let v = 0;
     for (let j = 0; j < cols; j++) { const d = x[xo + base + j]! - m; v += d * d; }
     v = Math.max(v / cols, 0);
-    const rs = 1 / Math.sqrt(v + e);
+    const rs = f32 ? Math.fround(1 / Math.sqrt(v + e)) : 1 / Math.sqrt(v + e);
     mean[r] = m;
     rstd[r] = rs;
     for (let j = 0; j < cols; j++) {
