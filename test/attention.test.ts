@@ -177,5 +177,7 @@ describe("attention and the encoder", () => {
     expect(moduleLayer.namedChildren().map(([k]) => k)).toContain("activation");
     expect(() => new nn.Transformer()).toThrow("nn.Transformer is not supported by wasmgrad yet");
     expect(() => mha.call(x, x, x, { attnMask: "x" } as never)).toThrow("must be Tensor");
+    expect(() => mha.call(x, x, x, { attnMask: torch.zeros(3, 3), keyPaddingMask: torch.zeros(2, 3) }))
+      .toThrow("a float key_padding_mask cannot be combined with a float attn_mask");
   });
 });
