@@ -484,6 +484,15 @@ function scaleFor(st: Step, before: (Snap | null)[]): Step["scale"] {
       const o = (st.kind === "F" ? st.args[3] : { stride: st.args[3], padding: st.args[4], dilation: st.args[5], groups: st.args[6] }) as ConvOpts | undefined;
       return () => convScale(x, w, b, o ?? {});
     }
+    case "layerNorm": {
+      // (x - mean) * rstd * w + b, rstd up to 1 / sqrt(eps): a rounding difference in the mean
+      // comes out scaled by it
+      const [x, w, b] = [ref(st.args[0]), ref(st.args[2]), ref(st.args[3])];
+      if (!x) return null;
+      const eps = (st.args[4] as number | undefined) ?? 1e-5;
+      const top = (t: Snap | null) => { let m = 0; if (t) for (let i = 0; i < t.data.length; i++) m = Math.max(m, fin(t.data[i]!)); return m; };
+      return () => top(x) / Math.sqrt(eps) * Math.max(1, top(w)) + top(b);
+    }
     case "maxPool2d": case "avgPool2d": case "adaptiveAvgPool2d": {
       const x = ref(st.args[0]);
       if (!x) return null;
@@ -771,7 +780,7 @@ class Generator {
       ["unary", 10], ["clamp", 2], ["binary", 14], ["where", 3], ["reduce", 12], ["softmax", 3], ["matmul", 8],
       ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5], ["conv", 4], ["pool", 3],
       ["activation", 4], ["mixed", 3], ["order", 5], ["gather", 5], ["pieces", 5], ["linalg", 4],
-      ["norm", 3],
+      ["norm", 3], ["layernorm", 3],
     ] as const);
     const m = (self: number, name: string, args: unknown[]) => this.exec({ kind: "method", self, name, args });
     const x = this.pickSlot()!;
@@ -909,6 +918,7 @@ class Generator {
       case "conv": this.convOp(x); return;
       case "pool": this.poolOp(x); return;
       case "norm": this.normOp(x); return;
+      case "layernorm": this.layerNormOp(x); return;
       case "activation": {
         const name = r.pick(["leakyRelu", "gelu", "softplus", "elu", "hardtanh"] as const);
         const n = () => this.number("float32");
@@ -1105,6 +1115,24 @@ class Generator {
     if (r.chance(0.3)) opts.paddingIdx = r.int(-rows, rows - 1);
     if (r.chance(0.2)) opts.scaleGradByFreq = true;
     this.exec({ kind: "F", self: -1, name: "embedding", args: [{ $: idx }, { $: table }, opts] });
+  }
+
+  /** layerNorm over 1-3 trailing dims of `x` (or of a new input), with or without weight and bias,
+   *  now and then a normalized shape, weight or dtype that does not fit (both must throw alike). */
+  layerNormOp(x: number): void {
+    const r = this.rng, xt = this.t(x);
+    const useX = xt.ndim >= 1 && xt.numel() <= 20000 && r.chance(0.7);
+    const dtype: DType = useX ? (xt.dtype as DType) : r.weighted([["float32", 8], ["float64", 3], ["int32", 1]] as const);
+    const shape = useX ? xt.shape.slice() : [...(r.chance(0.5) ? [r.int(1, 3)] : []), r.int(1, 4), r.int(1, 40)];
+    const xs = useX ? x : this.operand(shape, dtype);
+    let ns = shape.slice(shape.length - r.int(1, Math.min(shape.length, 3)));
+    if (r.chance(0.04)) ns = ns.map((d) => d + 1);
+    const wdtype = r.chance(0.97) ? dtype : this.dtype();
+    const w = r.chance(0.6) ? { $: this.operand(r.chance(0.97) ? ns : [...ns, 1], wdtype) } : r.pick([null, undefined]);
+    const b = r.chance(0.5) ? { $: this.operand(ns, wdtype) } : null;
+    const args: unknown[] = [{ $: xs }, ns, w, b];
+    if (r.chance(0.4)) args.push(r.pick([1e-5, 1e-3, 0.1]));
+    this.exec({ kind: "F", self: -1, name: "layerNorm", args });
   }
 
   /** maxPool2d / avgPool2d / adaptiveAvgPool2d on a small 3-D or 4-D float tensor. */

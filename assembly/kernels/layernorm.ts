@@ -1,8 +1,9 @@
 // Layer normalisation over the last `cols` elements of each of `rows` contiguous rows
 // (PyTorch's native_layer_norm and its backward), generic over f32 / f64 with v128 lanes
 // (4 or 2 per vector) and a scalar tail. Two passes for the statistics (mean, then the
-// centred sum of squares), as accurate as PyTorch's moments; mean and rstd are written per
-// row in the input's dtype, as PyTorch saves them. Pointers of absent operands are 0.
+// centred sum of squares), accumulated in f64 (float32 lanes promoted), at least as accurate
+// as PyTorch's moments; mean and rstd are rounded to the input's dtype and written per row, as
+// PyTorch saves them. Pointers of absent operands are 0.
 
 // @ts-ignore: decorator
 @inline function hsum<T>(v: v128): T {
@@ -11,26 +12,33 @@
   return r;
 }
 
-/** The sum of (x - m)^k (k = 1 with m = 0: the plain sum; k = 2: the centred squares) of n elements at p. */
+/** The sum of (x - m)^k (k = 1 with m = 0: the plain sum; k = 2: the centred squares) of n
+ *  elements at p, accumulated in f64 for either dtype: a constant row then has exactly its value
+ *  as mean (and zero variance), as PyTorch's moments give. */
 // @ts-ignore: decorator
-@inline function rowSum<T>(p: usize, n: usize, m: T, square: bool): T {
+@inline function rowSum<T>(p: usize, n: usize, m: f64, square: bool): f64 {
   const S = sizeof<T>();
   const L: usize = 16 / S;
-  const vm = v128.splat<T>(m);
-  let a0 = v128.splat<T>(0), a1 = a0;
+  const vm = f64x2.splat(m);
+  let a0 = f64x2.splat(0), a1 = a0;
   let j: usize = 0;
-  for (; j + 2 * L <= n; j += 2 * L) {
-    const d0 = v128.sub<T>(v128.load(p + j * S), vm), d1 = v128.sub<T>(v128.load(p + j * S, 16), vm);
-    a0 = v128.add<T>(a0, square ? v128.mul<T>(d0, d0) : d0);
-    a1 = v128.add<T>(a1, square ? v128.mul<T>(d1, d1) : d1);
-  }
   for (; j + L <= n; j += L) {
-    const d = v128.sub<T>(v128.load(p + j * S), vm);
-    a0 = v128.add<T>(a0, square ? v128.mul<T>(d, d) : d);
+    const v = v128.load(p + j * S);
+    let d0: v128, d1: v128;
+    if (sizeof<T>() == 4) {
+      d0 = f64x2.sub(f64x2.promote_low_f32x4(v), vm);
+      d1 = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1)), vm);
+    } else {
+      d0 = f64x2.sub(v, vm);
+      d1 = f64x2.splat(0);
+    }
+    a0 = f64x2.add(a0, square ? f64x2.mul(d0, d0) : d0);
+    a1 = f64x2.add(a1, square ? f64x2.mul(d1, d1) : d1);
   }
-  let s = hsum<T>(v128.add<T>(a0, a1));
+  const t = f64x2.add(a0, a1);
+  let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
   for (; j < n; j++) {
-    const d = load<T>(p + j * S) - m;
+    const d = <f64>load<T>(p + j * S) - m;
     s += square ? d * d : d;
   }
   return s;
@@ -40,14 +48,14 @@
 @inline function layerNorm<T>(x: usize, w: usize, b: usize, y: usize, mean: usize, rstd: usize, rows: usize, cols: usize, eps: f64): void {
   const S = sizeof<T>();
   const L: usize = 16 / S;
-  const n = <T>cols;
-  const e = <T>eps;
+  const n = <f64>cols;
+  // eps in the dtype, as PyTorch's kernel takes it
+  const e = <f64><T>eps;
   for (let r: usize = 0; r < rows; r++) {
     const px = x + r * cols * S, py = y + r * cols * S;
-    const m = rowSum<T>(px, cols, <T>0, false) / n;
-    let v = rowSum<T>(px, cols, m, true) / n;
-    if (v < <T>0) v = <T>0;
-    const rs = <T>1 / sqrt<T>(v + e);
+    const m = <T>(rowSum<T>(px, cols, 0, false) / n);
+    const v = max<f64>(rowSum<T>(px, cols, <f64>m, true) / n, 0);
+    const rs = <T>(1 / Math.sqrt(v + e));
     store<T>(mean + r * S, m);
     store<T>(rstd + r * S, rs);
     const vm = v128.splat<T>(m), vr = v128.splat<T>(rs);

@@ -307,7 +307,9 @@ export function multiHeadAttentionForward(query0: Tensor, key0: Tensor, value0: 
       if (mask === null) mask = kpm;
       else if (mask.dtype === "bool") mask = mask.maskedFill(kpm.dtype === "bool" ? kpm : kpm.ne(0), true);
       else {
-        if (kpm.dtype !== "bool") throw new Error(`masked_fill_ only supports boolean masks, but got mask with dtype ${dtypeName(kpm.dtype, "torch").slice(6)}`);
+        // PyTorch 1.13 masked_fill's a float attention mask with the padding mask, which only a
+        // bool padding mask does meaningfully (a float one raises or is ignored there)
+        if (kpm.dtype !== "bool") throw new Error("a float key_padding_mask cannot be combined with a float attn_mask; pass a bool key_padding_mask");
         mask = mask.maskedFill(kpm, -Infinity);
       }
     }

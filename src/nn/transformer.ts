@@ -78,7 +78,7 @@ export class LayerNorm extends Module {
     const dtype = opts?.dtype ?? "float32";
     if (this.elementwiseAffine) {
       const neg = shape.find((d) => d < 0);
-      if (neg !== undefined) throw new Error(`Trying to create tensor with negative dimension ${neg}: ${`[${shape.join(", ")}]`}`);
+      if (neg !== undefined) throw new Error(`Trying to create tensor with negative dimension ${neg}: [${shape.join(", ")}]`);
       this.weight = noGrad(() => ones_(param(shape.slice(), dtype)));
       this.bias = param(shape.slice(), dtype);
     } else {

@@ -82,6 +82,12 @@ def build(suite):
     case("cross", f"{E}, {H}", qkv())
     case("self", f"{E}, {H}", {"x": randn(L, N, E, grad=True)}, self_attn=True)
     case("self_batch_first", f"{E}, {H}, {{ batchFirst: true }}", {"x": randn(N, L, E, grad=True)}, self_attn=True, tags=["batch_first"])
+    # key is value (encoder-decoder attention: PyTorch splits the packed weight [E, 2E])
+    suite.case("mha_key_is_value", tags=["mha"], inputs={"q": randn(L, N, E, grad=True), "kv": randn(S, N, E, grad=True), **mha_params(E)[0]},
+               steps=[f"m = new {NN}.MultiheadAttention({E}, {H})", *set_params("m", mha_params(E)[1]), "[o, a] = m.call(q, kv, kv)",
+                      "oo = o.mul(o)", "s = oo.sum()"],
+               backward=["s.backward()"], expect=["o", "a", "q.grad", "kv.grad", "m.inProjWeight.grad", "m.outProj.weight.grad"])
+    case("float_key_padding", f"{E}, {H}", qkv(), call_opts="{ keyPaddingMask: kpm }", extra_inputs={"kpm": randn(N, S)}, tags=["mask"])
     case("cross_batch_first", f"{E}, {H}, {{ batchFirst: true }}", qkv(batch_first=True), tags=["batch_first"])
     case("unbatched", f"{E}, {H}", qkv(batched=False), tags=["unbatched"])
     case("unbatched_batch_first", f"{E}, {H}, {{ batchFirst: true }}", qkv(batched=False), tags=["unbatched"])

@@ -591,14 +591,14 @@ export class JsBackend implements Backend {
     layerNormBackwardLoops(gy as Arr, gyOffset, x as Arr, xOffset, mean as Arr, rstd as Arr, w as Arr | null, wOffset, gx as Arr | null, gw as Arr | null, gb as Arr | null, rows, cols);
   }
 
-  softmax(_dtype: DType, log: boolean, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
-    softmaxLoops(log, x as Arr, xOffset, outer, axis, inner, out as Arr);
+  softmax(dtype: DType, log: boolean, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+    softmaxLoops(log, x as Arr, xOffset, outer, axis, inner, out as Arr, dtype === "float32");
   }
 
   softmaxBackward(
-    _dtype: DType, log: boolean, g: Handle, gOffset: number, y: Handle, yOffset: number, outer: number, axis: number, inner: number, out: Handle,
+    dtype: DType, log: boolean, g: Handle, gOffset: number, y: Handle, yOffset: number, outer: number, axis: number, inner: number, out: Handle,
   ): void {
-    softmaxBackwardLoops(log, g as Arr, gOffset, y as Arr, yOffset, outer, axis, inner, out as Arr);
+    softmaxBackwardLoops(log, g as Arr, gOffset, y as Arr, yOffset, outer, axis, inner, out as Arr, dtype === "float32");
   }
 
   topk(_dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, k: number, largest: boolean, sorted: boolean, values: Handle, indices: Handle): void {

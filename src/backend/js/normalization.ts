@@ -1,8 +1,9 @@
 /**
  * The js backend's layer normalisation and softmax loops: the twins of
- * assembly/kernels/layernorm.ts and softmax.ts, in the same order of operations (two-pass
- * statistics; the max subtracted first, softmax scaled by the sum's reciprocal), computed in
- * float64 and rounded on store.
+ * assembly/kernels/layernorm.ts and softmax.ts, in the same order of operations. Layer norm:
+ * two-pass statistics in float64, mean and rstd rounded to the dtype, results rounded on
+ * store. Softmax: the max subtracted first, scaled by the sum's reciprocal, and float32
+ * rounding every step as the kernel's f32 lanes do.
  */
 import type { TypedArray } from "../../dtype.js";
 
@@ -17,11 +18,12 @@ export function layerNormLoops(
     const base = r * cols;
     let s = 0;
     for (let j = 0; j < cols; j++) s += x[xo + base + j]!;
-    const m = s / cols;
+    // mean and rstd in the dtype, as the kernel and PyTorch keep them
+    const m = f32 ? Math.fround(s / cols) : s / cols;
     let v = 0;
     for (let j = 0; j < cols; j++) { const d = x[xo + base + j]! - m; v += d * d; }
     v = Math.max(v / cols, 0);
-    const rs = 1 / Math.sqrt(v + e);
+    const rs = f32 ? Math.fround(1 / Math.sqrt(v + e)) : 1 / Math.sqrt(v + e);
     mean[r] = m;
     rstd[r] = rs;
     for (let j = 0; j < cols; j++) {
@@ -61,7 +63,12 @@ export function layerNormBackwardLoops(
   }
 }
 
-export function softmaxLoops(log: boolean, x: Arr, xo: number, outer: number, axis: number, inner: number, out: Arr): void {
+/** float32 arithmetic rounds every step (as the kernel's f32 lanes and PyTorch do), so e.g.
+ *  exp(-log 2) is exactly 0.5 there; `r` is Math.fround for float32, the identity for float64. */
+const identity = (v: number) => v;
+
+export function softmaxLoops(log: boolean, x: Arr, xo: number, outer: number, axis: number, inner: number, out: Arr, f32: boolean): void {
+  const r = f32 ? Math.fround : identity;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * axis * inner + j;
@@ -73,33 +80,34 @@ export function softmaxLoops(log: boolean, x: Arr, xo: number, outer: number, ax
       }
       let s = 0;
       for (let k = 0; k < axis; k++) {
-        const e = Math.exp(x[xo + base + k * inner]! - mx);
-        s += e;
+        const e = r(Math.exp(r(x[xo + base + k * inner]! - mx)));
+        s = r(s + e);
         if (!log) out[base + k * inner] = e;
       }
       if (log) {
-        const c = mx + Math.log(s);
+        const c = r(mx + r(Math.log(s)));
         for (let k = 0; k < axis; k++) out[base + k * inner] = x[xo + base + k * inner]! - c;
       } else {
-        const inv = 1 / s;
+        const inv = r(1 / s);
         for (let k = 0; k < axis; k++) out[base + k * inner] = out[base + k * inner]! * inv;
       }
     }
   }
 }
 
-export function softmaxBackwardLoops(log: boolean, g: Arr, go: number, y: Arr, yo: number, outer: number, axis: number, inner: number, out: Arr): void {
+export function softmaxBackwardLoops(log: boolean, g: Arr, go: number, y: Arr, yo: number, outer: number, axis: number, inner: number, out: Arr, f32: boolean): void {
+  const r = f32 ? Math.fround : identity;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * axis * inner + j;
       let s = 0;
       for (let k = 0; k < axis; k++) {
         const p = base + k * inner;
-        s += log ? g[go + p]! : g[go + p]! * y[yo + p]!;
+        s = r(s + (log ? g[go + p]! : r(g[go + p]! * y[yo + p]!)));
       }
       for (let k = 0; k < axis; k++) {
         const p = base + k * inner;
-        out[p] = log ? g[go + p]! - Math.exp(y[yo + p]!) * s : y[yo + p]! * (g[go + p]! - s);
+        out[p] = log ? g[go + p]! - r(r(Math.exp(y[yo + p]!)) * s) : y[yo + p]! * r(g[go + p]! - s);
       }
     }
   }
