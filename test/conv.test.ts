@@ -90,6 +90,41 @@ describe("non-finite values on the wide-rows paths (they fall back where padding
   });
 });
 
+describe("pooling: wasm (four outputs at a time, the last four overlapping) and js agree", () => {
+  // ties and NaN decide which index wins: values on a coarse grid, with NaNs
+  const pooled = (shape: number[], seed: number) => {
+    const d = data(numel(shape), seed).map((v) => Math.round(v * 3) / 3);
+    for (let i = 7; i < d.length; i += 53) d[i] = NaN;
+    return torch.fromArray(d, shape, { requiresGrad: true });
+  };
+  const cases: [string, number[], (x: T) => T][] = [
+    ["max 2x2 [3,4,14,14]", [3, 4, 14, 14], (x) => F.maxPool2d(x, 2)],
+    ["max 2x2 [2,3,15,13] (odd sizes)", [2, 3, 15, 13], (x) => F.maxPool2d(x, 2)],
+    ["max 2x2 ceil mode [2,3,15,13]", [2, 3, 15, 13], (x) => F.maxPool2d(x, 2, { ceilMode: true })],
+    ["max 2x2 [2,3,7,7] (Wo = 3)", [2, 3, 7, 7], (x) => F.maxPool2d(x, 2)],
+    ["max 3x3 stride 2 pad 1 [2,3,17,19]", [2, 3, 17, 19], (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 })],
+    ["max 3x3 stride 1 [2,2,9,11]", [2, 2, 9, 11], (x) => F.maxPool2d(x, 3, { stride: 1 })],
+    ["avg 2x2 [2,3,14,14]", [2, 3, 14, 14], (x) => F.avgPool2d(x, 2)],
+    ["avg 3x3 stride 1 pad 1 [2,3,10,9]", [2, 3, 10, 9], (x) => F.avgPool2d(x, 3, { stride: 1, padding: 1 })],
+  ];
+  test.each(cases)("%s: values, indices' gradient", (_name, shape, pool) => {
+    const results: Record<string, Float32Array[]> = {};
+    for (const backend of ["wasm", "js"] as const) {
+      torch.setBackend(backend);
+      torch.tidy(() => {
+        const x = pooled(shape, 5);
+        const y = pool(x);
+        y.backward(make(y.shape, 6));
+        results[backend] = [y, x.grad!].map((t) => t.toArray() as Float32Array);
+      });
+    }
+    for (let i = 0; i < 2; i++) {
+      const same = (a: Float32Array, b: Float32Array) => a.every((v, k) => Object.is(v, b[k]) || Math.abs(v - b[k]!) <= 1e-6 * Math.max(1, Math.abs(b[k]!)));
+      expect(same(results.wasm![i]!, results.js![i]!), ["y", "x.grad"][i]).toBe(true);
+    }
+  });
+});
+
 describe("what the oracle cannot record", () => {
   test("float32 against float64 (and int32, bool) operands: PyTorch 1.13's messages", () => {
     const x = torch.randn(2, 3, 5, 5), w = torch.randn(4, 3, 3, 3);
