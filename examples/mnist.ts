@@ -25,19 +25,19 @@ function option(name: string): string | undefined {
   const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`));
   return arg?.slice(name.length + 3);
 }
-function intOption(name: string, fallback: number): number {
+function intOption(name: string, fallback: number, min: number): number {
   const text = option(name);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer of at least ${min}, got ${JSON.stringify(text)}`);
   return value;
 }
 const backend = option("backend") ?? "wasm";
 if (backend !== "wasm" && backend !== "js") throw new Error(`--backend must be wasm or js, got ${JSON.stringify(backend)}`);
-const epochs = intOption("epochs", 8);
-const maxSteps = intOption("steps", Infinity);
-const seed = intOption("seed", 0);
-const batchSize = intOption("batch-size", 64);
+const epochs = intOption("epochs", 8, 1);
+const maxSteps = intOption("steps", Infinity, 1);
+const seed = intOption("seed", 0, 0);
+const batchSize = intOption("batch-size", 64, 1);
 const lr = Number(option("lr") ?? "0.001");
 if (!(lr > 0)) throw new Error(`--lr must be a positive number, got ${JSON.stringify(option("lr"))}`);
 torch.setBackend(backend);
@@ -50,19 +50,23 @@ const TRAIN_PER_DIGIT = 800;
 /** The package's digit files: {"data": [pixels of sample 0, then sample 1, ...]}. */
 function loadDigits(): { train: [Tensor, Tensor]; test: [Tensor, Tensor] } {
   const folder = join(dirname(createRequire(import.meta.url).resolve("mnist/package.json")), "src", "digits");
-  const parts = { train: { x: [] as number[][], y: [] as number[] }, test: { x: [] as number[][], y: [] as number[] } };
-  for (let digit = 0; digit <= 9; digit++) {
-    const pixels = (JSON.parse(readFileSync(join(folder, `${digit}.json`), "utf8")) as { data: number[] }).data;
-    const count = pixels.length / PIXELS;
-    for (let i = 0; i < count; i++) {
-      const part = i < TRAIN_PER_DIGIT ? parts.train : parts.test;
-      part.x.push(pixels.slice(i * PIXELS, (i + 1) * PIXELS));
-      part.y.push(digit);
+  const files = Array.from({ length: 10 }, (_, digit) =>
+    (JSON.parse(readFileSync(join(folder, `${digit}.json`), "utf8")) as { data: number[] }).data);
+  const counts = files.map((pixels) => pixels.length / PIXELS);
+  const trainCount = counts.reduce((n, c) => n + Math.min(c, TRAIN_PER_DIGIT), 0);
+  const testCount = counts.reduce((n, c) => n + c, 0) - trainCount;
+  const part = (n: number) => ({ x: new Float32Array(n * PIXELS), y: new Int32Array(n), n: 0 });
+  const train = part(trainCount), test = part(testCount);
+  files.forEach((pixels, digit) => {
+    for (let i = 0; i < counts[digit]!; i++) {
+      const p = i < TRAIN_PER_DIGIT ? train : test;
+      p.x.set(pixels.slice(i * PIXELS, (i + 1) * PIXELS), p.n * PIXELS);
+      p.y[p.n++] = digit;
     }
-  }
-  const tensors = (p: { x: number[][]; y: number[] }): [Tensor, Tensor] =>
-    [torch.tensor(p.x).reshape(-1, 1, 28, 28), torch.tensor(p.y)];
-  return { train: tensors(parts.train), test: tensors(parts.test) };
+  });
+  const tensors = (p: { x: Float32Array; y: Int32Array }): [Tensor, Tensor] =>
+    [torch.fromArray(p.x, [p.y.length, 1, 28, 28]), torch.fromArray(p.y, [p.y.length])];
+  return { train: tensors(train), test: tensors(test) };
 }
 
 const data = loadDigits();
@@ -150,7 +154,9 @@ for (let epoch = 1; epoch <= epochs && step < maxSteps; epoch++) {
 }
 const seconds = (performance.now() - started) / 1000;
 const MiB = 1024 * 1024;
-console.log(`trained ${step} steps in ${seconds.toFixed(1)} s (${((seconds * 1000) / step).toFixed(2)} ms per step, test passes included)`);
+const cpu = process.cpuUsage();
+console.log(`trained ${step} steps in ${seconds.toFixed(1)} s (${((seconds * 1000) / step).toFixed(2)} ms per step, test passes included; ` +
+  `the process used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU time in all)`);
 // spilledBytes only falls when the garbage collector reports what it reclaimed, between tasks: in
 // one synchronous loop it counts every dead intermediate ever moved out (an upper bound); the
 // process's peak resident size is what the run really used
