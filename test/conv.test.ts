@@ -37,6 +37,10 @@ describe("large convolutions: wasm (packed im2col blocks) and js (direct loops) 
     ["[3,8,29,31] * [12,4,3,5] stride 2, groups 2, dilation [1,2]", [3, 8, 29, 31], [12, 4, 3, 5], { stride: 2, groups: 2, dilation: [1, 2], padding: [1, 3] }],
     ["[2,32,20,20] * [8,32,1,1] pointwise", [2, 32, 20, 20], [8, 32, 1, 1], {}],
     ["[4,1,28,28] * [8,1,3,3] pad 1", [4, 1, 28, 28], [8, 1, 3, 3], { padding: 1 }],
+    // rows too short for vectors with unit strides: the "wide rows" paths
+    ["[4,8,14,14] * [16,8,3,3] pad 1 (wide rows)", [4, 8, 14, 14], [16, 8, 3, 3], { padding: 1 }],
+    ["[2,9,9,7] * [9,3,3,2] groups 3, dilation [2,3], pad [2,1] (wide rows)", [2, 9, 9, 7], [9, 3, 3, 2], { groups: 3, dilation: [2, 3], padding: [2, 1] }],
+    ["[3,5,11,13] * [6,5,2,3] no padding (wide rows)", [3, 5, 11, 13], [6, 5, 2, 3], {}],
   ];
   test.each(shapes)("%s: forward and the three gradients", (_name, xs, ws, opts) => {
     const results: Record<string, Float32Array[]> = {};
@@ -52,6 +56,72 @@ describe("large convolutions: wasm (packed im2col blocks) and js (direct loops) 
     }
     const [wasm, js] = [results.wasm!, results.js!];
     for (let i = 0; i < 4; i++) expect(maxRelDiff(wasm[i]!, js[i]!), ["y", "x.grad", "w.grad", "b.grad"][i]).toBeLessThan(2e-5);
+  });
+});
+
+describe("non-finite values on the wide-rows paths (they fall back where padding's zeros would meet them)", () => {
+  // x and w hold an infinity: y, x.grad and w.grad must have NaN and infinity exactly where the
+  // direct loops of the js backend have them, and agree elsewhere
+  test.each([["x", 0], ["w", 1]] as const)("an infinity in %s", (where) => {
+    const results: Record<string, Float32Array[]> = {};
+    for (const backend of ["wasm", "js"] as const) {
+      torch.setBackend(backend);
+      torch.tidy(() => {
+        const xd = data(2 * 4 * 10 * 10, 1), wd = data(8 * 4 * 3 * 3, 2);
+        if (where === "x") xd[1 * 400 + 2 * 100 + 3 * 10 + 9] = Infinity;
+        else wd[5 * 36 + 1 * 9 + 4] = -Infinity;
+        const x = torch.fromArray(xd, [2, 4, 10, 10], { requiresGrad: true }), w = torch.fromArray(wd, [8, 4, 3, 3], { requiresGrad: true });
+        const y = F.conv2d(x, w, null, { padding: 1 });
+        y.backward(make(y.shape, 4));
+        results[backend] = [y, x.grad!, w.grad!].map((t) => t.toArray() as Float32Array);
+      });
+    }
+    // the infinity reaches y and one gradient (x.grad does not depend on x, nor w.grad on w)
+    expect(results.wasm![0]!.some((v) => !Number.isFinite(v))).toBe(true);
+    expect(results.wasm![where === "x" ? 2 : 1]!.some((v) => !Number.isFinite(v))).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const [a, b] = [results.wasm![i]!, results.js![i]!];
+      const kind = (v: number) => (Number.isNaN(v) ? "nan" : Number.isFinite(v) ? "finite" : String(v));
+      expect(Array.from(a, kind), ["y", "x.grad", "w.grad"][i]).toEqual(Array.from(b, kind));
+      const fa = Array.from(a).map((v, k) => (Number.isFinite(v) && Number.isFinite(b[k]!) ? v : 0));
+      const fb = Array.from(b).map((v, k) => (Number.isFinite(v) && Number.isFinite(a[k]!) ? v : 0));
+      expect(maxRelDiff(fa, fb), ["y", "x.grad", "w.grad"][i]).toBeLessThan(2e-5);
+    }
+  });
+});
+
+describe("pooling: wasm (four outputs at a time, the last four overlapping) and js agree", () => {
+  // ties and NaN decide which index wins: values on a coarse grid, with NaNs
+  const pooled = (shape: number[], seed: number) => {
+    const d = data(numel(shape), seed).map((v) => Math.round(v * 3) / 3);
+    for (let i = 7; i < d.length; i += 53) d[i] = NaN;
+    return torch.fromArray(d, shape, { requiresGrad: true });
+  };
+  const cases: [string, number[], (x: T) => T][] = [
+    ["max 2x2 [3,4,14,14]", [3, 4, 14, 14], (x) => F.maxPool2d(x, 2)],
+    ["max 2x2 [2,3,15,13] (odd sizes)", [2, 3, 15, 13], (x) => F.maxPool2d(x, 2)],
+    ["max 2x2 ceil mode [2,3,15,13]", [2, 3, 15, 13], (x) => F.maxPool2d(x, 2, { ceilMode: true })],
+    ["max 2x2 [2,3,7,7] (Wo = 3)", [2, 3, 7, 7], (x) => F.maxPool2d(x, 2)],
+    ["max 3x3 stride 2 pad 1 [2,3,17,19]", [2, 3, 17, 19], (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 })],
+    ["max 3x3 stride 1 [2,2,9,11]", [2, 2, 9, 11], (x) => F.maxPool2d(x, 3, { stride: 1 })],
+    ["avg 2x2 [2,3,14,14]", [2, 3, 14, 14], (x) => F.avgPool2d(x, 2)],
+    ["avg 3x3 stride 1 pad 1 [2,3,10,9]", [2, 3, 10, 9], (x) => F.avgPool2d(x, 3, { stride: 1, padding: 1 })],
+  ];
+  test.each(cases)("%s: values, indices' gradient", (_name, shape, pool) => {
+    const results: Record<string, Float32Array[]> = {};
+    for (const backend of ["wasm", "js"] as const) {
+      torch.setBackend(backend);
+      torch.tidy(() => {
+        const x = pooled(shape, 5);
+        const y = pool(x);
+        y.backward(make(y.shape, 6));
+        results[backend] = [y, x.grad!].map((t) => t.toArray() as Float32Array);
+      });
+    }
+    for (let i = 0; i < 2; i++) {
+      const same = (a: Float32Array, b: Float32Array) => a.every((v, k) => Object.is(v, b[k]) || Math.abs(v - b[k]!) <= 1e-6 * Math.max(1, Math.abs(b[k]!)));
+      expect(same(results.wasm![i]!, results.js![i]!), ["y", "x.grad"][i]).toBe(true);
+    }
   });
 });
 

@@ -12,21 +12,24 @@ import { join } from "node:path";
 import { ROOT, Sandbox, describeRun } from "./support/sandbox.js";
 
 const DIR = join(ROOT, "examples");
-const PROGRAMS = ["training-loop", "custom-module", "custom-function"];
+// the js backend's step is several times slower than wasm's: fewer steps keep the test short
+const MNIST_JS_STEPS = 130;
+const PROGRAMS = ["training-loop", "custom-module", "custom-function", "mnist"];
 
 let sandbox: Sandbox;
 let diagnostics = "";
 const outputs = new Map<string, string>();
 
-/** stdout of one example (run once, on first use). */
-function run(name: string): string {
+/** stdout of one example (run once per argument list, on first use). */
+function run(name: string, argv: string[] = []): string {
   expect(diagnostics, "type errors").toBe("");
-  let out = outputs.get(name);
+  const key = [name, ...argv].join(" ");
+  let out = outputs.get(key);
   if (out === undefined) {
-    const r = sandbox.node(`out/${name}.js`);
-    if (r.code !== 0) throw new Error(describeRun(`node examples/${name}.ts (compiled)`, r));
+    const r = sandbox.node(`out/${name}.js`, { argv, timeoutMs: 240_000 });
+    if (r.code !== 0) throw new Error(describeRun(`node examples/${name}.ts (compiled) ${argv.join(" ")}`, r));
     out = r.stdout;
-    outputs.set(name, out);
+    outputs.set(key, out);
   }
   return out;
 }
@@ -41,6 +44,9 @@ function line(out: string, re: RegExp): RegExpExecArray {
 
 beforeAll(() => {
   sandbox = new Sandbox();
+  // mnist.ts reads the digits the `mnist` package ships and uses Node's types (fs, process)
+  sandbox.linkPackage("mnist");
+  sandbox.linkPackage("@types/node");
   const { compilerOptions } = JSON.parse(readFileSync(join(DIR, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
   for (const name of PROGRAMS) sandbox.write(`src/${name}.ts`, readFileSync(join(DIR, `${name}.ts`), "utf8"));
   diagnostics = sandbox.tsc({ ...compilerOptions, rootDir: undefined, outDir: undefined, skipLibCheck: false });
@@ -101,6 +107,27 @@ describe("examples/", () => {
     expect(out).toContain("round(0.2, 1.7, -2.6) = 0, 2, -3; gradient passed straight through: 1, 1, 1");
     expect(out).toContain("gradcheck RoundStraightThrough: false");
   });
+
+  // the short version of the MNIST run: a few hundred steps (each epoch is 125 steps of 64 digits)
+  for (const [backend, steps] of [["wasm", 300], ["js", MNIST_JS_STEPS]] as const) {
+    test(`mnist.ts on ${backend}: ${steps} steps of the CNN on real digits, the loss falls and the test accuracy is far above chance`, () => {
+      const out = run("mnist", [`--backend=${backend}`, `--steps=${steps}`]);
+      expect(out).toContain(`backend ${backend}, seed 0: 8000 training and 2000 test digits, batch 64`);
+      const epochs = out.split("\n").flatMap((l) => {
+        const m = /^epoch (\d+) {2}steps (\d+) {2}train loss (\d+\.\d+) {2}test accuracy (\d+\.\d+)% {2}\(\d+\.\d s\)$/.exec(l);
+        return m ? [{ epoch: Number(m[1]), steps: Number(m[2]), loss: Number(m[3]), accuracy: Number(m[4]) }] : [];
+      });
+      expect(epochs.map((e) => e.epoch)).toEqual(Array.from({ length: Math.ceil(steps / 125) }, (_, i) => i + 1));
+      expect(epochs.at(-1)!.steps).toBe(steps);
+      // a fresh net's loss is ln 10 = 2.30; the first epoch's mean includes that start
+      expect(epochs[0]!.loss).toBeLessThan(2.3);
+      expect(epochs.at(-1)!.loss).toBeLessThan(epochs[0]!.loss * 0.75);
+      // chance is 10%; a few hundred steps reach about 90% (PyTorch: 95.6% after 1,000)
+      expect(epochs.at(-1)!.accuracy).toBeGreaterThan(75);
+      expect(line(out, /^trained (\d+) steps in /)[1]).toBe(String(steps));
+      expect(out).toMatch(/^memory: peak wasm heap \d+\.\d MiB/m);
+    }, 240_000);
+  }
 
   test("browser/main.js parses as a module (it runs in Chromium in `npm run test:e2e`)", () => {
     expect(() => execFileSync(process.execPath, ["--check", join(DIR, "browser", "main.js")], { stdio: "pipe" })).not.toThrow();

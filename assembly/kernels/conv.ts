@@ -11,7 +11,14 @@
 //   input grad    gx[ih]   = W_g flipped and transposed (read through a second offset table, no
 //                 copy) @ rows of the zero-padded output gradient: a stride-1 convolution again
 //   weight grad   gw[co][r] += dot(gy[co][oh], P row r at oh), as 4 x 2 tiles of vector dot products
-// Otherwise (strided columns, or rows too short for vectors): packed im2col, the panel of `nc`
+// Rows too short for vectors (fewer than 8 outputs, or a scalar tail over an eighth of them, as
+// 14 or 7 wide maps have) with unit strides: "wide rows". Output row oh's taps start at
+// P + off[r] + oh*Wp, so the whole plane is one run of Ho*Wp positions read straight from P: the
+// micro-kernel computes all of them (the Wp - Wo columns between rows are discarded) into a small
+// buffer Q, whose rows are then copied out. The input gradient does the same over the padded
+// output gradient; the weight gradient takes dot products over the run, against a copy of gy
+// with zeros in the discarded columns (so it needs a finite input: 0 * inf would be NaN).
+// Otherwise (strided columns, or short rows with other strides): packed im2col, the panel of `nc`
 // output positions (K rows) multiplied in place; the input gradient multiplies W^T (read through
 // its strides) by gy and adds the panel back (col2im); the weight gradient packs the panel
 // transposed. A 1x1 convolution with unit stride and no padding reads its input as the panel.
@@ -182,6 +189,23 @@
   return geo(gp, 8) >= 4;
 }
 
+/** Whether `pass` runs on wide rows (see the top): unit strides, rows too short for the row paths. */
+// @ts-ignore: decorator
+@inline function usesWide(gp: usize, pass: i32): bool {
+  if (geo(gp, 9) != 1 || geo(gp, 10) != 1) return false;
+  if (pass == 0) return !pointwise(gp) && !rowsFit(geo(gp, 8));
+  if (pass == 1) return !pointwise(gp) && !rowsFit(geo(gp, 3));
+  return (geo(gp, 8) & 3) != 0;
+}
+
+/** Elements read past the end of a padded plane by a wide run: the last taps, and a vector's lanes. */
+// @ts-ignore: decorator
+@inline function wideSlack(gp: usize): i32 { return (geo(gp, 6) - 1) * geo(gp, 14) + 8; }
+
+/** Positions of a wide run over `rows` rows of width `wp`, rounded up to whole vector pairs. */
+// @ts-ignore: decorator
+@inline function wideRun(rows: i32, wp: i32): i32 { return (rows * wp + 7) & ~7; }
+
 /** Rows and columns of the padded input P the row paths read: every tap of every output. */
 // @ts-ignore: decorator
 @inline function padRows(gp: usize): i32 { return (geo(gp, 7) - 1) * geo(gp, 9) + (geo(gp, 5) - 1) * geo(gp, 13) + 1; }
@@ -206,6 +230,22 @@ export function conv2d_scratch(gp: usize, pass: i32, size: i32): f64 {
   const sz = <f64>size;
   const panel = <f64>K * <f64>nc * sz;
   const cinG = <f64>(geo(gp, 1) / geo(gp, 15)), coutG = geo(gp, 4) / geo(gp, 15);
+  let wide: f64 = 0;
+  if (usesWide(gp, pass)) {
+    const slack = <f64>wideSlack(gp);
+    if (pass == 1) {
+      const hg = <f64>geo(gp, 2) + <f64>(geo(gp, 5) - 1) * <f64>geo(gp, 13), wg = <f64>geo(gp, 3) + <f64>(geo(gp, 6) - 1) * <f64>geo(gp, 14);
+      const kTaps = <f64>coutG * <f64>geo(gp, 5) * <f64>geo(gp, 6);
+      const run = <f64>wideRun(geo(gp, 2), <i32>wg);
+      // or the im2col panel, for weights that are not all finite
+      return max((<f64>coutG * hg * wg + slack + cinG * run) * sz + 8 * kTaps, panel);
+    }
+    const plane = cinG * <f64>padRows(gp) * <f64>padCols(gp) + slack;
+    const run = <f64>wideRun(geo(gp, 7), padCols(gp));
+    if (pass == 0) return (plane + <f64>coutG * run) * sz + 8 * <f64>K;
+    // the weight gradient falls back to the row or im2col path for an input that is not finite
+    wide = (plane + <f64>coutG * run) * sz + 4 * <f64>K;
+  }
   if (usesRows(gp, pass)) {
     if (pass == 1) {
       const kTaps = <f64>coutG * <f64>geo(gp, 5) * <f64>geo(gp, 6);
@@ -213,10 +253,10 @@ export function conv2d_scratch(gp: usize, pass: i32, size: i32): f64 {
       // or the im2col panel, for weights that are not all finite
       return max(<f64>coutG * hg * wg * sz + 8 * kTaps, panel);
     }
-    return cinG * <f64>padRows(gp) * <f64>padCols(gp) * sz + 8 * <f64>K;
+    return max(wide, cinG * <f64>padRows(gp) * <f64>padCols(gp) * sz + 8 * <f64>K);
   }
   if (pointwise(gp) && pass != 2) return 0;
-  return panel;
+  return max(wide, panel);
 }
 
 // ---- im2col ------------------------------------------------------------------------------------
@@ -308,10 +348,12 @@ export function conv2d_scratch(gp: usize, pass: i32, size: i32): f64 {
   const HoWo = Ho * Wo, cinG = cin / G, coutG = cout / G, K = cinG * KH * KW;
   const hasBias = bias != 0;
   const orow = <usize>HoWo * SZ;
-  const rows = usesRows(gp, 0), direct = pointwise(gp);
+  const wide = usesWide(gp, 0);
+  const rows = !wide && usesRows(gp, 0), direct = pointwise(gp);
   const hp = padRows(gp), wp = padCols(gp);
-  const P = scratch, aoff = scratch + <usize>(cinG * hp * wp) * SZ, boff = aoff + <usize>K * 4;
-  if (rows) {
+  const P = scratch, aoff = scratch + <usize>(cinG * hp * wp + (wide ? wideSlack(gp) : 0)) * SZ, boff = aoff + <usize>K * 4;
+  const run = wideRun(Ho, wp), Q = boff + <usize>K * 4, qrow = <usize>run * SZ;
+  if (rows || wide) {
     for (let p = 0; p < K; p++) store<u32>(aoff + (<usize>p << 2), <u32>(p * <i32>SZ));
     tapOffsets<T>(boff, cinG, KH, KW, hp, wp, geo(gp, 13), geo(gp, 14));
   }
@@ -321,6 +363,15 @@ export function conv2d_scratch(gp: usize, pass: i32, size: i32): f64 {
       const xg = x + <usize>((n * cin + g * cinG) * H * W) * SZ;
       const wg = w + <usize>(g * coutG * K) * SZ;
       const og = out + <usize>((n * cout + g * coutG) * HoWo) * SZ;
+      if (wide) {
+        padCopy<T>(xg, cinG, H, W, P, hp, wp, geo(gp, 11), geo(gp, 12));
+        if (hasBias) for (let co = 0; co < coutG; co++) fillRow<T>(Q + <usize>co * qrow, load<T>(bias + <usize>(g * coutG + co) * SZ), <usize>run);
+        gemm<T>(true, wg, <usize>K * SZ, aoff, P, boff, Q, qrow, <usize>coutG, <usize>K, <usize>run, hasBias);
+        for (let co = 0; co < coutG; co++) {
+          for (let oh = 0; oh < Ho; oh++) memory.copy(og + <usize>co * orow + <usize>(oh * Wo) * SZ, Q + <usize>co * qrow + <usize>(oh * wp) * SZ, <usize>Wo * SZ);
+        }
+        continue;
+      }
       if (hasBias) for (let co = 0; co < coutG; co++) fillRow<T>(og + <usize>co * orow, load<T>(bias + <usize>(g * coutG + co) * SZ), <usize>HoWo);
       if (rows) {
         padCopy<T>(xg, cinG, H, W, P, hp, wp, geo(gp, 11), geo(gp, 12));
@@ -351,12 +402,15 @@ export function conv2d_scratch(gp: usize, pass: i32, size: i32): f64 {
   const direct = pointwise(gp);
   // the padded gradient's zeros would meet every weight (0 * inf is NaN), where PyTorch's col2im
   // meets only the taps that reach the input: non-finite weights take the im2col path
-  const rows = usesRows(gp, 1) && allFinite<T>(w, <usize>(cout * K));
+  const finite = allFinite<T>(w, <usize>(cout * K));
+  const wide = usesWide(gp, 1) && finite;
+  const rows = wide || (usesRows(gp, 1) && finite);
   if (rows) {
     // gx[c][ih][iw] = sum over (co, kh, kw) of w[co][c][KH-1-kh][KW-1-kw] * G[co][ih + kh*dh][iw + kw*dw],
     // G the output gradient zero-padded by (KH-1)*dh - ph above and (KW-1)*dw - pw on the left
     const hg = H + (KH - 1) * dh, wg = W + (KW - 1) * dw, kTaps = coutG * taps;
-    const Gp = scratch, aoff = scratch + <usize>(coutG * hg * wg) * SZ, boff = aoff + <usize>kTaps * 4;
+    const Gp = scratch, aoff = scratch + <usize>(coutG * hg * wg + (wide ? wideSlack(gp) : 0)) * SZ, boff = aoff + <usize>kTaps * 4;
+    const run = wideRun(H, wg), Q = boff + <usize>kTaps * 4, qrow = <usize>run * SZ;
     let p: usize = 0;
     for (let co = 0; co < coutG; co++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++, p++) {
       store<u32>(aoff + (p << 2), <u32>((co * K + (KH - 1 - kh) * KW + (KW - 1 - kw)) * <i32>SZ));
@@ -367,6 +421,13 @@ export function conv2d_scratch(gp: usize, pass: i32, size: i32): f64 {
         const gxg = gx + <usize>((n * cin + g * cinG) * H * W) * SZ;
         const wgp = w + <usize>(g * coutG * K) * SZ;
         padCopy<T>(gy + <usize>((n * cout + g * coutG) * HoWo) * SZ, coutG, Ho, Wo, Gp, hg, wg, (KH - 1) * dh - geo(gp, 11), (KW - 1) * dw - geo(gp, 12));
+        if (wide) {
+          gemm<T>(true, wgp, <usize>taps * SZ, aoff, Gp, boff, Q, qrow, <usize>cinG, <usize>kTaps, <usize>run, false);
+          for (let c = 0; c < cinG; c++) {
+            for (let ih = 0; ih < H; ih++) memory.copy(gxg + <usize>((c * H + ih) * W) * SZ, Q + <usize>c * qrow + <usize>(ih * wg) * SZ, <usize>W * SZ);
+          }
+          continue;
+        }
         for (let ih = 0; ih < H; ih++) {
           gemm<T>(true, wgp, <usize>taps * SZ, aoff, Gp + <usize>(ih * wg) * SZ, boff, gxg + <usize>(ih * W) * SZ, <usize>(H * W) * SZ, <usize>cinG, <usize>kTaps, <usize>W, false);
         }
@@ -491,16 +552,32 @@ export function conv2d_scratch(gp: usize, pass: i32, size: i32): f64 {
   const KH = geo(gp, 5), KW = geo(gp, 6), Ho = geo(gp, 7), Wo = geo(gp, 8), G = geo(gp, 15), NC = geo(gp, 16);
   const HoWo = Ho * Wo, cinG = cin / G, coutG = cout / G, K = cinG * KH * KW;
   const orow = <usize>HoWo * SZ;
-  const rows = usesRows(gp, 2);
+  const wide = usesWide(gp, 2) && allFinite<T>(x, <usize>(N * cin * H * W));
+  const rows = wide || usesRows(gp, 2);
   const hp = padRows(gp), wp = padCols(gp);
-  const P = scratch, boff = scratch + <usize>(cinG * hp * wp) * SZ;
+  const slack = wide ? wideSlack(gp) : 0;
+  const P = scratch, boff = scratch + <usize>(cinG * hp * wp + slack) * SZ;
   if (rows) tapOffsets<T>(boff, cinG, KH, KW, hp, wp, geo(gp, 13), geo(gp, 14));
+  // wide: the output gradient with zeros between its rows, Gq [coutG][run]; finite past P's end
+  const run = wideRun(Ho, wp), Gq = boff + <usize>K * 4, grow = <usize>run * SZ;
+  if (wide) {
+    memory.fill(P + <usize>(cinG * hp * wp) * SZ, 0, <usize>slack * SZ);
+    memory.fill(Gq, 0, <usize>coutG * grow);
+  }
   memory.fill(gw, 0, <usize>(cout * K) * SZ);
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + <usize>((n * cin + g * cinG) * H * W) * SZ;
       const gwg = gw + <usize>(g * coutG * K) * SZ;
       const gyg = gy + <usize>((n * cout + g * coutG) * HoWo) * SZ;
+      if (wide) {
+        padCopy<T>(xg, cinG, H, W, P, hp, wp, geo(gp, 11), geo(gp, 12));
+        for (let co = 0; co < coutG; co++) {
+          for (let oh = 0; oh < Ho; oh++) memory.copy(Gq + <usize>co * grow + <usize>(oh * wp) * SZ, gyg + <usize>co * orow + <usize>(oh * Wo) * SZ, <usize>Wo * SZ);
+        }
+        weightDots<T>(Gq, P, boff, gwg, coutG, K, 1, run, 0);
+        continue;
+      }
       if (rows) {
         padCopy<T>(xg, cinG, H, W, P, hp, wp, geo(gp, 11), geo(gp, 12));
         weightDots<T>(gyg, P, boff, gwg, coutG, K, Ho, Wo, <usize>(geo(gp, 9) * wp) * SZ);

@@ -64,6 +64,37 @@ import { Pool } from "../abi";
   return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
 }
 
+/** Four float32 max-pooling outputs from column ow of row oh (windows inside their rows). */
+// @ts-ignore: decorator
+@inline function max4(xi: usize, oi: usize, ii: usize, oh: i32, ow: i32, ih0: i32, ih1: i32, W: i32, Wo: i32, sW: i32, pW: i32, kW: i32, dH: i32, dW: i32, s2: bool, lanes: v128): void {
+  const base = ow * sW - pW;
+  let best = f32x4.splat(-Infinity);
+  let at = i32x4.add(i32x4.splat(ih0 * W + base), lanes);
+  for (let ih = ih0; ih < ih1; ih += dH) {
+    for (let kw = 0; kw < kW; kw++) {
+      const c = ih * W + base + kw * dW;
+      const v = gather4(xi + <usize>c * 4, s2);
+      const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+      best = v128.bitselect(v, best, take);
+      at = v128.bitselect(i32x4.add(i32x4.splat(c), lanes), at, take);
+    }
+  }
+  const o = <usize>(oh * Wo + ow);
+  v128.store(oi + o * 4, best);
+  v128.store(ii + o * 4, at);
+}
+
+/** Four float32 average-pooling outputs from column ow of row oh (rows [ih0, ih1), divisor d). */
+// @ts-ignore: decorator
+@inline function avg4(xi: usize, oi: usize, oh: i32, ow: i32, ih0: i32, ih1: i32, W: i32, Wo: i32, sW: i32, pW: i32, kW: i32, s2: bool, d: v128): void {
+  const base = ow * sW - pW;
+  let sum = f32x4.splat(0);
+  for (let ih = ih0; ih < ih1; ih++) {
+    for (let kw = 0; kw < kW; kw++) sum = f32x4.add(sum, gather4(xi + <usize>(ih * W + base + kw) * 4, s2));
+  }
+  v128.store(oi + <usize>(oh * Wo + ow) * 4, f32x4.div(sum, d));
+}
+
 // @ts-ignore: decorator
 @inline function poolForward<T>(op: i32, x: usize, out: usize, idx: usize, gp: usize): void {
   const SZ = <usize>sizeof<T>();
@@ -91,23 +122,9 @@ import { Pool } from "../abi";
         const ih0 = <i32>rows, ih1 = <i32>(rows >> 32);
         let ow = 0;
         for (; ow < lo; ow++) maxOne<T>(xi, oi, ii, <usize>(oh * Wo + ow), ih0, ih1, ow, W, sW, pW, kW, dH, dW);
-        for (; ow + 4 <= hi; ow += 4) {
-          const base = ow * sW - pW;
-          let best = f32x4.splat(-Infinity);
-          let at = i32x4.add(i32x4.splat(ih0 * W + base), lanes);
-          for (let ih = ih0; ih < ih1; ih += dH) {
-            for (let kw = 0; kw < kW; kw++) {
-              const c = ih * W + base + kw * dW;
-              const v = gather4(xi + <usize>c * 4, s2);
-              const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-              best = v128.bitselect(v, best, take);
-              at = v128.bitselect(i32x4.add(i32x4.splat(c), lanes), at, take);
-            }
-          }
-          const o = <usize>(oh * Wo + ow);
-          v128.store(oi + o * 4, best);
-          v128.store(ii + o * 4, at);
-        }
+        for (; ow + 4 <= hi; ow += 4) max4(xi, oi, ii, oh, ow, ih0, ih1, W, Wo, sW, pW, kW, dH, dW, s2, lanes);
+        // the last few columns: the four ending at hi again (recomputing outputs is harmless)
+        if (ow < hi && hi - lo >= 4) { max4(xi, oi, ii, oh, hi - 4, ih0, ih1, W, Wo, sW, pW, kW, dH, dW, s2, lanes); ow = hi; }
         for (; ow < Wo; ow++) maxOne<T>(xi, oi, ii, <usize>(oh * Wo + ow), ih0, ih1, ow, W, sW, pW, kW, dH, dW);
       } else if (op == Pool.AVG) {
         const r0 = oh * sH - pH, r1p = min(r0 + kH, H + pH);
@@ -118,14 +135,8 @@ import { Pool } from "../abi";
           const div = <f32>(divisor != 0 ? divisor : countPad ? (r1p - r0) * kW : (ih1 - ih0) * kW);
           for (; ow < lo; ow++) avgOne<T>(xi, oi, oh, ow, Ho, Wo, H, W, kH, kW, sH, sW, pH, pW, countPad, divisor);
           const d = f32x4.splat(div);
-          for (; ow + 4 <= hi; ow += 4) {
-            const base = ow * sW - pW;
-            let sum = f32x4.splat(0);
-            for (let ih = ih0; ih < ih1; ih++) {
-              for (let kw = 0; kw < kW; kw++) sum = f32x4.add(sum, gather4(xi + <usize>(ih * W + base + kw) * 4, s2));
-            }
-            v128.store(oi + <usize>(oh * Wo + ow) * 4, f32x4.div(sum, d));
-          }
+          for (; ow + 4 <= hi; ow += 4) avg4(xi, oi, oh, ow, ih0, ih1, W, Wo, sW, pW, kW, s2, d);
+          if (ow < hi && hi - lo >= 4) { avg4(xi, oi, oh, hi - 4, ih0, ih1, W, Wo, sW, pW, kW, s2, d); ow = hi; }
         }
         for (; ow < Wo; ow++) avgOne<T>(xi, oi, oh, ow, Ho, Wo, H, W, kH, kW, sH, sW, pH, pW, countPad, divisor);
       } else {
@@ -172,6 +183,43 @@ import { Pool } from "../abi";
   store<T>(oi + <usize>(oh * Wo + ow) * SZ, sum / <T>(ih1 - ih0) / <T>(iw1 - iw0));
 }
 
+/**
+ * The adjoint of float32 2x2 stride-2 max pooling (Wo >= 4, windows inside the input): every input of every window is
+ * written, gy where it was the window's max and 0 elsewhere (0 + g, as the accumulation in a zeroed
+ * gradient gives: -0 becomes 0); rows and columns no window covers (odd H, W) are zeroed.
+ */
+// @ts-ignore: decorator
+@inline function maxBackward2x2(gy: usize, gx: usize, idx: usize, P: i32, H: i32, W: i32, Ho: i32, Wo: i32): void {
+  if (H != 2 * Ho || W != 2 * Wo) memory.fill(gx, 0, <usize>P * <usize>(H * W) * 4);
+  const zero = f32x4.splat(0);
+  const step = i32x4(0, 1, 2, 3), four = i32x4.splat(4), wv = i32x4.splat(W);
+  for (let p = 0; p < P; p++) {
+    const gi = gy + <usize>p * <usize>(Ho * Wo) * 4;
+    const ii = idx + <usize>p * <usize>(Ho * Wo) * 4;
+    const xi = gx + <usize>p * <usize>(H * W) * 4;
+    for (let oh = 0; oh < Ho; oh++) {
+      let ow = 0;
+      while (ow < Wo) {
+        // the last group ends at Wo, overlapping the one before (the same values written twice)
+        if (ow + 4 > Wo) ow = Wo - 4;
+        const o = <usize>(oh * Wo + ow) * 4;
+        const g = v128.load(gi + o), at = v128.load(ii + o);
+        const g0 = v128.shuffle<f32>(g, g, 0, 0, 1, 1), g1 = v128.shuffle<f32>(g, g, 2, 2, 3, 3);
+        const a0 = v128.shuffle<i32>(at, at, 0, 0, 1, 1), a1 = v128.shuffle<i32>(at, at, 2, 2, 3, 3);
+        const base = 2 * oh * W + 2 * ow;
+        const p0 = i32x4.add(i32x4.splat(base), step), p1 = i32x4.add(p0, four);
+        const q0 = i32x4.add(p0, wv), q1 = i32x4.add(p1, wv);
+        const r0 = xi + <usize>base * 4, r1 = r0 + <usize>W * 4;
+        v128.store(r0, f32x4.add(zero, v128.and(g0, i32x4.eq(a0, p0))));
+        v128.store(r0, f32x4.add(zero, v128.and(g1, i32x4.eq(a1, p1))), 16);
+        v128.store(r1, f32x4.add(zero, v128.and(g0, i32x4.eq(a0, q0))));
+        v128.store(r1, f32x4.add(zero, v128.and(g1, i32x4.eq(a1, q1))), 16);
+        ow += 4;
+      }
+    }
+  }
+}
+
 /** The adjoint: gx (zeroed here) gets gy added back over each output's window (MAX, GATHER: at its index). */
 // @ts-ignore: decorator
 @inline function poolBackward<T>(op: i32, gy: usize, gx: usize, idx: usize, gp: usize): void {
@@ -180,6 +228,12 @@ import { Pool } from "../abi";
   const kH = geo(gp, 5), kW = geo(gp, 6), sH = geo(gp, 7), sW = geo(gp, 8), pH = geo(gp, 9), pW = geo(gp, 10);
   const countPad = geo(gp, 13) != 0, divisor = geo(gp, 14);
   const inPlane = <usize>(H * W), outPlane = <usize>(Ho * Wo);
+  // float32 2x2 max pooling with stride 2 (the common one): each input is in one window at most
+  if (sizeof<T>() == 4 && op == Pool.MAX && kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 &&
+      geo(gp, 11) == 1 && geo(gp, 12) == 1 && Wo >= 4 && 2 * Ho <= H && 2 * Wo <= W) {
+    maxBackward2x2(gy, gx, idx, P, H, W, Ho, Wo);
+    return;
+  }
   memory.fill(gx, 0, <usize>P * inPlane * SZ);
   for (let p = 0; p < P; p++) {
     const gi = gy + <usize>p * outPlane * SZ;

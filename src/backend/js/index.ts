@@ -397,8 +397,10 @@ export class JsBackend implements Backend {
     }
   }
 
-  // Convolutions as direct loops: each output (or gradient) plane accumulates in float64, one
-  // kernel tap at a time over a whole row, so the innermost loop is a plain strided walk.
+  // Convolutions as direct loops over whole rows, four channels at a time (one input element
+  // read feeds four accumulators). Every output (or gradient) element accumulates in float64 in
+  // the same order as a one-channel loop would: over the taps (ci, kh, kw), or for the weight
+  // gradient over (n, oh, ow).
 
   conv2d(
     _dtype: DType, x: Handle, xOffset: number, w: Handle, wOffset: number,
@@ -406,34 +408,49 @@ export class JsBackend implements Backend {
   ): void {
     const X = x as Arr, Wt = w as Arr, O = out as Arr, B = bias as Arr | null;
     const { n: N, cin, h: H, w: W, cout, kh: KH, kw: KW, ho: Ho, wo: Wo, sh, sw, ph, pw, dh, dw, groups: G } = g;
-    const cinG = cin / G, coutG = cout / G, plane = Ho * Wo;
-    const acc = new Float64Array(plane);
+    const cinG = cin / G, coutG = cout / G, plane = Ho * Wo, taps = cinG * KH * KW;
+    const acc = new Float64Array(4 * plane);
     for (let n = 0; n < N; n++) {
-      for (let co = 0; co < cout; co++) {
-        const grp = Math.floor(co / coutG);
-        acc.fill(B === null ? 0 : B[bOffset + co]!);
-        for (let ci = 0; ci < cinG; ci++) {
-          const xc = xOffset + (n * cin + grp * cinG + ci) * H * W;
-          for (let kh = 0; kh < KH; kh++) {
-            for (let kw = 0; kw < KW; kw++) {
-              const wv = Wt[wOffset + ((co * cinG + ci) * KH + kh) * KW + kw]!;
-              // the padding's zeros are multiplied too, as in PyTorch (0 * inf is NaN)
-              const pad = wv * 0;
-              for (let oh = 0; oh < Ho; oh++) {
-                const ih = oh * sh - ph + kh * dh, arow = oh * Wo;
-                if (ih < 0 || ih >= H) {
-                  if (pad !== 0) for (let ow = 0; ow < Wo; ow++) acc[arow + ow]! += pad;
-                  continue;
-                }
-                const row = xc + ih * W;
-                for (let ow = 0, iw = kw * dw - pw; ow < Wo; ow++, iw += sw) {
-                  acc[arow + ow]! += iw >= 0 && iw < W ? wv * X[row + iw]! : pad;
+      for (let grp = 0; grp < G; grp++) {
+        const coEnd = (grp + 1) * coutG;
+        for (let co0 = grp * coutG; co0 < coEnd; co0 += 4) {
+          const nb = Math.min(4, coEnd - co0);
+          for (let j = 0; j < 4; j++) acc.fill(j < nb && B !== null ? B[bOffset + co0 + j]! : 0, j * plane, (j + 1) * plane);
+          for (let ci = 0; ci < cinG; ci++) {
+            const xc = xOffset + (n * cin + grp * cinG + ci) * H * W;
+            for (let kh = 0; kh < KH; kh++) {
+              for (let kw = 0; kw < KW; kw++) {
+                const wi = wOffset + ((co0 * cinG + ci) * KH + kh) * KW + kw;
+                // rows past nb take weight 0: their sums are never copied out
+                const w0 = Wt[wi]!, w1 = nb > 1 ? Wt[wi + taps]! : 0, w2 = nb > 2 ? Wt[wi + 2 * taps]! : 0, w3 = nb > 3 ? Wt[wi + 3 * taps]! : 0;
+                // the padding's zeros are multiplied too, as in PyTorch (0 * inf is NaN)
+                const padded = w0 * 0 !== 0 || w1 * 0 !== 0 || w2 * 0 !== 0 || w3 * 0 !== 0;
+                const iw0 = kw * dw - pw, lo = insideFrom(iw0, sw, Wo), hi = insideTo(iw0, sw, W, Wo, lo);
+                for (let oh = 0; oh < Ho; oh++) {
+                  const ih = oh * sh - ph + kh * dh, a = oh * Wo;
+                  const inside = ih >= 0 && ih < H;
+                  if (padded) {
+                    for (let j = 0; j < nb; j++) {
+                      const pad = [w0, w1, w2, w3][j]! * 0;
+                      if (pad === 0) continue;
+                      const r = j * plane + a;
+                      for (let ow = 0; ow < Wo; ow++) if (!inside || ow < lo || ow >= hi) acc[r + ow]! += pad;
+                    }
+                  }
+                  if (!inside) continue;
+                  for (let ow = lo, iw = xc + ih * W + iw0 + lo * sw; ow < hi; ow++, iw += sw) {
+                    const xv = X[iw]!, q = a + ow;
+                    acc[q]! += w0 * xv;
+                    acc[q + plane]! += w1 * xv;
+                    acc[q + 2 * plane]! += w2 * xv;
+                    acc[q + 3 * plane]! += w3 * xv;
+                  }
                 }
               }
             }
           }
+          for (let j = 0; j < nb; j++) O.set(acc.subarray(j * plane, (j + 1) * plane), (n * cout + co0 + j) * plane);
         }
-        O.set(acc, (n * cout + co) * plane);
       }
     }
   }
@@ -441,29 +458,38 @@ export class JsBackend implements Backend {
   conv2dInputGrad(_dtype: DType, gy: Handle, gyOffset: number, w: Handle, wOffset: number, gx: Handle, g: ConvGeometry): void {
     const GY = gy as Arr, Wt = w as Arr, GX = gx as Arr;
     const { n: N, cin, h: H, w: W, cout, kh: KH, kw: KW, ho: Ho, wo: Wo, sh, sw, ph, pw, dh, dw, groups: G } = g;
-    const cinG = cin / G, coutG = cout / G, plane = H * W;
-    const acc = new Float64Array(plane);
+    const cinG = cin / G, coutG = cout / G, plane = H * W, tapsC = KH * KW;
+    const acc = new Float64Array(4 * plane);
     for (let n = 0; n < N; n++) {
-      for (let c = 0; c < cin; c++) {
-        const grp = Math.floor(c / cinG), ci = c - grp * cinG;
-        acc.fill(0);
-        for (let co = grp * coutG; co < (grp + 1) * coutG; co++) {
-          const gyc = gyOffset + (n * cout + co) * Ho * Wo;
-          for (let kh = 0; kh < KH; kh++) {
-            for (let kw = 0; kw < KW; kw++) {
-              const wv = Wt[wOffset + ((co * cinG + ci) * KH + kh) * KW + kw]!;
-              for (let oh = 0; oh < Ho; oh++) {
-                const ih = oh * sh - ph + kh * dh;
-                if (ih < 0 || ih >= H) continue;
-                const row = ih * W, grow = gyc + oh * Wo;
-                for (let ow = 0, iw = kw * dw - pw; ow < Wo; ow++, iw += sw) {
-                  if (iw >= 0 && iw < W) acc[row + iw]! += wv * GY[grow + ow]!;
+      for (let grp = 0; grp < G; grp++) {
+        const cEnd = (grp + 1) * cinG;
+        for (let c0 = grp * cinG; c0 < cEnd; c0 += 4) {
+          const nb = Math.min(4, cEnd - c0), ci0 = c0 - grp * cinG;
+          acc.fill(0);
+          for (let co = grp * coutG; co < (grp + 1) * coutG; co++) {
+            const gyc = gyOffset + (n * cout + co) * Ho * Wo;
+            for (let kh = 0; kh < KH; kh++) {
+              for (let kw = 0; kw < KW; kw++) {
+                const wi = wOffset + ((co * cinG + ci0) * KH + kh) * KW + kw;
+                const w0 = Wt[wi]!, w1 = nb > 1 ? Wt[wi + tapsC]! : 0, w2 = nb > 2 ? Wt[wi + 2 * tapsC]! : 0, w3 = nb > 3 ? Wt[wi + 3 * tapsC]! : 0;
+                const iw0 = kw * dw - pw, lo = insideFrom(iw0, sw, Wo), hi = insideTo(iw0, sw, W, Wo, lo);
+                for (let oh = 0; oh < Ho; oh++) {
+                  const ih = oh * sh - ph + kh * dh;
+                  if (ih < 0 || ih >= H) continue;
+                  const grow = gyc + oh * Wo;
+                  for (let ow = lo, q = ih * W + iw0 + lo * sw; ow < hi; ow++, q += sw) {
+                    const gv = GY[grow + ow]!;
+                    acc[q]! += w0 * gv;
+                    acc[q + plane]! += w1 * gv;
+                    acc[q + 2 * plane]! += w2 * gv;
+                    acc[q + 3 * plane]! += w3 * gv;
+                  }
                 }
               }
             }
           }
+          for (let j = 0; j < nb; j++) GX.set(acc.subarray(j * plane, (j + 1) * plane), (n * cin + c0 + j) * plane);
         }
-        GX.set(acc, (n * cin + c) * plane);
       }
     }
   }
@@ -471,33 +497,51 @@ export class JsBackend implements Backend {
   conv2dWeightGrad(_dtype: DType, gy: Handle, gyOffset: number, x: Handle, xOffset: number, gw: Handle, g: ConvGeometry): void {
     const GY = gy as Arr, X = x as Arr, GW = gw as Arr;
     const { n: N, cin, h: H, w: W, cout, kh: KH, kw: KW, ho: Ho, wo: Wo, sh, sw, ph, pw, dh, dw, groups: G } = g;
-    const cinG = cin / G, coutG = cout / G;
-    for (let co = 0; co < cout; co++) {
-      const grp = Math.floor(co / coutG);
-      for (let ci = 0; ci < cinG; ci++) {
-        for (let kh = 0; kh < KH; kh++) {
-          for (let kw = 0; kw < KW; kw++) {
-            let s = 0;
-            for (let n = 0; n < N; n++) {
-              const xc = xOffset + (n * cin + grp * cinG + ci) * H * W, gyc = gyOffset + (n * cout + co) * Ho * Wo;
-              for (let oh = 0; oh < Ho; oh++) {
-                const ih = oh * sh - ph + kh * dh, grow = gyc + oh * Wo;
-                // the padding's zeros times the gradient count too (0 * inf is NaN)
-                if (ih < 0 || ih >= H) {
-                  for (let ow = 0; ow < Wo; ow++) s += GY[grow + ow]! * 0;
-                  continue;
+    const cinG = cin / G, coutG = cout / G, taps = cinG * KH * KW, plane = Ho * Wo;
+    // one sum per weight, over (n, oh, ow) in that order; images outermost, so one image's
+    // planes stay in cache while every weight reads them
+    const acc = new Float64Array(cout * taps);
+    for (let n = 0; n < N; n++) {
+      for (let grp = 0; grp < G; grp++) {
+        const coEnd = (grp + 1) * coutG;
+        for (let co0 = grp * coutG; co0 < coEnd; co0 += 4) {
+          const nb = Math.min(4, coEnd - co0);
+          // rows past nb read row co0 again (their sums are dropped)
+          const g0 = gyOffset + (n * cout + co0) * plane;
+          const g1 = nb > 1 ? g0 + plane : g0, g2 = nb > 2 ? g0 + 2 * plane : g0, g3 = nb > 3 ? g0 + 3 * plane : g0;
+          for (let ci = 0; ci < cinG; ci++) {
+            const xc = xOffset + (n * cin + grp * cinG + ci) * H * W;
+            for (let kh = 0; kh < KH; kh++) {
+              for (let kw = 0; kw < KW; kw++) {
+                const k = (co0 * cinG + ci) * KH * KW + kh * KW + kw;
+                const iw0 = kw * dw - pw, lo = insideFrom(iw0, sw, Wo), hi = insideTo(iw0, sw, W, Wo, lo);
+                let s0 = acc[k]!, s1 = nb > 1 ? acc[k + taps]! : 0, s2 = nb > 2 ? acc[k + 2 * taps]! : 0, s3 = nb > 3 ? acc[k + 3 * taps]! : 0;
+                for (let oh = 0; oh < Ho; oh++) {
+                  const ih = oh * sh - ph + kh * dh, r = oh * Wo;
+                  // the padding's zeros times the gradient count too (0 * inf is NaN)
+                  const left = ih < 0 || ih >= H ? Wo : lo, right = ih < 0 || ih >= H ? Wo : hi;
+                  for (let ow = 0; ow < left; ow++) {
+                    s0 += GY[g0 + r + ow]! * 0; s1 += GY[g1 + r + ow]! * 0; s2 += GY[g2 + r + ow]! * 0; s3 += GY[g3 + r + ow]! * 0;
+                  }
+                  for (let ow = left, iw = xc + ih * W + iw0 + left * sw; ow < right; ow++, iw += sw) {
+                    const xv = X[iw]!, q = r + ow;
+                    s0 += GY[g0 + q]! * xv; s1 += GY[g1 + q]! * xv; s2 += GY[g2 + q]! * xv; s3 += GY[g3 + q]! * xv;
+                  }
+                  for (let ow = right; ow < Wo; ow++) {
+                    s0 += GY[g0 + r + ow]! * 0; s1 += GY[g1 + r + ow]! * 0; s2 += GY[g2 + r + ow]! * 0; s3 += GY[g3 + r + ow]! * 0;
+                  }
                 }
-                const row = xc + ih * W;
-                for (let ow = 0, iw = kw * dw - pw; ow < Wo; ow++, iw += sw) {
-                  s += GY[grow + ow]! * (iw >= 0 && iw < W ? X[row + iw]! : 0);
-                }
+                acc[k] = s0;
+                if (nb > 1) acc[k + taps] = s1;
+                if (nb > 2) acc[k + 2 * taps] = s2;
+                if (nb > 3) acc[k + 3 * taps] = s3;
               }
             }
-            GW[((co * cinG + ci) * KH + kh) * KW + kw] = s;
           }
         }
       }
     }
+    for (let k = 0; k < acc.length; k++) GW[k] = acc[k]!;
   }
 
   pool2d(op: PoolOp, dtype: DType, x: Handle, xOffset: number, out: Handle, indices: Handle | null, iOffset: number, g: PoolGeometry): void {
@@ -662,6 +706,16 @@ export class JsBackend implements Backend {
     bn.batchNormBackward(dtype, g as Arr, gOffset, x as Arr, xOffset, n, c, s, mean as Arr, variance as Arr, count, eps,
       weight as Arr | null, train, gx as Arr | null, gw as Arr | null, gb as Arr | null);
   }
+}
+
+/** The first ow in [0, wo) whose column iw0 + ow*sw is not left of the input (wo if none). */
+function insideFrom(iw0: number, sw: number, wo: number): number {
+  return iw0 >= 0 ? 0 : Math.min(wo, Math.ceil(-iw0 / sw));
+}
+
+/** One past the last ow in [lo, wo) whose column iw0 + ow*sw is left of w. */
+function insideTo(iw0: number, sw: number, w: number, wo: number, lo: number): number {
+  return w - iw0 <= 0 ? lo : Math.max(lo, Math.min(wo, Math.ceil((w - iw0) / sw)));
 }
 
 /**
