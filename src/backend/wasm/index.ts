@@ -5,7 +5,7 @@
  * writes shapes and strides into a scratch block allocated once, and refreshes its
  * typed-array views whenever memory growth has replaced the buffer.
  */
-import { Pool, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type ScanOp, type UnOp } from "../backend.js";
+import { Pool, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type ScanOp, type UnOp, type LossOp } from "../backend.js";
 import { sortColumns, topkColumns } from "../sorting.js";
 import { DT, MAX_DIMS } from "../abi.generated.js";
 import type { DType, TypedArray } from "../../dtype.js";
@@ -418,6 +418,29 @@ export class WasmBackend implements Backend {
       case 0: return ex.scatter_1(po, pi, ps, sp, dim, dimSize);
       case 2: return ex.scatter_4(po, pi, ps, sp, dim, dimSize);
       default: return ex.scatter_8(po, pi, ps, sp, dim, dimSize);
+    }
+  }
+
+  loss(op: LossOp, dtype: DType, x: Handle, xOffset: number, t: Handle, tOffset: number, w: Handle | null, wOffset: number, out: Handle, n: number, a: number): boolean {
+    if (n <= 0) return false;
+    const px = addr(x, dtype, xOffset), pt = addr(t, dtype, tOffset), pw = w === null ? 0 : addr(w, dtype, wOffset);
+    switch (dtype) {
+      case "float32": return this.exports.loss_f32(op, px, pt, pw, out as number, n, a) !== 0;
+      case "float64": return this.exports.loss_f64(op, px, pt, pw, out as number, n, a) !== 0;
+      default: throw unsupported(`loss ${op}`, dtype);
+    }
+  }
+
+  lossBackward(
+    op: LossOp, dtype: DType, g: Handle, gOffset: number, gInc: 0 | 1, x: Handle, xOffset: number, t: Handle, tOffset: number,
+    w: Handle | null, wOffset: number, out: Handle, n: number, a: number, scale: number,
+  ): void {
+    if (n <= 0) return;
+    const pg = addr(g, dtype, gOffset), px = addr(x, dtype, xOffset), pt = addr(t, dtype, tOffset), pw = w === null ? 0 : addr(w, dtype, wOffset);
+    switch (dtype) {
+      case "float32": this.exports.loss_backward_f32(op, pg, gInc, px, pt, pw, out as number, n, a, scale); return;
+      case "float64": this.exports.loss_backward_f64(op, pg, gInc, px, pt, pw, out as number, n, a, scale); return;
+      default: throw unsupported(`loss backward ${op}`, dtype);
     }
   }
 }
