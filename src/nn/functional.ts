@@ -440,3 +440,7 @@ export type { ConvOptions, MaxPool2dOptions, AvgPool2dOptions, SizeArg } from ".
 // ---- more losses (src/nn/functional_loss.ts) ----------------------------------------------------
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, smoothL1Loss, huberLoss } from "./functional_loss.js";
 export type { BCEOptions, BCEWithLogitsOptions } from "./functional_loss.js";
+
+// ---- padding (src/nn/functional_pad.ts) ----------------------------------------------------------
+export { pad } from "./functional_pad.js";
+export type { PadOptions } from "./functional_pad.js";
