@@ -65,6 +65,9 @@ AREAS = [
     "joining",
     "linalg",
     "sampling",
+    "loss",
+    "pad",
+    "act_modules",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

@@ -8,7 +8,6 @@ import type { Tensor } from "../tensor.js";
 import * as A from "../argcheck.js";
 import { Module } from "./modules.js";
 import * as F from "./functional.js";
-import { geluApproximate } from "../ops/activations.js";
 
 /**
  * A number as Python prints it: a default that PyTorch declares as a float keeps its `.0`
@@ -25,12 +24,13 @@ export class GELU extends Module {
   /** `"none"` (exact, the default) or `"tanh"` (the tanh approximation). */
   readonly approximate: "none" | "tanh";
   /**
-   * @param opts - `approximate`: `"none"` (default) or `"tanh"`.
-   * @throws `approximate argument must be either none or tanh.`
+   * @param opts - `approximate`: `"none"` (default) or `"tanh"`; another string throws when the
+   *   module is called, as in PyTorch.
    */
   constructor(opts?: { approximate?: "none" | "tanh" }) {
     super();
-    this.approximate = geluApproximate("GELU", opts);
+    A.checkOptions("GELU", opts, { approximate: "string" });
+    this.approximate = opts?.approximate ?? "none";
   }
   /** `F.gelu(input, { approximate })`. */
   override forward(input: Tensor): Tensor { return F.gelu(input, { approximate: this.approximate }); }

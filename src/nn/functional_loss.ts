@@ -11,6 +11,7 @@ import { broadcastShapes, sameShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import * as A from "../argcheck.js";
 import { fusedLoss, type LossReduction } from "../ops/loss.js";
+import { compute, record, rule, wantsGrad } from "../ops/core.js";
 
 type Reduction = LossReduction;
 
@@ -126,10 +127,13 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
       throw new Error(`output with shape [${input.shape.join(", ")}] doesn't match the broadcast shape [${broadcastShapes(w.shape, target.shape).join(", ")}]`);
     }
   }
-  // PyTorch's formula runs in-place ops on 1 - target and -input: an integer one cannot take the float results
-  for (const t of [target, input]) {
-    if (!isFloating(t.dtype)) throw new Error(`result type Float can't be cast to the desired output type ${dtypeName(t.dtype, "scalar")}`);
+  // PyTorch's formula runs in-place ops on 1 - target (times the input) and on -input (exp): an
+  // integer one cannot take the float result (the input's dtype, or the default float32)
+  if (!isFloating(target.dtype)) {
+    const result = isFloating(input.dtype) ? input.dtype : "float32";
+    throw new Error(`result type ${dtypeName(result, "scalar")} can't be cast to the desired output type ${dtypeName(target.dtype, "scalar")}`);
   }
+  if (!isFloating(input.dtype)) throw new Error(`result type Float can't be cast to the desired output type ${dtypeName(input.dtype, "scalar")}`);
   noGradWeight(fn, "weight", weight);
   noGradWeight(fn, "pos_weight", posWeight);
   const dtype = promoteTypes(input.dtype, target.dtype);
@@ -243,8 +247,16 @@ export function crossEntropyProbTarget(input: Tensor, target: Tensor, weight: Te
   switch (reduction) {
     case "none": return prod.sum(classDim).neg();
     case "sum": return prod.sum().neg();
-    default: return input.numel() === 0 ? prod.sum().neg().mul(NaN) : prod.sum().neg().div(input.numel() / C);
+    default: return input.numel() === 0 ? prod.sum().mul(NaN).neg() : divScalar(prod.sum().neg(), input.numel() / C);
   }
+}
+
+// a tensor divided by a number in C++ (at::div(Tensor, Scalar)): PyTorch's DivBackward1
+const DivBackward1 = rule<[], number>("DivBackward1", (g, _, d) => [g.div(d)]);
+function divScalar(x: Tensor, d: number): Tensor {
+  const out = compute(() => x.div(d));
+  if (wantsGrad(x)) record(out, DivBackward1, [x], null, d);
+  return out;
 }
 
 /** A number as Python prints a float (`1.5`, `2.0`). */
