@@ -10,10 +10,10 @@ import { dtypeName, isFloating, promoteTypes, type DType } from "../dtype.js";
 import { broadcastShapes, sameShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import * as A from "../argcheck.js";
-import { fusedLoss, type LossReduction } from "../ops/loss.js";
+import { fusedLoss } from "../ops/loss.js";
+import type { Reduction } from "./functional.js";
 import { compute, record, rule, wantsGrad } from "../ops/core.js";
 
-type Reduction = LossReduction;
 
 function reductionOf(reduction: unknown): Reduction {
   if (reduction === "mean" || reduction === "sum" || reduction === "none") return reduction;

@@ -27,7 +27,7 @@ export interface PadOptions {
  *   mode "reflect" doesn't take in value argument`, each mode's size checks.
  * @example
  * ```ts
- * F.pad(torch.tensor([[1, 2, 3]]), [2, 1], { mode: "reflect" }); // tensor([[3, 2, 1, 2, 3, 2]])
+ * F.pad(torch.tensor([[1, 2, 3]]), [2, 1], { mode: "reflect" }); // tensor([[3., 2., 1., 2., 3., 2.]])
  * ```
  */
 export function pad(input: Tensor, pads: number[], opts?: PadOptions): Tensor {
