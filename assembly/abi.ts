@@ -27,6 +27,10 @@ export const enum Pool { MAX = 0, AVG = 1, ADAPTIVE_AVG = 2, GATHER = 3 }
 /** Cumulative ops along the middle axis of [outer, axis, inner] (cumsum, cumprod). */
 export const enum Scan { SUM = 0, PROD = 1 }
 
+/** Elementwise losses (assembly/kernels/loss.ts): binary cross entropy on probabilities and on
+ *  logits, smooth L1 (parameter beta), Huber (parameter delta). */
+export const enum Loss { BCE = 0, BCE_LOGITS = 1, SMOOTH_L1 = 2, HUBER = 3 }
+
 /** Storage element types: float32, float64, int32, bool (one byte). */
 export const enum DT { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 }
 

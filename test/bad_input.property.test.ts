@@ -48,6 +48,7 @@ const SPECIAL = {
   dataset: () => new torch.utils.data.TensorDataset(torch.zeros([4, 2]), torch.ones([4])),
   index23: () => torch.tensor([[0, 2, 1], [1, 1, 0]], { dtype: "int32" }),
   probs: () => torch.tensor([0.2, 0.3, 0.5]),
+  probs23: () => torch.tensor([[0.1, 0.5, 0.9], [0.3, 0.7, 0.2]]),
 };
 
 function makeTensor(s: TensorSpec): torch.Tensor {
@@ -251,6 +252,7 @@ const sgdOpt: Spec = { kind: "special", name: "optimizer" };
 const intIndex: Spec = { kind: "special", name: "index23" };
 const intVector: Spec = { kind: "special", name: "classIndices" };
 const probs: Spec = { kind: "special", name: "probs" };
+const probs23: Spec = { kind: "special", name: "probs23" };
 // a receiver is made from a tensor spec: shape [2] with a seed whose values (2.5, 0.5) are positive
 const probsReceiver = t23({ shape: [2], seed: 10 });
 
@@ -393,6 +395,13 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "F.embedding": [null, [intIndex, t23({ shape: [3, 2] }), v({ paddingIdx: 1, maxNorm: 2, normType: 1, scaleGradByFreq: true })]],
   "torch.batchNorm": [null, [t23(), t23({ shape: [3] }), t23({ shape: [3] }), t23({ shape: [3] }), t23({ shape: [3], seed: 10 }), v(true), v(0.2), v(1e-3), v(false)]],
   "torch.embedding": [null, [t23({ shape: [3, 2] }), intIndex, v(1), v(true), v(false)]],
+  // losses and padding
+  "F.binaryCrossEntropy": [null, [probs23, probs23, v({ weight: null, reduction: "sum" })]],
+  "F.binaryCrossEntropyWithLogits": [null, [t23(), probs23, v({ posWeight: null, reduction: "none" })]],
+  "F.l1Loss": [null, [t23(), t23(), v({ reduction: "sum" })]],
+  "F.smoothL1Loss": [null, [t23(), t23(), v({ reduction: "sum", beta: 0.5 })]],
+  "F.huberLoss": [null, [t23(), t23(), v({ reduction: "none", delta: 2 })]],
+  "F.pad": [null, [t23(), v([1, 1]), v({ mode: "replicate" })]],
 };
 
 /** Values of kinds no parameter of the API takes. */

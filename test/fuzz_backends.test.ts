@@ -781,6 +781,7 @@ class Generator {
       ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5], ["conv", 4], ["pool", 3],
       ["activation", 4], ["mixed", 3], ["order", 5], ["gather", 5], ["pieces", 5], ["linalg", 4],
       ["norm", 3], ["layernorm", 3],
+      ["loss", 3], ["pad", 3],
     ] as const);
     const m = (self: number, name: string, args: unknown[]) => this.exec({ kind: "method", self, name, args });
     const x = this.pickSlot()!;
@@ -919,6 +920,8 @@ class Generator {
       case "pool": this.poolOp(x); return;
       case "norm": this.normOp(x); return;
       case "layernorm": this.layerNormOp(x); return;
+      case "loss": this.lossOp(x); return;
+      case "pad": this.padOp(x); return;
       case "activation": {
         const name = r.pick(["leakyRelu", "gelu", "softplus", "elu", "hardtanh"] as const);
         const n = () => this.number("float32");
@@ -1158,6 +1161,63 @@ class Generator {
       return;
     }
     this.exec({ kind: "F", self: -1, name, args: [{ $: xs }, kernel, opts] });
+  }
+
+  /** A loss of x against a target of its shape (now and then another shape or dtype): the fused
+   *  losses (binary cross entropy on probabilities mostly made by a sigmoid), l1, and cross entropy
+   *  with label smoothing or probability targets. */
+  lossOp(x: number): void {
+    const r = this.rng, xt = this.t(x);
+    if (xt.numel() > 20_000) return;
+    const shape = xt.shape.slice(), dtype = xt.dtype as DType;
+    const name = r.pick(["binaryCrossEntropy", "binaryCrossEntropyWithLogits", "l1Loss", "smoothL1Loss", "huberLoss", "crossEntropy"] as const);
+    const opts: Record<string, unknown> = {};
+    if (r.chance(0.7)) opts.reduction = r.pick(["mean", "sum", "none"]);
+    const tshape = r.chance(0.9) ? shape : this.bshape(shape);
+    const tdtype = r.chance(0.9) ? dtype : this.dtype();
+    if (name === "crossEntropy") {
+      if (xt.ndim < 1) return;
+      if (r.chance(0.8)) opts.labelSmoothing = r.pick([0.1, 0.5, 1, 0]);
+      const C = xt.ndim === 1 ? shape[0]! : shape[1]!;
+      const target = r.chance(0.5)
+        ? this.operand(tshape, tdtype)
+        : this.indexInput(xt.ndim === 1 ? [] : shape.filter((_, i) => i !== 1), C, false);
+      if (r.chance(0.3)) opts.weight = { $: this.operand([C], dtype) };
+      this.exec({ kind: "F", self: -1, name, args: [{ $: x }, { $: target }, opts] });
+      return;
+    }
+    let input = x;
+    if (name === "binaryCrossEntropy" && isFloat(dtype) && r.chance(0.85)) {
+      const o = this.exec({ kind: "method", self: x, name: "sigmoid", args: [] });
+      if (!o) return;
+      input = o[0]!;
+    }
+    let target = this.operand(tshape, tdtype);
+    if (name.startsWith("binary") && isFloat(tdtype) && r.chance(0.8)) {
+      const o = this.exec({ kind: "method", self: target, name: "sigmoid", args: [] });
+      if (o) target = o[0]!;
+    }
+    if (name.startsWith("binary") && r.chance(0.3)) opts.weight = { $: this.operand(this.bshape(shape, true), dtype) };
+    if (name === "binaryCrossEntropyWithLogits" && r.chance(0.4)) opts.posWeight = { $: this.operand(this.bshape(shape, true), dtype) };
+    if (name === "smoothL1Loss" && r.chance(0.5)) opts.beta = r.pick([0, 0.5, 1, 2, -1]);
+    if (name === "huberLoss" && r.chance(0.5)) opts.delta = r.pick([0.5, 1, 2, 0]);
+    this.exec({ kind: "F", self: -1, name, args: [{ $: input }, { $: target }, opts] });
+  }
+
+  /** F.pad of x in a random mode with small (sometimes negative or too large) pads. */
+  padOp(x: number): void {
+    const r = this.rng, xt = this.t(x);
+    if (xt.numel() > 50_000) return;
+    const mode = r.weighted([["constant", 3], ["reflect", 2], ["replicate", 2], ["circular", 2]] as const);
+    const nd = xt.ndim;
+    // the non-constant modes pad the last nd - 1 or nd - 2 dims (mostly chosen so)
+    const k = mode === "constant" ? r.int(0, Math.min(nd, 3)) : r.chance(0.85) ? Math.min(3, Math.max(1, nd - r.int(1, 2))) : r.int(1, 3);
+    const pads = Array.from({ length: 2 * k }, () => r.weighted([[0, 2], [1, 4], [2, 2], [3, 1], [-1, 1], [6, 0.3]] as const));
+    if (r.chance(0.03)) pads.push(1); // odd on purpose
+    const opts: Record<string, unknown> = {};
+    if (mode !== "constant" || r.chance(0.3)) opts.mode = mode;
+    if (r.chance(mode === "constant" ? 0.5 : 0.05)) opts.value = this.number(xt.dtype as DType);
+    this.exec({ kind: "F", self: -1, name: "pad", args: [{ $: x }, pads, opts] });
   }
 
   /** Ops on a 1 MiB tensor that cost no more than a pass over it (no big partners). */

@@ -42,6 +42,7 @@ const idx = (data: number[] | number[][]) => torch.tensor(data, { dtype: "int32"
 /** Fixed running statistics of 3 channels (float64) for batchNorm in evaluation mode. */
 const runningMean = () => torch.tensor([0.3, -0.2, 1.1], { dtype: "float64" });
 const runningVar = () => torch.tensor([0.5, 1.7, 0.9], { dtype: "float64" });
+const prob = (...shape: number[]) => torch.rand(shape, { dtype: "float64" }).mul(0.8).add(0.1);
 
 const cases: [string, Fn, () => Tensor[]][] = [
   ["add (broadcast)", (a, b) => a.add(b), () => [r(2, 3), r(3)]],
@@ -177,6 +178,26 @@ const cases: [string, Fn, () => Tensor[]][] = [
   // paddingIdx and scaleGradByFreq change the gradient on purpose (the oracle checks them); here
   // the padding row is never looked up
   ["embedding repeated indices", (w) => F.embedding(idx([0, 2, 2, 1, 0]), w, { paddingIdx: 3 }), () => [r(4, 2)]],
+  // losses (inputs away from smooth L1's and Huber's kinks; probabilities inside (0, 1))
+  ["binaryCrossEntropy (input and target)", (p, t) => F.binaryCrossEntropy(p, t), () => [prob(2, 3), prob(2, 3)]],
+  ["binaryCrossEntropy weight none", (p, t) => F.binaryCrossEntropy(p, t, { weight: torch.tensor([1, 2, 0.5], { dtype: "float64" }), reduction: "none" }), () => [prob(2, 3), prob(2, 3)]],
+  ["binaryCrossEntropyWithLogits", (x, t) => F.binaryCrossEntropyWithLogits(x, t), () => [r(2, 3), prob(2, 3)]],
+  ["binaryCrossEntropyWithLogits weights", (x, t) => F.binaryCrossEntropyWithLogits(x, t, { weight: torch.tensor([1, 2, 0.5], { dtype: "float64" }), posWeight: torch.tensor([3, 0.5, 1], { dtype: "float64" }), reduction: "sum" }), () => [r(2, 3), prob(2, 3)]],
+  ["l1Loss (broadcast)", (x, t) => F.l1Loss(x, t), () => [r(2, 3), r(3)]],
+  ["smoothL1Loss", (x, t) => F.smoothL1Loss(x, t, { beta: 0.5, reduction: "none" }), () => [r(2, 3), r(2, 3)]],
+  ["smoothL1Loss (broadcast)", (x, t) => F.smoothL1Loss(x, t), () => [r(2, 3), r(3)]],
+  ["huberLoss", (x, t) => F.huberLoss(x, t, { delta: 0.8, reduction: "sum" }), () => [r(2, 3), r(2, 3)]],
+  ["crossEntropy labelSmoothing weight ignoreIndex", (x) => F.crossEntropy(x, idx([0, 2, 1, 2]), { labelSmoothing: 0.3, weight: torch.tensor([1, 2, 0.5], { dtype: "float64" }), ignoreIndex: 1 }), () => [r(4, 3)]],
+  ["crossEntropy probabilities weight", (x, t) => F.crossEntropy(x, t, { weight: torch.tensor([1, 2, 0.5], { dtype: "float64" }), reduction: "none" }), () => [r(2, 3), prob(2, 3)]],
+  // padding
+  ["pad constant (crop)", (x) => F.pad(x, [1, -1, 2, 0]), () => [r(2, 3)]],
+  ["pad reflect 1d", (x) => F.pad(x, [2, 1], { mode: "reflect" }), () => [r(2, 3, 4)]],
+  ["pad reflect 2d", (x) => F.pad(x, [1, 2, -1, 2], { mode: "reflect" }), () => [r(2, 3, 4)]],
+  ["pad reflect 3d", (x) => F.pad(x, [1, 0, 0, 1, 1, 1], { mode: "reflect" }), () => [r(1, 2, 2, 3)]],
+  ["pad replicate 1d", (x) => F.pad(x, [3, 1], { mode: "replicate" }), () => [r(2, 3)]],
+  ["pad replicate 2d", (x) => F.pad(x, [2, 1, 1, 3], { mode: "replicate" }), () => [r(1, 2, 3, 2)]],
+  ["pad replicate 3d", (x) => F.pad(x, [1, 1, 0, 2, 1, 0], { mode: "replicate" }), () => [r(1, 1, 2, 2, 2)]],
+  ["pad circular", (x) => F.pad(x, [1, 2, 2, 0], { mode: "circular" }), () => [r(1, 2, 3, 3)]],
 ];
 
 // gradients of gradients: PyTorch's gradgradcheck (float64) of the rules that are recorded ops
@@ -247,6 +268,17 @@ const secondOrder: [string, Fn, () => Tensor[]][] = [
   ["outer", (a, b) => a.outer(b).pow(2), () => [r(3), r(2)]],
   ["einsum", (a, b) => torch.einsum("ij,jk->ik", a, b).pow(2), () => [r(2, 3), r(3, 2)]],
   ["einsum diagonal", (a) => torch.einsum("ii->i", a).pow(2), () => [r(3, 3)]],
+  // losses (inputs away from smooth L1's and Huber's kinks; probabilities inside (0, 1)) and padding
+  ["binaryCrossEntropy", (p, t) => F.binaryCrossEntropy(p, t, { reduction: "sum" }), () => [prob(5), prob(5)]],
+  ["binaryCrossEntropyWithLogits posWeight", (x, t) => F.binaryCrossEntropyWithLogits(x, t, { posWeight: torch.tensor([2, 0.5, 1], { dtype: "float64" }) }), () => [r(2, 3), prob(2, 3)]],
+  ["smoothL1Loss", (x, t) => F.smoothL1Loss(x, t, { beta: 0.7 }).mul(x.sum()), () => [r(5), r(5)]],
+  ["huberLoss", (x, t) => F.huberLoss(x, t, { delta: 0.7, reduction: "sum" }).mul(x.sum()), () => [r(5), r(5)]],
+  ["crossEntropy labelSmoothing", (x) => F.crossEntropy(x, idx([0, 2, 1]), { labelSmoothing: 0.2 }), () => [r(3, 4)]],
+  ["crossEntropy probabilities", (x, t) => F.crossEntropy(x, t, { labelSmoothing: 0.1 }), () => [r(2, 3), prob(2, 3)]],
+  ["pad constant", (x) => F.pad(x, [1, -1, 2, 0], { value: 0.5 }).pow(2), () => [r(2, 3)]],
+  ["pad reflect", (x) => F.pad(x, [2, 1], { mode: "reflect" }).pow(2), () => [r(1, 2, 4)]],
+  ["pad replicate 2d", (x) => F.pad(x, [1, 2, 2, 0], { mode: "replicate" }).pow(2), () => [r(1, 2, 3)]],
+  ["pad circular", (x) => F.pad(x, [1, 2], { mode: "circular" }).pow(2), () => [r(1, 2, 3)]],
 ];
 
 for (const backend of ["wasm", "js"] as const) {

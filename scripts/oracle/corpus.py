@@ -71,6 +71,9 @@ AREAS = [
     "transformer",
     "batchnorm",
     "embedding",
+    "loss",
+    "pad",
+    "act_modules",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

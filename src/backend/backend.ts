@@ -85,6 +85,11 @@ export interface PoolGeometry {
 /** Cumulative ops (cumsum, cumprod) along the middle axis of [outer, axis, inner]. */
 export const Scan = abi.Scan;
 export type ScanOp = (typeof Scan)[keyof typeof Scan];
+/** Elementwise losses (`loss`, `lossBackward`): BCE (on probabilities; log clamped at -100),
+ *  BCE_LOGITS (on logits, stable; a positive-class weight per element), SMOOTH_L1 (a: beta),
+ *  HUBER (a: delta). */
+export const Loss = abi.Loss;
+export type LossOp = (typeof Loss)[keyof typeof Loss];
 
 export interface Backend {
   readonly name: "js" | "wasm";
@@ -271,5 +276,17 @@ export interface Backend {
     dtype: DType, g: Handle, gOffset: number, x: Handle, xOffset: number, n: number, c: number, s: number,
     mean: Handle, variance: Handle, count: number, eps: number, weight: Handle | null, train: boolean,
     gx: Handle | null, gw: Handle | null, gb: Handle | null,
+  ): void;
+
+  /** out[i] = loss(x[xOffset + i], t[tOffset + i]; w[wOffset + i], a) for i < n, the unreduced
+   *  loss; all contiguous, float32/float64. w: BCE_LOGITS's positive-class weight per element, or
+   *  null (1). True when BCE met an input outside [0, 1] (or NaN): the ops layer raises. */
+  loss(op: LossOp, dtype: DType, x: Handle, xOffset: number, t: Handle, tOffset: number, w: Handle | null, wOffset: number, out: Handle, n: number, a: number): boolean;
+
+  /** The loss's input gradient: out[i] = scale * g[gOffset + i * gInc] * dloss/dx at element i
+   *  (gInc 0: one gradient for every element, the reduced case), operands as `loss`. */
+  lossBackward(
+    op: LossOp, dtype: DType, g: Handle, gOffset: number, gInc: 0 | 1, x: Handle, xOffset: number, t: Handle, tOffset: number,
+    w: Handle | null, wOffset: number, out: Handle, n: number, a: number, scale: number,
   ): void;
 }

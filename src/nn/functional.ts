@@ -15,6 +15,7 @@ import { bmmRaw } from "../ops/matmul.js";
 import { where } from "../ops/elementwise.js";
 import { geluApproximate } from "../ops/activations.js";
 export { oneHot } from "../sampling.js";
+import { crossEntropyLabelSmoothing, crossEntropyProbTarget } from "./functional_loss.js";
 
 /**
  * How a loss combines its per-element (or per-sample) values: `"mean"` (default), `"sum"`, or
@@ -384,23 +385,27 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): T
 
 /** Options of {@link crossEntropy}: those of {@link NllOptions}, plus `labelSmoothing`. */
 export interface CrossEntropyOptions extends NllOptions {
-  /** Not supported yet: a non-zero value throws rather than being ignored. */
+  /** In [0, 1] (default 0): the target becomes `(1 - labelSmoothing)` on the true class plus
+   *  `labelSmoothing / C` on every class, as PyTorch's. */
   labelSmoothing?: number;
 }
 
 /**
- * Cross entropy between logits and class-index targets (PyTorch's `F.cross_entropy`):
- * `nllLoss(logSoftmax(input, classDim), target)`.
+ * Cross entropy between logits and targets (PyTorch's `F.cross_entropy`): class indices
+ * (`nllLoss(logSoftmax(input, classDim), target)`), or class probabilities (a float target of the
+ * input's shape: `-(target * logSoftmax(input))` summed over classes), with PyTorch 1.13's label
+ * smoothing, class weights and ignored targets (their interplay included).
  *
  * @param input - Unnormalised scores: `[N, C]`, `[C]` or `[N, C, d1, ...]`.
  * @param target - Class indices: `[N]`, `[]` or `[N, d1, ...]`; int32, or a float tensor holding
- *   whole numbers. (Class-probability targets are not supported yet.)
- * @param opts - `reduction`, `ignoreIndex`, `weight` as {@link NllOptions}; a non-zero
- *   `labelSmoothing` throws (not supported yet).
+ *   whole numbers. Or class probabilities: a float tensor of the input's shape.
+ * @param opts - `reduction`, `ignoreIndex`, `weight` as {@link NllOptions}; `labelSmoothing`.
+ * @throws PyTorch's errors: `label_smoothing must be between 0.0 and 1.0. Got: 1.5`, `ignore_index
+ *   is not supported for floating point target`, those of {@link nllLoss}.
  * @example
  * ```ts
  * const logits = torch.randn(4, 3, { requiresGrad: true });
- * const loss = torch.nn.functional.crossEntropy(logits, torch.tensor([0, 2, 1, 0], { dtype: "int32" }));
+ * const loss = torch.nn.functional.crossEntropy(logits, torch.tensor([0, 2, 1, 0], { dtype: "int32" }), { labelSmoothing: 0.1 });
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
@@ -408,13 +413,21 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   checkTensor(target, "cross_entropy", "target");
   A.checkOptions("cross_entropy", opts, { reduction: "any", ignoreIndex: "int", weight: "tensor", labelSmoothing: "number" });
   if (input.ndim < 1) throw new Error("Expected 1 or more dimensions (got 0)");
-  if (opts.labelSmoothing !== undefined && opts.labelSmoothing !== 0) {
-    throw new Error("crossEntropy: labelSmoothing is not supported by wasmgrad yet");
-  }
+  const reduction = checkReduction(opts.reduction ?? "mean");
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const labelSmoothing = opts.labelSmoothing ?? 0;
+  const weight = opts.weight ?? null;
   const classDim = input.ndim === 1 ? 0 : 1;
+  if (input.shape.length === target.shape.length && input.shape.every((d, i) => d === target.shape[i])) {
+    return composite(() => crossEntropyProbTarget(input, target, weight, reduction, ignoreIndex, labelSmoothing));
+  }
+  if (labelSmoothing > 0) {
+    const nllOpts = { reduction, ignoreIndex, weight };
+    return composite(() => crossEntropyLabelSmoothing(input, target, weight, reduction, ignoreIndex, labelSmoothing, (logp, t) => nllLoss(logp, t, nllOpts)));
+  }
   const logp = input.logSoftmax(classDim);
   try {
-    return nllLoss(logp, target, opts);
+    return nllLoss(logp, target, { reduction, ignoreIndex, weight });
   } finally {
     logp.dispose();
   }
@@ -430,3 +443,10 @@ export type { DropoutOptions } from "./functional_attn.js";
 // ---- normalisation and embedding (src/nn/functional_batchnorm.ts, src/nn/functional_embedding.ts) ----
 export { batchNorm, type BatchNormOptions } from "./functional_batchnorm.js";
 export { embedding, type EmbeddingOptions } from "./functional_embedding.js";
+// ---- more losses (src/nn/functional_loss.ts) ----------------------------------------------------
+export { binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, smoothL1Loss, huberLoss } from "./functional_loss.js";
+export type { BCEOptions, BCEWithLogitsOptions } from "./functional_loss.js";
+
+// ---- padding (src/nn/functional_pad.ts) ----------------------------------------------------------
+export { pad } from "./functional_pad.js";
+export type { PadOptions } from "./functional_pad.js";

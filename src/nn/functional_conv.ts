@@ -9,6 +9,7 @@ import { Tensor } from "../tensor.js";
 import * as A from "../argcheck.js";
 import { composite } from "../ops/core.js";
 import { adaptiveAvgPool, avgPool, convolution, maxPool, type ConvParams, type PoolParams } from "../ops/conv.js";
+import { constantPadNd } from "../ops/pad.js";
 
 /** A size given for each spatial dimension at once (`3`) or one by one (`[3, 5]`). */
 export type SizeArg = number | number[];
@@ -154,9 +155,18 @@ function conv(fn: "conv1d" | "conv2d", spatial: 1 | 2, input: Tensor, weight: Te
   if (weight.dtype !== xt) throw new Error(`expected scalar type ${SCALAR_NAME[xt]} but found ${SCALAR_NAME[weight.dtype]}`);
 
   const params: ConvParams = { stride: s, padding: p, padEnd: pe, dilation: d, groups };
-  if (batched) return convolution(input, weight, b, params);
+  // an asymmetric "same" padding: as at::_convolution_same, the input is first padded by the
+  // difference at the end (constant_pad_nd: ConstantPadNdBackward0), then convolved symmetrically
+  const asymmetric = pe.some((v, i) => v !== p[i]);
+  const conv = (x: Tensor): Tensor => {
+    if (!asymmetric) return convolution(x, weight, b, params);
+    const padNd = new Array<number>(2 * dim).fill(0);
+    for (let i = 0; i < dim; i++) padNd[2 * (dim - 1 - i) + 1] = pe[i]! - p[i]!;
+    return convolution(constantPadNd(x, padNd, 0), weight, b, { ...params, padEnd: p });
+  };
+  if (batched) return asymmetric ? composite(() => conv(input)) : conv(input);
   // unbatched: PyTorch runs the batch of one and squeezes it off again (SqueezeBackward1)
-  return composite(() => convolution(input.unsqueeze(0), weight, b, params).squeeze(0));
+  return composite(() => conv(input.unsqueeze(0)).squeeze(0));
 }
 
 /**

@@ -13,6 +13,8 @@ export {
 } from "./modules.js";
 export type { Reduction } from "./functional.js";
 export { Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Identity, type ConvModuleOptions } from "./conv.js";
+export { GELU, SiLU, LeakyReLU, ELU, Softplus, Hardtanh, LogSigmoid, Softmax, LogSoftmax } from "./activation_modules.js";
+export { BCELoss, BCEWithLogitsLoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss } from "./loss_modules.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
 export {

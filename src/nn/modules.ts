@@ -899,22 +899,26 @@ export class CrossEntropyLoss extends Module {
   ignoreIndex: number;
   /** Per-class weights (a 1-D tensor of C entries), or `null`. A buffer: it is in `stateDict`. */
   weight: Tensor | null = null;
+  /** The label smoothing in [0, 1] (default 0); see {@link functional.crossEntropy}. */
+  labelSmoothing: number;
   /**
    * @param opts - `reduction` (default `"mean"`), `ignoreIndex` (default -100), `weight` (default
-   *   none).
+   *   none), `labelSmoothing` (default 0).
    */
-  constructor(opts: { reduction?: Reduction; ignoreIndex?: number; weight?: Tensor | null } = {}) {
-    A.checkOptions("CrossEntropyLoss", opts, { reduction: "any", ignoreIndex: "int", weight: "tensor" });
+  constructor(opts: { reduction?: Reduction; ignoreIndex?: number; weight?: Tensor | null; labelSmoothing?: number } = {}) {
+    A.checkOptions("CrossEntropyLoss", opts, { reduction: "any", ignoreIndex: "int", weight: "tensor", labelSmoothing: "number" });
     super();
     this.reduction = opts.reduction ?? "mean";
     this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
     this.registerBuffer("weight", opts.weight ?? null);
   }
   /**
    * The loss of logits `input` (`[N, C]`, `[C]` or `[N, C, ...]`) against class indices `target`
-   * (`[N]`, `[]` or `[N, ...]`; int32, or float holding whole numbers).
+   * (`[N]`, `[]` or `[N, ...]`; int32, or float holding whole numbers), or class probabilities (a
+   * float tensor of the input's shape).
    */
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.crossEntropy(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex, weight: this.weight });
+    return F.crossEntropy(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex, weight: this.weight, labelSmoothing: this.labelSmoothing });
   }
 }

@@ -72,13 +72,12 @@ def conv_case(suite, fn: str, name: str, x, w, bias: bool, opts: dict, tags) -> 
         inputs["b"] = randn(w[0], grad=True)
     o = opts_text(opts)
     args = "x, w" + (", b" if bias else (", undefined" if o else "")) + (", " + o if o else "")
-    # an asymmetric "same" padding pads the input first in PyTorch (ConstantPadNdBackward0)
-    asym = opts.get("padding") == '"same"' and any(k % 2 == 0 for k in w[2:])
+    # (an asymmetric "same" padding pads the input first: ConstantPadNdBackward0 among the next functions)
     suite.case(f"{fn}_{name}", tags=[fn, *tags],
                inputs=inputs,
                steps=[f"y = {F}.{fn}({args})", "q = y.mul(y)", "s = q.sum()"],
                backward=["s.backward()"],
-               also=[] if asym else ["y.gradFn.nextFunctions"])
+               also=["y.gradFn.nextFunctions"])
 
 
 def build(suite):
@@ -87,6 +86,7 @@ def build(suite):
     for name, x, w, bias, opts in CONV1D:
         conv_case(suite, "conv1d", name, x, w, bias, opts, ["batch1" if x[0] == 1 else "batched"])
     conv_case(suite, "conv2d", "same_even_kernel", [1, 2, 5, 6], [2, 2, 2, 4], True, {"padding": '"same"'}, ["asymmetric"])
+    conv_case(suite, "conv1d", "same_even_unbatched", [2, 7], [3, 2, 4], False, {"padding": '"same"'}, ["asymmetric", "unbatched"])
 
     # only some inputs need a gradient
     suite.case("conv2d_input_grad_only", tags=["conv2d"],

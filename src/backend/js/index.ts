@@ -3,12 +3,13 @@
  * Wasm backend is checked against and the baseline the benchmarks compare with.
  * A handle is the typed array itself; nothing is allocated per element.
  */
-import { Bin, Pool, Red, Scan, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type ScanOp, type UnOp } from "../backend.js";
+import { Bin, Pool, Red, Scan, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type ScanOp, type UnOp, type LossOp } from "../backend.js";
 import { sortColumns, topkColumns } from "../sorting.js";
 import { itemSize, typedArrayFor, type DType, type TypedArray } from "../../dtype.js";
 import { unaryExtra, unaryGrad } from "./math.js";
 import { layerNormBackwardLoops, layerNormLoops, softmaxBackwardLoops, softmaxLoops } from "./normalization.js";
 import * as bn from "./batchnorm.js";
+import { lossLoop, lossGradLoop } from "./loss.js";
 
 type Arr = TypedArray;
 const MAX_BYTES = 2 ** 31;
@@ -705,6 +706,17 @@ export class JsBackend implements Backend {
   ): void {
     bn.batchNormBackward(dtype, g as Arr, gOffset, x as Arr, xOffset, n, c, s, mean as Arr, variance as Arr, count, eps,
       weight as Arr | null, train, gx as Arr | null, gw as Arr | null, gb as Arr | null);
+  }
+
+  loss(op: LossOp, dtype: DType, x: Handle, xOffset: number, t: Handle, tOffset: number, w: Handle | null, wOffset: number, out: Handle, n: number, a: number): boolean {
+    return lossLoop(op, dtype, x as Arr, xOffset, t as Arr, tOffset, w as Arr | null, wOffset, out as Arr, n, a);
+  }
+
+  lossBackward(
+    op: LossOp, dtype: DType, g: Handle, gOffset: number, gInc: 0 | 1, x: Handle, xOffset: number, t: Handle, tOffset: number,
+    w: Handle | null, wOffset: number, out: Handle, n: number, a: number, scale: number,
+  ): void {
+    lossGradLoop(op, dtype, g as Arr, gOffset, gInc, x as Arr, xOffset, t as Arr, tOffset, w as Arr | null, wOffset, out as Arr, n, a, scale);
   }
 }
 

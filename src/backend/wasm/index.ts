@@ -5,7 +5,7 @@
  * writes shapes and strides into a scratch block allocated once, and refreshes its
  * typed-array views whenever memory growth has replaced the buffer.
  */
-import { Pool, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type ScanOp, type UnOp } from "../backend.js";
+import { Pool, Un, type Backend, type BinOp, type ConvGeometry, type Handle, type PoolGeometry, type PoolOp, type RedOp, type ScanOp, type UnOp, type LossOp } from "../backend.js";
 import { sortColumns, topkColumns } from "../sorting.js";
 import { DT, MAX_DIMS } from "../abi.generated.js";
 import type { DType, TypedArray } from "../../dtype.js";
@@ -501,6 +501,28 @@ export class WasmBackend implements Backend {
     const f = this.floatKernel("batchNorm", dtype, ex.batch_norm_backward_f32, ex.batch_norm_backward_f64);
     f(addr(g, dtype, gOffset), addr(x, dtype, xOffset), n, c, s, mean as number, variance as number, count, eps,
       (weight ?? 0) as number, train ? 1 : 0, (gx ?? 0) as number, (gw ?? 0) as number, (gb ?? 0) as number);
+  }
+  loss(op: LossOp, dtype: DType, x: Handle, xOffset: number, t: Handle, tOffset: number, w: Handle | null, wOffset: number, out: Handle, n: number, a: number): boolean {
+    if (n <= 0) return false;
+    const px = addr(x, dtype, xOffset), pt = addr(t, dtype, tOffset), pw = w === null ? 0 : addr(w, dtype, wOffset);
+    switch (dtype) {
+      case "float32": return this.exports.loss_f32(op, px, pt, pw, out as number, n, a) !== 0;
+      case "float64": return this.exports.loss_f64(op, px, pt, pw, out as number, n, a) !== 0;
+      default: throw unsupported(`loss ${op}`, dtype);
+    }
+  }
+
+  lossBackward(
+    op: LossOp, dtype: DType, g: Handle, gOffset: number, gInc: 0 | 1, x: Handle, xOffset: number, t: Handle, tOffset: number,
+    w: Handle | null, wOffset: number, out: Handle, n: number, a: number, scale: number,
+  ): void {
+    if (n <= 0) return;
+    const pg = addr(g, dtype, gOffset), px = addr(x, dtype, xOffset), pt = addr(t, dtype, tOffset), pw = w === null ? 0 : addr(w, dtype, wOffset);
+    switch (dtype) {
+      case "float32": this.exports.loss_backward_f32(op, pg, gInc, px, pt, pw, out as number, n, a, scale); return;
+      case "float64": this.exports.loss_backward_f64(op, pg, gInc, px, pt, pw, out as number, n, a, scale); return;
+      default: throw unsupported(`loss backward ${op}`, dtype);
+    }
   }
 }
 

@@ -119,6 +119,12 @@ export interface WasmExports {
     g: number, x: number, n: number, c: number, s: number, mean: number, variance: number, count: number, eps: number,
     weight: number, train: number, gx: number, gw: number, gb: number,
   ): void;
+  /** op a Loss code; w 0 for none; 1 when BCE met an input outside [0, 1]. */
+  loss_f32(op: number, x: number, t: number, w: number, out: number, n: number, a: number): number;
+  loss_f64(op: number, x: number, t: number, w: number, out: number, n: number, a: number): number;
+  /** gInc 0: one gradient for all elements. */
+  loss_backward_f32(op: number, g: number, gInc: number, x: number, t: number, w: number, out: number, n: number, a: number, s: number): void;
+  loss_backward_f64(op: number, g: number, gInc: number, x: number, t: number, w: number, out: number, n: number, a: number, s: number): void;
 }
 
 export type WasmSource = WebAssembly.Module | BufferSource;
