@@ -385,6 +385,9 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   "torch.multinomial": [null, [probs, v(2), v(true)]],
   "Tensor.multinomial": [probsReceiver, [v(2), v(true)]],
   "F.oneHot": [null, [intVector, v(4)]],
+  // layer norm and dropout
+  "F.layerNorm": [null, [t23(), v([3]), t23({ shape: [3] }), t23({ shape: [3] }), v(1e-5)]],
+  "F.dropout": [null, [t23(), v({ p: 0.5, training: true, inplace: false })]],
 };
 
 /** Values of kinds no parameter of the API takes. */

@@ -6,6 +6,7 @@
 import { describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
+import { multiHeadAttentionForward } from "../src/nn/functional_attn.js";
 
 type Fn = (...xs: Tensor[]) => Tensor;
 
@@ -174,6 +175,21 @@ const doubleCases: [string, Fn, () => Tensor[]][] = [
   ["maxPool2d", (x) => F.maxPool2d(x, 2, { stride: 1 }), () => [r(1, 2, 4, 4)]],
   ["avgPool2d", (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), () => [r(1, 2, 5, 5)]],
   ["adaptiveAvgPool2d", (x) => F.adaptiveAvgPool2d(x, [2, 3]), () => [r(1, 2, 5, 5)]],
+  ["layerNorm weight, bias", (x, w, b) => F.layerNorm(x, [5], w, b), () => [r(3, 5), r(5), r(5)]],
+  ["layerNorm two dims, eps", (x) => F.layerNorm(x, [3, 4], null, null, 0.5), () => [r(2, 3, 4)]],
+  ["layerNorm weight only, strided", (x, w) => F.layerNorm(x.t(), [3], w), () => [r(3, 4), r(3)]],
+  ["softmax dim 0", (a) => a.softmax(0), () => [r(3, 4, 2)]],
+  ["softmax last dim", (a) => a.softmax(-1).mul(a), () => [r(2, 5)]],
+  ["logSoftmax dim 1", (a) => a.logSoftmax(1), () => [r(2, 3, 4)]],
+  ["logSoftmax last dim", (a) => a.logSoftmax(-1).mul(a), () => [r(3, 5)]],
+  ["softmax attention", (q, k, v) => q.bmm(k.transpose(1, 2)).div(2).softmax(-1).bmm(v), () => [r(2, 3, 4), r(2, 5, 4), r(2, 5, 4)]],
+  ["multi-head attention (masked)", (q, k, v, wi, bi, wo) => {
+    const mask = torch.tensor([[false, true, false, false], [false, false, false, true], [true, false, false, false]]);
+    return multiHeadAttentionForward(q, k, v, {
+      embedDim: 4, numHeads: 2, inProjWeight: wi, inProjBias: bi, qProjWeight: null, kProjWeight: null, vProjWeight: null,
+      biasK: null, biasV: null, addZeroAttn: false, dropout: 0, outProjWeight: wo, outProjBias: null, training: true,
+    }, { attnMask: mask })[0];
+  }, () => [r(3, 2, 4), r(4, 2, 4), r(4, 2, 4), r(12, 4), r(12), r(4, 4)]],
 ];
 
 /** Ops whose gradient is itself differentiable (PyTorch's double backward): gradgradcheck. */

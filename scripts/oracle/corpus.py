@@ -65,6 +65,10 @@ AREAS = [
     "joining",
     "linalg",
     "sampling",
+    "layernorm",
+    "dropout",
+    "attention",
+    "transformer",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

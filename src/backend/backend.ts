@@ -222,4 +222,32 @@ export interface Backend {
     src: Handle, srcOffset: number, srcStrides: readonly number[],
     shape: readonly number[], dim: number, dimSize: number,
   ): number;
+
+  /** Layer normalisation of `rows` contiguous rows of `cols` elements at xOffset: out (fresh,
+   *  rows x cols) = (x - mean) * rstd * w + b per row, w and b (null: none) of `cols` elements from
+   *  their offsets; writes each row's mean and rstd = 1 / sqrt(var + eps) (biased variance) to the
+   *  fresh `mean` and `rstd` (rows elements, the dtype's). float32/float64. */
+  layerNorm(
+    dtype: DType, x: Handle, xOffset: number, w: Handle | null, wOffset: number, b: Handle | null, bOffset: number,
+    out: Handle, mean: Handle, rstd: Handle, rows: number, cols: number, eps: number,
+  ): void;
+  /** The gradients of `layerNorm` for the output gradient gy (rows x cols from gyOffset), from
+   *  the x, mean and rstd of the forward (mean and rstd contiguous from 0): gx (fresh, rows x cols)
+   *  and, summed over the rows, gw += gy * xhat and gb += gy (fresh and zeroed, `cols` elements).
+   *  Any of gx, gw, gb may be null (not wanted); w null when the forward had none. float32/float64. */
+  layerNormBackward(
+    dtype: DType, gy: Handle, gyOffset: number, x: Handle, xOffset: number, mean: Handle, rstd: Handle,
+    w: Handle | null, wOffset: number, gx: Handle | null, gw: Handle | null, gb: Handle | null, rows: number, cols: number,
+  ): void;
+
+  /** softmax (or with `log`, log_softmax) along the axis of the contiguous [outer, axis, inner]
+   *  block at xOffset into fresh contiguous `out`, the row's max subtracted first; axis >= 1.
+   *  float32/float64. */
+  softmax(dtype: DType, log: boolean, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void;
+  /** The input gradient of `softmax` (`log` as there) from the output gradient g and the output y
+   *  (both contiguous [outer, axis, inner] from their offsets): y * (g - sum(g * y)), or
+   *  g - exp(y) * sum(g) for log_softmax, into fresh contiguous `out`. float32/float64. */
+  softmaxBackward(
+    dtype: DType, log: boolean, g: Handle, gOffset: number, y: Handle, yOffset: number, outer: number, axis: number, inner: number, out: Handle,
+  ): void;
 }

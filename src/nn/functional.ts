@@ -423,3 +423,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 // ---- convolution and pooling (src/nn/functional_conv.ts) ----------------------------------------
 export { conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from "./functional_conv.js";
 export type { ConvOptions, MaxPool2dOptions, AvgPool2dOptions, SizeArg } from "./functional_conv.js";
+
+// ---- layer norm, dropout (src/nn/functional_attn.ts) --------------------------------------------
+export { layerNorm, dropout } from "./functional_attn.js";
+export type { DropoutOptions } from "./functional_attn.js";

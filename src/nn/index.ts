@@ -15,3 +15,8 @@ export type { Reduction } from "./functional.js";
 export { Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Identity, type ConvModuleOptions } from "./conv.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
+export {
+  LayerNorm, Dropout, MultiheadAttention, NonDynamicallyQuantizableLinear, TransformerEncoderLayer, TransformerEncoder, Transformer,
+  type MultiheadAttentionOptions, type TransformerEncoderLayerOptions, type TransformerActivation,
+} from "./transformer.js";
+export type { AttentionCallOptions, DropoutOptions } from "./functional_attn.js";

@@ -7,6 +7,7 @@ import { Bin, Pool, Red, Scan, Un, type Backend, type BinOp, type ConvGeometry, 
 import { sortColumns, topkColumns } from "../sorting.js";
 import { itemSize, typedArrayFor, type DType, type TypedArray } from "../../dtype.js";
 import { unaryExtra, unaryGrad } from "./math.js";
+import { layerNormBackwardLoops, layerNormLoops, softmaxBackwardLoops, softmaxLoops } from "./normalization.js";
 
 type Arr = TypedArray;
 const MAX_BYTES = 2 ** 31;
@@ -573,6 +574,30 @@ export class JsBackend implements Backend {
 
   sort(_dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, values: Handle, indices: Handle, descending: boolean): void {
     sortColumns(x as Arr, xOffset, outer, axis, inner, values as Arr, indices as Int32Array, descending);
+  }
+
+  layerNorm(
+    dtype: DType, x: Handle, xOffset: number, w: Handle | null, wOffset: number, b: Handle | null, bOffset: number,
+    out: Handle, mean: Handle, rstd: Handle, rows: number, cols: number, eps: number,
+  ): void {
+    layerNormLoops(x as Arr, xOffset, w as Arr | null, wOffset, b as Arr | null, bOffset, out as Arr, mean as Arr, rstd as Arr, rows, cols, eps, dtype === "float32");
+  }
+
+  layerNormBackward(
+    _dtype: DType, gy: Handle, gyOffset: number, x: Handle, xOffset: number, mean: Handle, rstd: Handle,
+    w: Handle | null, wOffset: number, gx: Handle | null, gw: Handle | null, gb: Handle | null, rows: number, cols: number,
+  ): void {
+    layerNormBackwardLoops(gy as Arr, gyOffset, x as Arr, xOffset, mean as Arr, rstd as Arr, w as Arr | null, wOffset, gx as Arr | null, gw as Arr | null, gb as Arr | null, rows, cols);
+  }
+
+  softmax(_dtype: DType, log: boolean, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+    softmaxLoops(log, x as Arr, xOffset, outer, axis, inner, out as Arr);
+  }
+
+  softmaxBackward(
+    _dtype: DType, log: boolean, g: Handle, gOffset: number, y: Handle, yOffset: number, outer: number, axis: number, inner: number, out: Handle,
+  ): void {
+    softmaxBackwardLoops(log, g as Arr, gOffset, y as Arr, yOffset, outer, axis, inner, out as Arr);
   }
 
   topk(_dtype: DType, x: Handle, xOffset: number, outer: number, axis: number, inner: number, k: number, largest: boolean, sorted: boolean, values: Handle, indices: Handle): void {

@@ -420,6 +420,62 @@ export class WasmBackend implements Backend {
       default: return ex.scatter_8(po, pi, ps, sp, dim, dimSize);
     }
   }
+
+  layerNorm(
+    dtype: DType, x: Handle, xOffset: number, w: Handle | null, wOffset: number, b: Handle | null, bOffset: number,
+    out: Handle, mean: Handle, rstd: Handle, rows: number, cols: number, eps: number,
+  ): void {
+    if (rows === 0) return;
+    const px = addr(x, dtype, xOffset), pw = w === null ? 0 : addr(w, dtype, wOffset), pb = b === null ? 0 : addr(b, dtype, bOffset);
+    switch (dtype) {
+      case "float32": this.exports.layer_norm_f32(px, pw, pb, out as number, mean as number, rstd as number, rows, cols, eps); return;
+      case "float64": this.exports.layer_norm_f64(px, pw, pb, out as number, mean as number, rstd as number, rows, cols, eps); return;
+      default: throw unsupported("layerNorm", dtype);
+    }
+  }
+
+  layerNormBackward(
+    dtype: DType, gy: Handle, gyOffset: number, x: Handle, xOffset: number, mean: Handle, rstd: Handle,
+    w: Handle | null, wOffset: number, gx: Handle | null, gw: Handle | null, gb: Handle | null, rows: number, cols: number,
+  ): void {
+    if (rows === 0 || cols === 0) return;
+    const pg = addr(gy, dtype, gyOffset), px = addr(x, dtype, xOffset), pw = w === null ? 0 : addr(w, dtype, wOffset);
+    const ogx = (gx ?? 0) as number, ogw = (gw ?? 0) as number, ogb = (gb ?? 0) as number;
+    switch (dtype) {
+      case "float32": this.exports.layer_norm_backward_f32(pg, px, mean as number, rstd as number, pw, ogx, ogw, ogb, rows, cols); return;
+      case "float64": this.exports.layer_norm_backward_f64(pg, px, mean as number, rstd as number, pw, ogx, ogw, ogb, rows, cols); return;
+      default: throw unsupported("layerNormBackward", dtype);
+    }
+  }
+
+  softmax(dtype: DType, log: boolean, x: Handle, xOffset: number, outer: number, axis: number, inner: number, out: Handle): void {
+    if (outer === 0 || axis === 0 || inner === 0) return;
+    if (dtype !== "float32" && dtype !== "float64") throw unsupported("softmax", dtype);
+    // columns' running max and sum when the axis is not the last
+    const scratch = inner > 1 ? (this.alloc(dtype, 2 * inner, false) as number) : 0;
+    const px = addr(x, dtype, xOffset), l = log ? 1 : 0;
+    try {
+      if (dtype === "float32") this.exports.softmax_f32(px, out as number, outer, axis, inner, l, scratch);
+      else this.exports.softmax_f64(px, out as number, outer, axis, inner, l, scratch);
+    } finally {
+      if (scratch !== 0) this.free(scratch, dtype, 2 * inner);
+    }
+  }
+
+  softmaxBackward(
+    dtype: DType, log: boolean, g: Handle, gOffset: number, y: Handle, yOffset: number, outer: number, axis: number, inner: number, out: Handle,
+  ): void {
+    if (outer === 0 || axis === 0 || inner === 0) return;
+    if (dtype !== "float32" && dtype !== "float64") throw unsupported("softmaxBackward", dtype);
+    const scratch = inner > 1 ? (this.alloc(dtype, inner, false) as number) : 0;
+    const pg = addr(g, dtype, gOffset), py = addr(y, dtype, yOffset), l = log ? 1 : 0;
+    try {
+      if (dtype === "float32") this.exports.softmax_backward_f32(pg, py, out as number, outer, axis, inner, l, scratch);
+      else this.exports.softmax_backward_f64(pg, py, out as number, outer, axis, inner, l, scratch);
+    } finally {
+      if (scratch !== 0) this.free(scratch, dtype, inner);
+    }
+  }
 }
 
 /** Row-major strides of a contiguous tensor of `shape`. */

@@ -78,6 +78,18 @@ export interface WasmExports {
   unary_backward_f64(op: number, g: number, x: number, out: number, n: number, a: number, b: number): void;
   /** reverse: a raw bool (0 or 1). int32: 1 when an output did not fit. */
   scan_f32(op: number, x: number, outer: number, axis: number, inner: number, out: number, reverse: number): void;
+  /** w, b: 0 when absent; mean and rstd get one value per row. */
+  layer_norm_f32(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, cols: number, eps: number): void;
+  layer_norm_f64(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, cols: number, eps: number): void;
+  /** w, gx, gw, gb: 0 when absent (gw and gb accumulate: zeroed by the caller). */
+  layer_norm_backward_f32(gy: number, x: number, mean: number, rstd: number, w: number, gx: number, gw: number, gb: number, rows: number, cols: number): void;
+  layer_norm_backward_f64(gy: number, x: number, mean: number, rstd: number, w: number, gx: number, gw: number, gb: number, rows: number, cols: number): void;
+  /** log: a raw bool (1: log_softmax); scratch: 2 * inner elements (0 when inner == 1). */
+  softmax_f32(x: number, y: number, outer: number, axis: number, inner: number, log: number, scratch: number): void;
+  softmax_f64(x: number, y: number, outer: number, axis: number, inner: number, log: number, scratch: number): void;
+  /** scratch: inner elements (0 when inner == 1). */
+  softmax_backward_f32(g: number, y: number, gx: number, outer: number, axis: number, inner: number, log: number, scratch: number): void;
+  softmax_backward_f64(g: number, y: number, gx: number, outer: number, axis: number, inner: number, log: number, scratch: number): void;
   scan_f64(op: number, x: number, outer: number, axis: number, inner: number, out: number, reverse: number): void;
   scan_i32(op: number, x: number, outer: number, axis: number, inner: number, out: number, reverse: number): number;
   cumprod_backward_f32(x: number, g: number, outer: number, axis: number, inner: number, out: number): void;
