@@ -13,3 +13,4 @@ export { scan_f32, scan_f64, scan_i32, cumprod_backward_f32, cumprod_backward_f6
 export { gather_1, gather_4, gather_8, scatter_1, scatter_4, scatter_8, scatter_add_f32, scatter_add_f64, scatter_add_i32 } from "./kernels/gather";
 export { layer_norm_f32, layer_norm_f64, layer_norm_backward_f32, layer_norm_backward_f64 } from "./kernels/layernorm";
 export { softmax_f32, softmax_f64, softmax_backward_f32, softmax_backward_f64 } from "./kernels/softmax";
+export { batch_norm_stats_f32, batch_norm_stats_f64, batch_norm_forward_f32, batch_norm_forward_f64, batch_norm_backward_f32, batch_norm_backward_f64 } from "./kernels/batchnorm";

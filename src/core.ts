@@ -22,6 +22,8 @@ import * as functionalFns from "./autograd/functional.js";
 import { detectAnomaly, isAnomalyEnabled, setDetectAnomaly } from "./autograd/anomaly.js";
 import * as nn from "./nn/index.js";
 import type { SizeArg } from "./nn/functional_conv.js";
+import { batchNormChecked } from "./nn/functional_batchnorm.js";
+import { embeddingChecked } from "./nn/functional_embedding.js";
 import * as optim from "./optim/index.js";
 
 export { Tensor };
@@ -597,9 +599,12 @@ export const numel = (a: T) => input("numel", a).numel();
  * ```ts
  * torch.cat([torch.zeros(2, 3), torch.ones(1, 3)]).shape; // [3, 3]
  * ```
+ * Bool tensors concatenate to a {@link BoolTensor}.
  * @category Shape and indexing
  */
-export const cat = (tensors: T[], dim = 0) => { A.checkTensorList("cat", "tensors", 1, tensors); A.checkInt("cat", "dim", 2, dim); return M.cat(tensors, dim); };
+export function cat(tensors: BoolTensor[], dim?: number): BoolTensor;
+export function cat(tensors: T[], dim?: number): T;
+export function cat(tensors: T[], dim = 0): T { A.checkTensorList("cat", "tensors", 1, tensors); A.checkInt("cat", "dim", 2, dim); return M.cat(tensors, dim); }
 /**
  * Alias of {@link cat} (`torch.concat`).
  * @category Shape and indexing
@@ -609,9 +614,12 @@ export const concat = cat;
  * Stack tensors of equal shape along a new dimension `dim` (default 0) (`torch.stack`).
  *
  * @throws `stack expects a non-empty TensorList`; `stack expects each tensor to be equal size...`.
+ * Bool tensors stack to a {@link BoolTensor}.
  * @category Shape and indexing
  */
-export const stack = (tensors: T[], dim = 0) => { A.checkTensorList("stack", "tensors", 1, tensors); A.checkInt("stack", "dim", 2, dim); return M.stack(tensors, dim); };
+export function stack(tensors: BoolTensor[], dim?: number): BoolTensor;
+export function stack(tensors: T[], dim?: number): T;
+export function stack(tensors: T[], dim = 0): T { A.checkTensorList("stack", "tensors", 1, tensors); A.checkInt("stack", "dim", 2, dim); return M.stack(tensors, dim); }
 /**
  * Views of pieces of `a` along `dim` (`torch.split`). See {@link Tensor.split}.
  * @category Shape and indexing
@@ -683,14 +691,17 @@ export const triu = (a: T, diagonal?: number) => input("triu", a).triu(diagonal)
  *
  * @param cond - A bool tensor.
  * @throws `where expected condition to be a boolean tensor...` for a `cond` that is not bool.
+ * A choice between two bool tensors (or booleans) is a {@link BoolTensor}.
  * @category Math
  */
-export const where = (cond: T, a: TensorOrScalar, b: TensorOrScalar) => {
+export function where(cond: T, a: BoolTensor | boolean, b: BoolTensor | boolean): BoolTensor;
+export function where(cond: T, a: TensorOrScalar, b: TensorOrScalar): T;
+export function where(cond: T, a: TensorOrScalar, b: TensorOrScalar): T {
   A.checkTensor("where", "condition", 1, cond);
   A.checkTensorOrScalar("where", "input", 2, a);
   A.checkTensorOrScalar("where", "other", 3, b);
   return E.where(cond, a, b);
-};
+}
 /**
  * Whether `x` is a wasmgrad {@link Tensor} (`torch.is_tensor`).
  * @category Creation
@@ -717,6 +728,28 @@ export const conv2d = (input: T, weight: T, bias?: T | null, stride?: SizeArg, p
  */
 export const maxPool2d = (input: T, kernelSize: SizeArg, stride?: SizeArg | null, padding?: SizeArg, dilation?: SizeArg, ceilMode?: boolean) =>
   nn.functional.maxPool2d(input, kernelSize, { stride, padding, dilation, ceilMode });
+/**
+ * Batch normalisation with PyTorch's positional arguments (`torch.batch_norm(input, weight, bias,
+ * running_mean, running_var, training, momentum, eps, cudnn_enabled)`; `cudnnEnabled` is
+ * ignored). Unlike {@link nn.functional.batchNorm} it does not refuse one value per channel in
+ * training mode (the running variance then becomes NaN, as PyTorch's).
+ * @category Neural networks
+ */
+export const batchNorm = (
+  input: T, weight: T | null, bias: T | null, runningMean: T | null, runningVar: T | null,
+  training: boolean, momentum: number, eps: number, cudnnEnabled = false,
+): T => {
+  A.checkBool("batch_norm", "cudnn_enabled", 9, cudnnEnabled);
+  return batchNormChecked(input, weight, bias, runningMean, runningVar, training, momentum, eps, false);
+};
+/**
+ * The rows of `weight` at the int32 `indices`, with PyTorch's positional arguments
+ * (`torch.embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse)`; a negative
+ * `paddingIdx`, the default -1, is none); see {@link nn.functional.embedding}.
+ * @category Neural networks
+ */
+export const embedding = (weight: T, indices: T, paddingIdx = -1, scaleGradByFreq = false, sparse = false): T =>
+  embeddingChecked(weight, indices, paddingIdx, scaleGradByFreq, sparse);
 
 /**
  * torch.autograd: gradients of arbitrary outputs, custom differentiable functions, gradient checks,

@@ -62,10 +62,11 @@ export type NestedList<T> = T | NestedList<T>[];
 /**
  * A Tensor the type checker knows to hold bools: what comparisons (`eq`, `ne`, `lt`, `le`,
  * `gt`, `ge`), `all`, `any`, `bool()`, `to("bool")` and the factories given booleans or
- * `{ dtype: "bool" }` return, kept by the methods that keep the dtype (views, `clone`,
+ * `{ dtype: "bool" }` return, `torch.cat`/`stack` of bool tensors and `torch.where` between bool
+ * tensors or booleans, kept by the methods that keep the dtype (views, `clone`,
  * `detach`...). It is the same runtime object as any Tensor (nothing here exists at run
  * time); the type only lets `item()` and `tolist()` say boolean. A bool tensor made another
- * way (e.g. `torch.where`, or a factory given a `DType` variable) is typed `Tensor`.
+ * way (e.g. `maskedFill` of a bool tensor, or a factory given a `DType` variable) is typed `Tensor`.
  */
 export interface BoolTensor extends Tensor {
   readonly dtype: "bool";

@@ -388,6 +388,11 @@ const VALID: Record<string, [TensorSpec | null, Spec[]]> = {
   // layer norm and dropout
   "F.layerNorm": [null, [t23(), v([3]), t23({ shape: [3] }), t23({ shape: [3] }), v(1e-5)]],
   "F.dropout": [null, [t23(), v({ p: 0.5, training: true, inplace: false })]],
+  // batch normalisation and embedding
+  "F.batchNorm": [null, [t23(), t23({ shape: [3] }), t23({ shape: [3], seed: 10 }), t23({ shape: [3] }), t23({ shape: [3] }), v({ training: true, momentum: 0.2, eps: 1e-3 })]],
+  "F.embedding": [null, [intIndex, t23({ shape: [3, 2] }), v({ paddingIdx: 1, maxNorm: 2, normType: 1, scaleGradByFreq: true })]],
+  "torch.batchNorm": [null, [t23(), t23({ shape: [3] }), t23({ shape: [3] }), t23({ shape: [3] }), t23({ shape: [3], seed: 10 }), v(true), v(0.2), v(1e-3), v(false)]],
+  "torch.embedding": [null, [t23({ shape: [3, 2] }), intIndex, v(1), v(true), v(false)]],
 };
 
 /** Values of kinds no parameter of the API takes. */

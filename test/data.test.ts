@@ -7,18 +7,10 @@
  */
 import { beforeEach, describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
+import { errorOf } from "./helpers/assert.js";
 
 const { data } = torch.utils;
 type Tensor = torch.Tensor;
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-  throw new Error("expected an error, but the call returned");
-}
 
 const ints = (t: Tensor) => Array.from(t.toArray() as Int32Array);
 

@@ -130,7 +130,8 @@ interface Step {
 
 interface Snap { shape: number[]; dtype: DType; data: TA }
 
-const INPLACE = new Set(["add_", "sub_", "mul_", "div_", "fill_", "zero_", "copy_", "clamp_"]);
+// (F.batchNorm in training mode updates its running statistics in place)
+const INPLACE = new Set(["add_", "sub_", "mul_", "div_", "fill_", "zero_", "copy_", "clamp_", "batchNorm"]);
 
 function typedFor(dtype: DType, n: number): TA {
   switch (dtype) {
@@ -770,6 +771,7 @@ class Generator {
       ["unary", 10], ["clamp", 2], ["binary", 14], ["where", 3], ["reduce", 12], ["softmax", 3], ["matmul", 8],
       ["view", 14], ["catstack", 4], ["copy", 3], ["inplace", 9], ["cast", 5], ["conv", 4], ["pool", 3],
       ["activation", 4], ["mixed", 3], ["order", 5], ["gather", 5], ["pieces", 5], ["linalg", 4],
+      ["norm", 3],
     ] as const);
     const m = (self: number, name: string, args: unknown[]) => this.exec({ kind: "method", self, name, args });
     const x = this.pickSlot()!;
@@ -906,6 +908,7 @@ class Generator {
       case "inplace": this.inplaceOp(); return;
       case "conv": this.convOp(x); return;
       case "pool": this.poolOp(x); return;
+      case "norm": this.normOp(x); return;
       case "activation": {
         const name = r.pick(["leakyRelu", "gelu", "softplus", "elu", "hardtanh"] as const);
         const n = () => this.number("float32");
@@ -1073,6 +1076,35 @@ class Generator {
     } else {
       this.exec({ kind: "F", self: -1, name, args: [{ $: xs }, { $: w }, b, opts] });
     }
+  }
+
+  /** F.batchNorm on `x` when it is a small tensor of 2 to 4 dims (else on a new input), training or
+   *  not, with or without running statistics (updated in place: compared as live tensors), weight
+   *  and bias; or F.embedding of a small table at int32 indices (now and then out of range). */
+  normOp(x: number): void {
+    const r = this.rng, xt = this.t(x);
+    if (r.chance(0.6)) {
+      const useX = xt.ndim >= 2 && xt.ndim <= 4 && xt.numel() <= 4000 && r.chance(0.6);
+      const dtype: DType = useX ? (xt.dtype as DType) : r.weighted([["float32", 8], ["float64", 3], ["int32", 1]] as const);
+      const shape = useX ? xt.shape.slice() : [r.int(1, 6), r.int(1, 9), ...Array.from({ length: r.int(0, 2) }, () => r.int(1, 9))];
+      const xs = useX ? x : this.operand(shape, dtype);
+      const c = shape[1] ?? 1;
+      const pdtype = () => (r.chance(0.97) ? dtype : this.dtype());
+      const vec = () => ({ $: this.operand([r.chance(0.97) ? c : c + 1], pdtype()) });
+      const stats = r.chance(0.75);
+      const opts: Record<string, unknown> = { training: r.chance(0.6), momentum: r.pick([0.1, 0.5, 1, 0]), eps: r.pick([1e-5, 1e-3, 0.5]) };
+      for (const key of Object.keys(opts)) if (r.chance(0.3)) delete opts[key];
+      const args = [{ $: xs }, stats ? vec() : null, stats ? vec() : null, r.chance(0.6) ? vec() : null, r.chance(0.6) ? vec() : null, opts];
+      this.exec({ kind: "F", self: -1, name: "batchNorm", args });
+      return;
+    }
+    const rows = r.int(1, 9);
+    const table = this.operand([rows, r.int(1, 6)], r.weighted([["float32", 8], ["float64", 3], ["int32", 1]] as const));
+    const idx = this.indexInput(r.chance(0.5) ? [this.size()] : [this.size(), this.size()], rows, false);
+    const opts: Record<string, unknown> = {};
+    if (r.chance(0.3)) opts.paddingIdx = r.int(-rows, rows - 1);
+    if (r.chance(0.2)) opts.scaleGradByFreq = true;
+    this.exec({ kind: "F", self: -1, name: "embedding", args: [{ $: idx }, { $: table }, opts] });
   }
 
   /** maxPool2d / avgPool2d / adaptiveAvgPool2d on a small 3-D or 4-D float tensor. */

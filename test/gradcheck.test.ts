@@ -39,6 +39,9 @@ const r = (...shape: number[]) => torch.randn(shape, { dtype: "float64" });
 const F = torch.nn.functional;
 const pos = (...shape: number[]) => torch.rand(shape, { dtype: "float64" }).add(0.5);
 const idx = (data: number[] | number[][]) => torch.tensor(data, { dtype: "int32" });
+/** Fixed running statistics of 3 channels (float64) for batchNorm in evaluation mode. */
+const runningMean = () => torch.tensor([0.3, -0.2, 1.1], { dtype: "float64" });
+const runningVar = () => torch.tensor([0.5, 1.7, 0.9], { dtype: "float64" });
 
 const cases: [string, Fn, () => Tensor[]][] = [
   ["add (broadcast)", (a, b) => a.add(b), () => [r(2, 3), r(3)]],
@@ -165,6 +168,15 @@ const cases: [string, Fn, () => Tensor[]][] = [
   ["einsum trace", (a) => torch.einsum("ii", a), () => [r(3, 3)]],
   ["einsum outer and transpose", (a, b) => torch.einsum("i,j->ji", a, b), () => [r(3), r(2)]],
   ["einsum attention scores", (q, k) => torch.einsum("bhqd,bhkd->bhqk", q, k), () => [r(1, 2, 3, 4), r(1, 2, 2, 4)]],
+  // batch normalisation and embedding
+  ["batchNorm train [N, C]", (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true }), () => [r(5, 6), r(6), r(6)]],
+  ["batchNorm train [N, C, H, W]", (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true }), () => [r(2, 3, 2, 3), r(3), r(3)]],
+  ["batchNorm train [N, C, L] no affine", (x) => F.batchNorm(x, null, null, null, null, { training: true, eps: 0.1 }), () => [r(3, 2, 5)]],
+  ["batchNorm eval", (x, w, b) => F.batchNorm(x, runningMean(), runningVar(), w, b), () => [r(4, 3, 2), r(3), r(3)]],
+  ["embedding", (w) => F.embedding(idx([[0, 2], [2, 3]]), w), () => [r(4, 3)]],
+  // paddingIdx and scaleGradByFreq change the gradient on purpose (the oracle checks them); here
+  // the padding row is never looked up
+  ["embedding repeated indices", (w) => F.embedding(idx([0, 2, 2, 1, 0]), w, { paddingIdx: 3 }), () => [r(4, 2)]],
 ];
 
 // gradients of gradients: PyTorch's gradgradcheck (float64) of the rules that are recorded ops
@@ -190,6 +202,10 @@ const doubleCases: [string, Fn, () => Tensor[]][] = [
       biasK: null, biasV: null, addZeroAttn: false, dropout: 0, outProjWeight: wo, outProjBias: null, training: true,
     }, { attnMask: mask })[0];
   }, () => [r(3, 2, 4), r(4, 2, 4), r(4, 2, 4), r(12, 4), r(12), r(4, 4)]],
+  ["batchNorm train", (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true }), () => [r(4, 3), r(3), r(3)]],
+  ["batchNorm train [N, C, L]", (x, w) => F.batchNorm(x, null, null, w, null, { training: true }), () => [r(2, 2, 3), r(2)]],
+  ["batchNorm eval", (x, w, b) => F.batchNorm(x, runningMean(), runningVar(), w, b), () => [r(3, 3, 2), r(3), r(3)]],
+  ["embedding", (w) => F.embedding(idx([[0, 2], [2, 1]]), w).pow(2), () => [r(3, 2)]],
 ];
 
 /** Ops whose gradient is itself differentiable (PyTorch's double backward): gradgradcheck. */

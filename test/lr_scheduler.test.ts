@@ -6,18 +6,10 @@
  */
 import { afterEach, describe, expect, test, vi } from "vitest";
 import * as torch from "../src/index.js";
+import { errorOf } from "./helpers/assert.js";
 
 const { optim } = torch;
 const { lrScheduler } = optim;
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-  throw new Error("expected an error, but the call returned");
-}
 
 const sgd = (lr = 0.1, extra: Record<string, number> = {}) => new optim.SGD([torch.zeros(2, { requiresGrad: true })], { lr, ...extra });
 

@@ -5,32 +5,13 @@
  */
 import { beforeEach, describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
+import { errorOf, expectClose } from "./helpers/assert.js";
 
 const { nn, optim } = torch;
 type Tensor = torch.Tensor;
 
 function arr(t: Tensor): number[] {
   return Array.from(t.toArray() as ArrayLike<number>);
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-      throw new Error(`element ${i}: expected ${e}, got ${a} (actual [${Array.from(actual).join(", ")}], expected [${Array.from(expected).join(", ")}])`);
-    }
-  }
-}
-
-/** The message of the error `fn` throws (fails when it does not throw). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected an error");
 }
 
 for (const backend of ["wasm", "js"] as const) {

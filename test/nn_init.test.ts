@@ -7,6 +7,7 @@
  */
 import { beforeEach, describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
+import { errorOf } from "./helpers/assert.js";
 
 const { init, utils } = torch.nn;
 type Tensor = torch.Tensor;
@@ -14,15 +15,6 @@ type Tensor = torch.Tensor;
 const values = (t: Tensor) => Array.from(t.toArray() as ArrayLike<number>);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) => { const m = mean(xs); return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)); };
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-  throw new Error("expected an error, but the call returned");
-}
 
 /** A sample std's relative error is about 1/sqrt(2n); 5 of those is a safe bound. */
 function expectStd(xs: number[], want: number): void {

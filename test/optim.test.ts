@@ -5,30 +5,12 @@
  */
 import { beforeEach, describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
+import { errorOf, expectClose } from "./helpers/assert.js";
 
 const { nn, optim } = torch;
 type Tensor = torch.Tensor;
 
 const arr = (t: Tensor): number[] => Array.from(t.toArray() as ArrayLike<number>);
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-      throw new Error(`element ${i}: expected ${e}, got ${a} (actual [${Array.from(actual).join(", ")}], expected [${Array.from(expected).join(", ")}])`);
-    }
-  }
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-  throw new Error("expected an error, but the call returned");
-}
 
 // loss(w) = sum(c * (w - t)^2): grad = 2 c (w - t), computed independently in JS
 const W0 = [0.5, -1.5, 2.0];

@@ -69,6 +69,8 @@ AREAS = [
     "dropout",
     "attention",
     "transformer",
+    "batchnorm",
+    "embedding",
 ]
 
 PROGRAM_KEYS = {"id", "tags", "inputs", "steps", "backward", "expect", "expectError"}

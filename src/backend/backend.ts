@@ -250,4 +250,26 @@ export interface Backend {
   softmaxBackward(
     dtype: DType, log: boolean, g: Handle, gOffset: number, y: Handle, yOffset: number, outer: number, axis: number, inner: number, out: Handle,
   ): void;
+
+  /** Per-channel statistics of the contiguous [n, c, s] block at xOffset (n * s > 0): mean[c] and
+   *  varSum[c] = the sum of (x - mean)^2, both fresh [c] storages of dtype (sums in float64, as
+   *  PyTorch's CPU kernels). float32/float64. */
+  batchNormStats(dtype: DType, x: Handle, xOffset: number, n: number, c: number, s: number, mean: Handle, varSum: Handle): void;
+
+  /** out [n, c, s] (fresh) = x * alpha + beta per channel, alpha = w / sqrt(variance / count + eps),
+   *  beta = b - mean * alpha (weight/bias null: 1 and 0). mean, variance, weight and bias are [c]
+   *  storages read from element 0. float32/float64. */
+  batchNormForward(
+    dtype: DType, x: Handle, xOffset: number, n: number, c: number, s: number,
+    mean: Handle, variance: Handle, count: number, eps: number, weight: Handle | null, bias: Handle | null, out: Handle,
+  ): void;
+
+  /** The gradients of `batchNormForward` for the output gradient g (both [n, c, s] from their
+   *  offsets): gx [n, c, s], gw and gb [c] (fresh; null: not wanted). `train`: mean and variance
+   *  are the batch's, so gx includes their dependence on x (PyTorch's formula). float32/float64. */
+  batchNormBackward(
+    dtype: DType, g: Handle, gOffset: number, x: Handle, xOffset: number, n: number, c: number, s: number,
+    mean: Handle, variance: Handle, count: number, eps: number, weight: Handle | null, train: boolean,
+    gx: Handle | null, gw: Handle | null, gb: Handle | null,
+  ): void;
 }

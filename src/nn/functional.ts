@@ -427,3 +427,6 @@ export type { ConvOptions, MaxPool2dOptions, AvgPool2dOptions, SizeArg } from ".
 // ---- layer norm, dropout (src/nn/functional_attn.ts) --------------------------------------------
 export { layerNorm, dropout } from "./functional_attn.js";
 export type { DropoutOptions } from "./functional_attn.js";
+// ---- normalisation and embedding (src/nn/functional_batchnorm.ts, src/nn/functional_embedding.ts) ----
+export { batchNorm, type BatchNormOptions } from "./functional_batchnorm.js";
+export { embedding, type EmbeddingOptions } from "./functional_embedding.js";

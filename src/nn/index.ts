@@ -20,3 +20,5 @@ export {
   type MultiheadAttentionOptions, type TransformerEncoderLayerOptions, type TransformerActivation,
 } from "./transformer.js";
 export type { AttentionCallOptions, DropoutOptions } from "./functional_attn.js";
+export { BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from "./batchnorm.js";
+export { Embedding, type EmbeddingModuleOptions } from "./embedding.js";

@@ -116,9 +116,9 @@ export function contiguousRaw(t: Tensor): Tensor {
 }
 
 /** Whether an op on these inputs is recorded. */
-export function wantsGrad(a: Tensor, b?: Tensor | null, c?: Tensor | null): boolean {
+export function wantsGrad(a: Tensor | null, b?: Tensor | null, c?: Tensor | null): boolean {
   if (!isGradEnabled()) return false;
-  return a.requiresGrad || (b != null && b.requiresGrad) || (c != null && c.requiresGrad);
+  return (a !== null && a.requiresGrad) || (b != null && b.requiresGrad) || (c != null && c.requiresGrad);
 }
 
 /** A gradient rule's math, as its derivatives.yaml line: the output's gradient, the tensors

@@ -440,10 +440,10 @@ export function logicalAnd(a: Tensor, b: Tensor): Tensor {
 
 // ---- where --------------------------------------------------------------------------------
 
+// edges for self and other only, as PyTorch's (the condition is saved, not an input)
 const WhereBackward = rule<[Tensor]>("WhereBackward0", (g, [condition], _, needsInputGrad) => [
-  null,
-  needsInputGrad(1) ? where(condition, g, 0) : null,
-  needsInputGrad(2) ? where(condition, 0, g) : null,
+  needsInputGrad(0) ? where(condition, g, 0) : null,
+  needsInputGrad(1) ? where(condition, 0, g) : null,
 ]);
 export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where(): argument 'condition' (position 1) must be Tensor");
@@ -475,8 +475,8 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   );
   for (const [tmp, orig] of [[c, cond], [a2, at], [b2, bt], [at, a], [bt, b]] as const) if (tmp !== orig) tmp.dispose();
   const ta = a instanceof Tensor ? a : null, tb = b instanceof Tensor ? b : null;
-  if (wantsGrad(cond, ta, tb)) {
-    record(out, WhereBackward, [null, ta, tb], [cond]);
+  if (wantsGrad(ta, tb)) {
+    record(out, WhereBackward, [ta, tb], [cond]);
   }
   return out;
 }

@@ -36,6 +36,9 @@ for (const b of [
   t.gt(0).reshape(4), t.gt(0).view(-1), t.gt(0).T, t.gt(0).t(), t.gt(0).transpose(0, 1), t.gt(0).permute(1, 0),
   t.gt(0).unsqueeze(0), t.gt(0).squeeze(), t.gt(0).expand(3, 2, 2), t.gt(0).flatten(), t.gt(0).contiguous(),
   t.gt(0).clone(), t.gt(0).detach(), t.gt(0).data, t.gt(0).index(0, null),
+  // joining bool tensors, and choosing between bool tensors or booleans
+  torch.cat([t.gt(0), t.lt(0)]), torch.concat([t.gt(0)], 1), torch.stack([t.gt(0), t.le(0)]),
+  torch.where(t.gt(0), t.lt(1), true), torch.where(t.gt(0), false, t.ge(1)),
 ]) {
   same<typeof b, torch.BoolTensor>(true);
   same<ReturnType<typeof b.index>, torch.BoolTensor>(true);
@@ -59,10 +62,15 @@ const emptyIsFloat: torch.BoolTensor = torch.tensor([]);
 const numbersAreFloat: torch.BoolTensor = torch.tensor([1, 0]);
 // @ts-expect-error dtype float32 overrides boolean data
 const explicitFloat: torch.BoolTensor = torch.full(2, true, { dtype: "float32" });
+// @ts-expect-error a choice between a bool tensor and a number is a number tensor
+const mixedWhere: torch.BoolTensor = torch.where(t.gt(0), t.gt(1), 0);
+// @ts-expect-error float tensors concatenate to a float tensor
+const floatCat: torch.BoolTensor = torch.cat([t, t.gt(0)]);
 
 // the lines above lie to the compiler on purpose; at run time they are what the errors said
 const dtypeOf = (x: torch.Tensor): string => x.dtype;
 check(dtypeOf(asTensor) === "bool" && dtypeOf(notBool) === "float32", "gt makes bool, ones float32");
 check(typeof notNumber === "boolean", "any().item() is a boolean");
-for (const f of [emptyIsFloat, numbersAreFloat, explicitFloat]) check(dtypeOf(f) === "float32", `${dtypeOf(f)} where float32 was typed`);
+check(dtypeOf(mixedWhere) === "int32", `where(bool, bool tensor, 0) made ${dtypeOf(mixedWhere)}`);
+for (const f of [emptyIsFloat, numbersAreFloat, explicitFloat, floatCat]) check(dtypeOf(f) === "float32", `${dtypeOf(f)} where float32 was typed`);
 console.log("item typing: ok");

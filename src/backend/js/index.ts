@@ -8,6 +8,7 @@ import { sortColumns, topkColumns } from "../sorting.js";
 import { itemSize, typedArrayFor, type DType, type TypedArray } from "../../dtype.js";
 import { unaryExtra, unaryGrad } from "./math.js";
 import { layerNormBackwardLoops, layerNormLoops, softmaxBackwardLoops, softmaxLoops } from "./normalization.js";
+import * as bn from "./batchnorm.js";
 
 type Arr = TypedArray;
 const MAX_BYTES = 2 ** 31;
@@ -640,6 +641,26 @@ export class JsBackend implements Backend {
       return -1;
     }, ix, srcStrides, srcOffset);
     return r >= 0 ? r : overflow ? -2 : -1;
+  }
+
+  batchNormStats(dtype: DType, x: Handle, xOffset: number, n: number, c: number, s: number, mean: Handle, varSum: Handle): void {
+    bn.batchNormStats(dtype, x as Arr, xOffset, n, c, s, mean as Arr, varSum as Arr);
+  }
+
+  batchNormForward(
+    dtype: DType, x: Handle, xOffset: number, n: number, c: number, s: number,
+    mean: Handle, variance: Handle, count: number, eps: number, weight: Handle | null, bias: Handle | null, out: Handle,
+  ): void {
+    bn.batchNormForward(dtype, x as Arr, xOffset, n, c, s, mean as Arr, variance as Arr, count, eps, weight as Arr | null, bias as Arr | null, out as Arr);
+  }
+
+  batchNormBackward(
+    dtype: DType, g: Handle, gOffset: number, x: Handle, xOffset: number, n: number, c: number, s: number,
+    mean: Handle, variance: Handle, count: number, eps: number, weight: Handle | null, train: boolean,
+    gx: Handle | null, gw: Handle | null, gb: Handle | null,
+  ): void {
+    bn.batchNormBackward(dtype, g as Arr, gOffset, x as Arr, xOffset, n, c, s, mean as Arr, variance as Arr, count, eps,
+      weight as Arr | null, train, gx as Arr | null, gw as Arr | null, gb as Arr | null);
   }
 }
 

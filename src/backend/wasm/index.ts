@@ -476,6 +476,32 @@ export class WasmBackend implements Backend {
       if (scratch !== 0) this.free(scratch, dtype, inner);
     }
   }
+
+  batchNormStats(dtype: DType, x: Handle, xOffset: number, n: number, c: number, s: number, mean: Handle, varSum: Handle): void {
+    const ex = this.exports;
+    const f = this.floatKernel("batchNorm", dtype, ex.batch_norm_stats_f32, ex.batch_norm_stats_f64);
+    f(addr(x, dtype, xOffset), n, c, s, mean as number, varSum as number);
+  }
+
+  batchNormForward(
+    dtype: DType, x: Handle, xOffset: number, n: number, c: number, s: number,
+    mean: Handle, variance: Handle, count: number, eps: number, weight: Handle | null, bias: Handle | null, out: Handle,
+  ): void {
+    const ex = this.exports;
+    const f = this.floatKernel("batchNorm", dtype, ex.batch_norm_forward_f32, ex.batch_norm_forward_f64);
+    f(addr(x, dtype, xOffset), n, c, s, mean as number, variance as number, count, eps, (weight ?? 0) as number, (bias ?? 0) as number, out as number);
+  }
+
+  batchNormBackward(
+    dtype: DType, g: Handle, gOffset: number, x: Handle, xOffset: number, n: number, c: number, s: number,
+    mean: Handle, variance: Handle, count: number, eps: number, weight: Handle | null, train: boolean,
+    gx: Handle | null, gw: Handle | null, gb: Handle | null,
+  ): void {
+    const ex = this.exports;
+    const f = this.floatKernel("batchNorm", dtype, ex.batch_norm_backward_f32, ex.batch_norm_backward_f64);
+    f(addr(g, dtype, gOffset), addr(x, dtype, xOffset), n, c, s, mean as number, variance as number, count, eps,
+      (weight ?? 0) as number, train ? 1 : 0, (gx ?? 0) as number, (gw ?? 0) as number, (gb ?? 0) as number);
+  }
 }
 
 /** Row-major strides of a contiguous tensor of `shape`. */

@@ -105,6 +105,20 @@ export interface WasmExports {
   scatter_add_f32(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
   scatter_add_f64(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
   scatter_add_i32(out: number, index: number, src: number, sp: number, dim: number, dimSize: number): number;
+  /** Batch normalisation over a contiguous [n, c, s] block (assembly/kernels/batchnorm.ts); pointers
+   *  of weight, bias, gx, gw, gb may be 0 (none); train: a raw bool. */
+  batch_norm_stats_f32(x: number, n: number, c: number, s: number, mean: number, varSum: number): void;
+  batch_norm_stats_f64(x: number, n: number, c: number, s: number, mean: number, varSum: number): void;
+  batch_norm_forward_f32(x: number, n: number, c: number, s: number, mean: number, variance: number, count: number, eps: number, weight: number, bias: number, out: number): void;
+  batch_norm_forward_f64(x: number, n: number, c: number, s: number, mean: number, variance: number, count: number, eps: number, weight: number, bias: number, out: number): void;
+  batch_norm_backward_f32(
+    g: number, x: number, n: number, c: number, s: number, mean: number, variance: number, count: number, eps: number,
+    weight: number, train: number, gx: number, gw: number, gb: number,
+  ): void;
+  batch_norm_backward_f64(
+    g: number, x: number, n: number, c: number, s: number, mean: number, variance: number, count: number, eps: number,
+    weight: number, train: number, gx: number, gw: number, gb: number,
+  ): void;
 }
 
 export type WasmSource = WebAssembly.Module | BufferSource;
