@@ -42,7 +42,7 @@ function wasmgradTrainer(peer, weights, data, useTidy) {
   model.loadStateDict(state);
   const params = model.parameters();
   const x = torch.fromArray(data.x, [CFG.batch, CFG.seq, CFG.d]);
-  const y = torch.fromArray(data.labels, [CFG.batch * CFG.seq], { dtype: "int32" });
+  const y = torch.fromArray(data.labels, [CFG.batch * CFG.seq]);
   const mask = torch.triu(torch.full([CFG.seq, CFG.seq], -Infinity), 1);
   const opt = new torch.optim.Adam(params, { lr: CFG.lr });
   const F = torch.nn.functional;

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // A character-level transformer, written as PyTorch code is written: token and position
 // embeddings, a TransformerEncoder with a causal mask (each position sees only the ones
 // before it), a final LayerNorm and a linear head; AdamW, a cosine learning-rate schedule
