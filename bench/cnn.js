@@ -14,7 +14,7 @@
 // (tf.variableGrads), and the losses of two Adam steps and the weights after them. One timed
 // iteration is one step, ending with the loss read back as a number.
 import { torch, tf, activate, WASMGRAD, TFJS, wasmgradMemory, tfjsMemory } from "./peers.js";
-import { random, randomInts, timeRow, check, resultRows, fmtTime } from "./lib.js";
+import { random, randomInts, timeRow, check, resultRows, fmtTime, permute, concat } from "./lib.js";
 
 const NAME = "LeNet-style CNN (conv 8, pool, conv 16, pool, 784-64-10), batch 64, Adam";
 const BATCH = 64;
@@ -43,22 +43,6 @@ function initialWeights(seed) {
 }
 
 // ---- layouts: wasmgrad's (PyTorch's) to tfjs's and back ---------------------------------------
-/** out[j] = data[src(j)] for the permutation `perm` of `shape`'s dimensions. */
-function permute(data, shape, perm) {
-  const strides = [];
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { strides[d] = s; s *= shape[d]; }
-  const outShape = perm.map((p) => shape[p]);
-  const out = new Float32Array(data.length);
-  const idx = new Array(shape.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let d = 0; d < perm.length; d++) src += idx[d] * strides[perm[d]];
-    out[o] = data[src];
-    for (let d = outShape.length - 1; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
-  }
-  return out;
-}
 const inverse = (perm) => perm.map((_, i) => perm.indexOf(i));
 // conv weight [O, I, KH, KW] -> [KH, KW, I, O]
 const OIHW_TO_HWIO = [2, 3, 1, 0];
@@ -185,14 +169,6 @@ async function tfjsTrainer(peer, weights, data) {
 
 function makeTrainer(peer, weights, data) {
   return peer.startsWith("wasmgrad") ? wasmgradTrainer(peer, weights, data) : tfjsTrainer(peer, weights, data);
-}
-
-function concat(arrays) {
-  const n = arrays.reduce((s, a) => s + a.length, 0);
-  const out = new Float64Array(n);
-  let o = 0;
-  for (const a of arrays) { out.set(a, o); o += a.length; }
-  return out;
 }
 
 export async function cnnSection(ctx) {

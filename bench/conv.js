@@ -8,29 +8,13 @@
 // One timed iteration = the op(s) inside the library's tidy, then one element read back. Before
 // timing, every peer's outputs (and gradients) are compared with wasmgrad-wasm's, transposed back.
 import { torch, tf, activate, WASMGRAD, TFJS, wasmgradMemory, tfjsMemory, tfFirst, torchFirst } from "./peers.js";
-import { random, timeRow, check, resultRows, fmtTime } from "./lib.js";
+import { random, timeRow, check, resultRows, fmtTime, permute } from "./lib.js";
 
 const SHAPES = [
   { x: [64, 1, 28, 28], out: 8 },
   { x: [32, 16, 32, 32], out: 16 },
 ];
 
-/** NCHW -> NHWC (and [O, I, KH, KW] -> [KH, KW, I, O] with the same function on the weight's dims). */
-function permute(data, shape, perm) {
-  const strides = [];
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { strides[d] = s; s *= shape[d]; }
-  const outShape = perm.map((p) => shape[p]);
-  const out = new Float32Array(data.length);
-  const idx = new Array(shape.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let d = 0; d < perm.length; d++) src += idx[d] * strides[perm[d]];
-    out[o] = data[src];
-    for (let d = outShape.length - 1; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
-  }
-  return out;
-}
 const NCHW_TO_NHWC = [0, 2, 3, 1], NHWC_TO_NCHW = [0, 3, 1, 2];
 const OIHW_TO_HWIO = [2, 3, 1, 0], HWIO_TO_OIHW = [3, 2, 0, 1];
 

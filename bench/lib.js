@@ -241,3 +241,38 @@ export function glanceTable(cases, unit = fmtTime, base = "wasmgrad-wasm") {
   });
   return { header: ["", ...peers], rows };
 }
+
+// ---- layouts and flattening (for comparing peers' tensors) --------------------------------------
+
+/** out[j] = data[src(j)] for the permutation `perm` of `shape`'s dimensions. */
+export function permute(data, shape, perm) {
+  const strides = [];
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { strides[d] = s; s *= shape[d]; }
+  const outShape = perm.map((p) => shape[p]);
+  const out = new Float32Array(data.length);
+  const idx = new Array(shape.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let d = 0; d < perm.length; d++) src += idx[d] * strides[perm[d]];
+    out[o] = data[src];
+    for (let d = outShape.length - 1; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
+  }
+  return out;
+}
+
+/** [rows, cols] row-major to [cols, rows] (PyTorch's Linear weights are [out, in]; tfjs multiplies by [in, out]). */
+export function transpose(W, rows, cols) {
+  const T = new Float32Array(W.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) T[c * rows + r] = W[r * cols + c];
+  return T;
+}
+
+/** The arrays' elements, one after another, as float64. */
+export function concat(arrays) {
+  const n = arrays.reduce((s, a) => s + a.length, 0);
+  const out = new Float64Array(n);
+  let o = 0;
+  for (const a of arrays) { out.set(a, o); o += a.length; }
+  return out;
+}

@@ -8,7 +8,7 @@
 // check compares the losses of two steps and the weights after them. One timed iteration
 // is one step, ending with the loss read back as a number.
 import { torch, tf, activate, WASMGRAD, TFJS, wasmgradMemory, tfjsMemory } from "./peers.js";
-import { random, randomInts, timeRow, check, resultRows, fmtTime } from "./lib.js";
+import { random, randomInts, timeRow, check, resultRows, fmtTime, transpose, concat } from "./lib.js";
 import * as micro from "./micrograd.js";
 
 const CONFIGS = [
@@ -27,12 +27,6 @@ function initialWeights(dims, seed) {
     torch.dispose(lin.parameters());
   }
   return layers;
-}
-
-function transpose(W, rows, cols) {
-  const T = new Float32Array(W.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) T[c * rows + r] = W[r * cols + c];
-  return T;
 }
 
 function wasmgradTrainer(peer, cfg, layers, data) {
@@ -183,14 +177,6 @@ function makeTrainer(peer, cfg, layers, data) {
   if (peer === "micrograd") return micrograd(cfg, layers, data);
   if (peer.startsWith("wasmgrad")) return wasmgradTrainer(peer, cfg, layers, data);
   return tfjsTrainer(peer, cfg, layers, data);
-}
-
-function concat(arrays) {
-  const n = arrays.reduce((s, a) => s + a.length, 0);
-  const out = new Float64Array(n);
-  let o = 0;
-  for (const a of arrays) { out.set(a, o); o += a.length; }
-  return out;
 }
 
 function fmtLosses(l) { return Array.from(l, (v) => v.toPrecision(6)).join(", "); }

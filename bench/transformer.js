@@ -12,7 +12,7 @@
 // check compares the losses of two steps and the weights after them. One timed iteration is one
 // step, ending with the loss read back as a number.
 import { torch, tf, activate, WASMGRAD, TFJS, wasmgradMemory, tfjsMemory } from "./peers.js";
-import { random, randomInts, timeRow, check, resultRows, fmtTime } from "./lib.js";
+import { random, randomInts, timeRow, check, resultRows, fmtTime, transpose, concat } from "./lib.js";
 
 const CFG = { layers: 2, d: 64, heads: 4, ff: 256, seq: 64, batch: 16, classes: 65, lr: 1e-3, eps: 1e-5 };
 const NAME = `transformer encoder ${CFG.layers} layers, d_model ${CFG.d}, ${CFG.heads} heads, seq ${CFG.seq}, batch ${CFG.batch}`;
@@ -61,13 +61,6 @@ function wasmgradTrainer(peer, weights, data, useTidy) {
     clear: () => opt.zeroGrad(),
     dispose: () => { opt.zeroGrad(); torch.dispose([...params, x, y, mask]); },
   };
-}
-
-/** [rows, cols] row-major -> [cols, rows]: PyTorch's Linear weights are [out, in]; x @ W^T. */
-function transpose(W, rows, cols) {
-  const T = new Float32Array(W.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) T[c * rows + r] = W[r * cols + c];
-  return T;
 }
 
 async function tfjsTrainer(peer, weights, data) {
@@ -182,10 +175,3 @@ export async function transformerSection(ctx) {
   };
 }
 
-function concat(arrays) {
-  const n = arrays.reduce((s, a) => s + a.length, 0);
-  const out = new Float64Array(n);
-  let o = 0;
-  for (const a of arrays) { out.set(a, o); o += a.length; }
-  return out;
-}
