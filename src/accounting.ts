@@ -39,6 +39,11 @@ export class Account {
   constructor(readonly bytes: number) {}
   /** Its storage was garbage collected while registered on its own. */
   collected(): void {}
+  /** Dropped from the waiting list without a registration of its own (a long job made too
+   *  many storages): whatever else will report `storage`'s collection takes over. */
+  orphaned(_storage: object): void {}
+  /** Registered on its own from now on: nothing else may report its collection. */
+  registered(): void {}
 }
 
 interface Totals { bytes: number; tensors: number; readonly spilled: boolean }
@@ -97,6 +102,7 @@ function trimPending(): void {
     const p = live[from++]!;
     p.account.pending = -1;
     pendingBytes -= p.heldBytes;
+    p.account.orphaned(p.storage);
   }
   pending = live.slice(from);
   pending.forEach((p, i) => { p!.account.pending = i; });
@@ -116,6 +122,7 @@ function flush(): void {
     accounting.leaveGroup(account);
     accountRegistry!.register(storage, account, account);
     account.watched = true;
+    account.registered();
   }
 }
 

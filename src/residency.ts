@@ -16,6 +16,11 @@
  * one registration each) so that the block of a collected storage is freed without the
  * copy; a synchronous loop never gets there and relies on the budget alone.
  *
+ * A job that makes more storages than the registration list holds drops the oldest from it
+ * (src/accounting.ts); their blocks are adopted in groups of ORPHAN_GROUP instead: each
+ * group is registered once, through a token that only its members' storages reach, and
+ * frees its members' blocks still resident once all of them are collected.
+ *
  * Which block goes first is decided as CLOCK does (an approximation of least recently
  * used that costs a use nothing but a counter): resident blocks wait in a queue in the
  * order they came in; the block at its head moves out, unless it was used since it
@@ -35,6 +40,17 @@ const DEFAULT_BUDGET = 256 * 1024 * 1024;
  *  per-op cost of small tensors is mostly such bookkeeping), up to PARK_BYTES in all. */
 const PARK_MAX_BLOCK = 1024;
 const PARK_BYTES = 1024 * 1024;
+/** Blocks per group of orphans (see the file comment). */
+const ORPHAN_GROUP = 64;
+
+/** Blocks adopted together; freed (if still theirs and resident) when the token is collected. */
+class Orphans { readonly blocks: Block[] = []; constructor(readonly cache: LinearMemoryCache) {} }
+/** Each adopted storage's group token: reachable from the storage only, so the token dies
+ *  with the last of its group's storages. */
+const orphanTokens = new WeakMap<object, object>();
+const orphanRegistry = typeof FinalizationRegistry === "function"
+  ? new FinalizationRegistry<Orphans>((g) => g.cache.releaseOrphans(g))
+  : null;
 
 /** Where one wasm storage's bytes are: in linear memory (`ptr`) or on the JS heap (`spilled`). */
 export class Block extends Account {
@@ -52,9 +68,17 @@ export class Block extends Account {
     super(bytes);
     this.ptr = ptr;
   }
+  /** The group of orphans this block belongs to while it stays resident, if any. */
+  orphans: Orphans | null = null;
   /** The storage was garbage collected while resident: free its linear memory now. */
   override collected(): void {
     if (this.ptr !== 0) this.cache.evict(this);
+  }
+  override orphaned(storage: object): void {
+    if (this.ptr !== 0) this.cache.adopt(this, storage);
+  }
+  override registered(): void {
+    this.orphans = null;
   }
 }
 
@@ -72,8 +96,40 @@ export class LinearMemoryCache {
   /** Parked pointers per size class (bytes rounded up to 16, divided by 16). */
   private readonly parked: number[][] = Array.from({ length: PARK_MAX_BLOCK / 16 + 1 }, () => []);
   private parkedBytes = 0;
+  /** The group of orphans taking members, and its token; let go when it is full or the job ends. */
+  private orphans: Orphans | null = null;
+  private orphanToken: object | null = null;
 
   constructor(readonly backend: WasmBackend) {}
+
+  /** Take on a resident block whose storage will not be registered on its own (see the
+   *  file comment). */
+  adopt(b: Block, storage: object): void {
+    if (orphanRegistry === null) return;
+    if (this.orphans === null) {
+      this.orphans = new Orphans(this);
+      this.orphanToken = {};
+      orphanRegistry.register(this.orphanToken, this.orphans);
+      queueMicrotask(() => { this.orphans = null; this.orphanToken = null; });
+    }
+    this.orphans.blocks.push(b);
+    b.orphans = this.orphans;
+    orphanTokens.set(storage, this.orphanToken!);
+    if (this.orphans.blocks.length === ORPHAN_GROUP) this.orphans = this.orphanToken = null;
+  }
+
+  /** Every storage of group `g` was collected: free the blocks still resident and still its. */
+  releaseOrphans(g: Orphans): void {
+    for (const b of g.blocks) {
+      if (b.orphans !== g) continue;
+      b.orphans = null;
+      if (b.ptr === 0) continue;
+      stats.bytesInUse -= b.bytes;
+      stats.tensors -= b.tensors;
+      b.tensors = 0;
+      this.evict(b);
+    }
+  }
 
   /** A resident block of `numel` elements, making room under the budget first. */
   allocate(dtype: DType, numel: number, zero: boolean): Block {
@@ -93,6 +149,7 @@ export class LinearMemoryCache {
 
   /** Free a block whose storage was released (dispose, tidy, refcount zero). */
   free(b: Block): void {
+    b.orphans = null;
     accounting.unwatch(b);
     if (b.ptr !== 0) {
       this.evict(b);
@@ -122,6 +179,7 @@ export class LinearMemoryCache {
     }
     if (b === null) return false;
     accounting.unwatch(b);
+    b.orphans = null; // counted by a group of moved-out blocks from here on
     b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
     this.evict(b);
     stats.spilledBytes += b.bytes;
