@@ -6,29 +6,13 @@
 import { beforeEach, describe, expect, test } from "vitest";
 import * as torch from "../src/index.js";
 import { errorOf, expectClose } from "./helpers/assert.js";
+import { W0, jsGrad, runSteps } from "./helpers/optim_fixture.js";
 
 const { nn, optim } = torch;
 type Tensor = torch.Tensor;
 
 const arr = (t: Tensor): number[] => Array.from(t.toArray() as ArrayLike<number>);
 
-// loss(w) = sum(c * (w - t)^2): grad = 2 c (w - t), computed independently in JS
-const W0 = [0.5, -1.5, 2.0];
-const C = [1.0, 0.5, 2.0];
-const TGT = [1.0, 1.0, -1.0];
-const jsGrad = (w: number[]) => w.map((v, i) => 2 * C[i]! * (v - TGT[i]!));
-const lossOf = (w: Tensor) => w.sub(torch.tensor(TGT)).pow(2).mul(torch.tensor(C)).sum();
-
-function runSteps(opt: InstanceType<typeof optim.Optimizer>, w: Tensor, steps: number): number[][] {
-  const seen: number[][] = [];
-  for (let s = 0; s < steps; s++) {
-    opt.zeroGrad();
-    lossOf(w).backward();
-    opt.step();
-    seen.push(arr(w));
-  }
-  return seen;
-}
 
 /** A Linear model's loss on fixed data, for training loops. */
 function linearProblem(seed: number) {

@@ -27,7 +27,27 @@ export function zerosOf(p: Tensor): Tensor {
   return allocTensor(p._storage.backend, p.dtype, p.shape.slice());
 }
 
-const ADAM_KINDS = { lr: "number", betas: "pair", eps: "number", weightDecay: "number", amsgrad: "bool", maximize: "bool" } as const;
+export const ADAM_KINDS = { lr: "number", betas: "pair", eps: "number", weightDecay: "number", amsgrad: "bool", maximize: "bool" } as const;
+
+/** Adam's and AdamW's option checks and defaults (they differ in the name and the default
+ *  weight decay). PyTorch checks the defaults' ranges only: a param group's own values are
+ *  taken as given. */
+export function adamDefaults(name: string, opts: Partial<AdamOptions> | null | undefined, weightDecayDefault: number): AdamOptions {
+  checkOptions(name, opts, { lr: "any", betas: "any", eps: "any", weightDecay: "any", amsgrad: "any", maximize: "any" });
+  const o = opts ?? {};
+  checkOptionKinds(name, o, ADAM_KINDS);
+  const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = weightDecayDefault } = o;
+  if (!(lr >= 0)) throw new Error(`Invalid learning rate: ${pyNum(lr)}`);
+  if (!(eps >= 0)) throw new Error(`Invalid epsilon value: ${pyNum(eps)}`);
+  if (!(betas[0] >= 0 && betas[0] < 1)) throw new Error(`Invalid beta parameter at index 0: ${pyNum(betas[0])}`);
+  if (!(betas[1] >= 0 && betas[1] < 1)) throw new Error(`Invalid beta parameter at index 1: ${pyNum(betas[1])}`);
+  if (!(weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${pyNum(weightDecay)}`);
+  // `??` as the options were read before (a null option takes the default)
+  return {
+    lr: o.lr ?? 1e-3, betas: o.betas ?? [0.9, 0.999], eps: o.eps ?? 1e-8,
+    weightDecay: o.weightDecay ?? weightDecayDefault, amsgrad: o.amsgrad ?? false, maximize: o.maximize ?? false,
+  };
+}
 
 /**
  * The Adam optimizer (and AMSGrad); updates step for step as PyTorch 1.13's `torch.optim.Adam`.
@@ -50,23 +70,7 @@ export class Adam extends Optimizer<AdamOptions> {
    *   values.
    */
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    checkOptions("Adam", opts, { lr: "any", betas: "any", eps: "any", weightDecay: "any", amsgrad: "any", maximize: "any" });
-    checkOptionKinds("Adam", opts ?? {}, ADAM_KINDS);
-    // PyTorch checks the defaults' ranges only (a param group's own values are taken as given)
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = opts ?? {};
-    if (!(lr >= 0)) throw new Error(`Invalid learning rate: ${pyNum(lr)}`);
-    if (!(eps >= 0)) throw new Error(`Invalid epsilon value: ${pyNum(eps)}`);
-    if (!(betas[0] >= 0 && betas[0] < 1)) throw new Error(`Invalid beta parameter at index 0: ${pyNum(betas[0])}`);
-    if (!(betas[1] >= 0 && betas[1] < 1)) throw new Error(`Invalid beta parameter at index 1: ${pyNum(betas[1])}`);
-    if (!(weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${pyNum(weightDecay)}`);
-    super(params, {
-      lr: opts.lr ?? 1e-3,
-      betas: opts.betas ?? [0.9, 0.999],
-      eps: opts.eps ?? 1e-8,
-      weightDecay: opts.weightDecay ?? 0,
-      amsgrad: opts.amsgrad ?? false,
-      maximize: opts.maximize ?? false,
-    }, ADAM_KINDS);
+    super(params, adamDefaults("Adam", opts, 0), ADAM_KINDS);
   }
 
   protected override updateGroup(g: ParamGroup<AdamOptions>): void {

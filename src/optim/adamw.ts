@@ -1,7 +1,6 @@
 /** AdamW (Adam with decoupled weight decay), as PyTorch 1.13's `_single_tensor_adamw`. */
-import { checkOptions } from "../argcheck.js";
-import { adamUpdate, type AdamOptions } from "./adam.js";
-import { checkOptionKinds, Optimizer, pyNum, type ParamGroup, type ParamsInput } from "./optimizer.js";
+import { ADAM_KINDS, adamDefaults, adamUpdate, type AdamOptions } from "./adam.js";
+import { Optimizer, type ParamGroup, type ParamsInput } from "./optimizer.js";
 
 /** Options of {@link AdamW}; PyTorch's names in camelCase. */
 export interface AdamWOptions {
@@ -21,8 +20,6 @@ export interface AdamWOptions {
   /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
-
-const ADAMW_KINDS = { lr: "number", betas: "pair", eps: "number", weightDecay: "number", amsgrad: "bool", maximize: "bool" } as const;
 
 /**
  * The AdamW optimizer: Adam with the weight decay decoupled from the gradient (Loshchilov &
@@ -47,23 +44,7 @@ export class AdamW extends Optimizer<AdamWOptions> {
    *   weight_decay value: ...` for out-of-range values.
    */
   constructor(params: ParamsInput<AdamWOptions>, opts: Partial<AdamWOptions> = {}) {
-    checkOptions("AdamW", opts, { lr: "any", betas: "any", eps: "any", weightDecay: "any", amsgrad: "any", maximize: "any" });
-    checkOptionKinds("AdamW", opts ?? {}, ADAMW_KINDS);
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 1e-2 } = opts ?? {};
-    if (!(lr >= 0)) throw new Error(`Invalid learning rate: ${pyNum(lr)}`);
-    if (!(eps >= 0)) throw new Error(`Invalid epsilon value: ${pyNum(eps)}`);
-    if (!(betas[0] >= 0 && betas[0] < 1)) throw new Error(`Invalid beta parameter at index 0: ${pyNum(betas[0])}`);
-    if (!(betas[1] >= 0 && betas[1] < 1)) throw new Error(`Invalid beta parameter at index 1: ${pyNum(betas[1])}`);
-    if (!(weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${pyNum(weightDecay)}`);
-    opts ??= {};
-    super(params, {
-      lr: opts.lr ?? 1e-3,
-      betas: opts.betas ?? [0.9, 0.999],
-      eps: opts.eps ?? 1e-8,
-      weightDecay: opts.weightDecay ?? 1e-2,
-      amsgrad: opts.amsgrad ?? false,
-      maximize: opts.maximize ?? false,
-    }, ADAMW_KINDS);
+    super(params, adamDefaults("AdamW", opts, 1e-2), ADAM_KINDS);
   }
 
   protected override updateGroup(g: ParamGroup<AdamWOptions>): void {
