@@ -43,7 +43,7 @@ function wasmgradTrainer(peer, weights, data, useTidy) {
   const params = model.parameters();
   const x = torch.fromArray(data.x, [CFG.batch, CFG.seq, CFG.d]);
   const y = torch.fromArray(data.labels, [CFG.batch * CFG.seq]);
-  const mask = torch.triu(torch.full([CFG.seq, CFG.seq], -Infinity), 1);
+  const mask = torch.nn.Transformer.generateSquareSubsequentMask(CFG.seq);
   const opt = new torch.optim.Adam(params, { lr: CFG.lr });
   const F = torch.nn.functional;
   const step = () => {
@@ -56,7 +56,7 @@ function wasmgradTrainer(peer, weights, data, useTidy) {
   };
   return {
     step: useTidy ? () => torch.tidy(step) : step,
-    weights: () => Object.keys(weights).map((k) => model.stateDict()[k].toArray()),
+    weights: () => { const sd = model.stateDict(); return Object.keys(weights).map((k) => sd[k].toArray()); },
     memory: wasmgradMemory,
     clear: () => opt.zeroGrad(),
     dispose: () => { opt.zeroGrad(); torch.dispose([...params, x, y, mask]); },

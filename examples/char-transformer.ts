@@ -95,7 +95,7 @@ class CharTransformer extends nn.Module {
     const time = ids.size(1);
     const x = this.tokenEmbedding.call(ids).add(this.positionEmbedding.call(torch.arange(time, { dtype: "int32" })));
     // -inf above the diagonal: position t attends to positions 0..t only
-    const mask = torch.triu(torch.full([time, time], -Infinity), 1);
+    const mask = nn.Transformer.generateSquareSubsequentMask(time);
     return this.head.call(this.norm.call(this.encoder.call(x, { mask })));
   }
 }

@@ -78,6 +78,16 @@ export class Block extends Account {
     if (this.ptr !== 0) this.cache.adopt(this, storage);
   }
   override registered(): void {
+    this.leaveOrphans();
+  }
+  /** Out of its group of orphans (freed, moved out, or registered on its own): the group must
+   *  not keep the block, and with it bytes moved out to the JS heap, alive. */
+  leaveOrphans(): void {
+    const g = this.orphans;
+    if (g === null) return;
+    const list = g.blocks, i = list.indexOf(this);
+    list[i] = list[list.length - 1]!;
+    list.pop();
     this.orphans = null;
   }
 }
@@ -99,6 +109,7 @@ export class LinearMemoryCache {
   /** The group of orphans taking members, and its token; let go when it is full or the job ends. */
   private orphans: Orphans | null = null;
   private orphanToken: object | null = null;
+  private orphanRoom = 0;
 
   constructor(readonly backend: WasmBackend) {}
 
@@ -109,19 +120,20 @@ export class LinearMemoryCache {
     if (this.orphans === null) {
       this.orphans = new Orphans(this);
       this.orphanToken = {};
+      this.orphanRoom = ORPHAN_GROUP;
       orphanRegistry.register(this.orphanToken, this.orphans);
       queueMicrotask(() => { this.orphans = null; this.orphanToken = null; });
     }
+    b.leaveOrphans();
     this.orphans.blocks.push(b);
     b.orphans = this.orphans;
     orphanTokens.set(storage, this.orphanToken!);
-    if (this.orphans.blocks.length === ORPHAN_GROUP) this.orphans = this.orphanToken = null;
+    if (--this.orphanRoom === 0) this.orphans = this.orphanToken = null;
   }
 
   /** Every storage of group `g` was collected: free the blocks still resident and still its. */
   releaseOrphans(g: Orphans): void {
     for (const b of g.blocks) {
-      if (b.orphans !== g) continue;
       b.orphans = null;
       if (b.ptr === 0) continue;
       stats.bytesInUse -= b.bytes;
@@ -149,7 +161,7 @@ export class LinearMemoryCache {
 
   /** Free a block whose storage was released (dispose, tidy, refcount zero). */
   free(b: Block): void {
-    b.orphans = null;
+    b.leaveOrphans();
     accounting.unwatch(b);
     if (b.ptr !== 0) {
       this.evict(b);
@@ -179,7 +191,7 @@ export class LinearMemoryCache {
     }
     if (b === null) return false;
     accounting.unwatch(b);
-    b.orphans = null; // counted by a group of moved-out blocks from here on
+    b.leaveOrphans(); // counted by a group of moved-out blocks from here on
     b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
     this.evict(b);
     stats.spilledBytes += b.bytes;
