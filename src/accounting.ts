@@ -78,7 +78,8 @@ const accountRegistry = hasRegistry
   })
   : null;
 
-/** The group now taking members: [js-backend storage, spilled wasm blocks]. Retired when
+/** The group now taking members: [js-backend storage and dropped wasm blocks, spilled wasm
+ *  blocks]. Retired when
  *  the job ends, so that no group stays reachable from here once its members are not. */
 const current: [Group | null, Group | null] = [null, null];
 const currentFree = [0, 0];
@@ -149,7 +150,8 @@ export const accounting = {
     a.group = null;
   },
 
-  /** Join the group now taking js-backend storage, or (`spilled`) wasm blocks moved out. */
+  /** Join the group now taking storage whose bytes are not in linear memory: js-backend
+   *  arrays and dropped wasm blocks (residency.ts), or (`spilled`) wasm blocks moved out. */
   joinCurrentGroup(a: Account, spilled: boolean): void {
     const k = spilled ? 1 : 0;
     if (currentFree[k] === 0) {

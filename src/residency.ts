@@ -21,6 +21,15 @@
  * group is registered once, through a token that only its members' storages reach, and
  * frees its members' blocks still resident once all of them are collected.
  *
+ * A block made by an elementwise kernel from inputs that are still there (src/ops/
+ * elementwise.ts records how: its `Recipe`) moves out without a copy: it is dropped, and
+ * recomputed from its inputs (the same kernel on the same bytes, so the same result) if a
+ * kernel reads it again. Garbage is then never copied at all. What a recipe reads is
+ * pinned by `Contents`: when an input is about to change (a kernel writes it) or go
+ * (dispose) while a dropped block still needs it, its bytes are kept first (a snapshot).
+ * Recipes nest at most MAX_RECIPE_DEPTH deep, so a tensor a program keeps holds at most that
+ * many generations of its inputs' storage alive.
+ *
  * Which block goes first is decided as CLOCK does (an approximation of least recently
  * used that costs a use nothing but a counter): resident blocks wait in a queue in the
  * order they came in; the block at its head moves out, unless it was used since it
@@ -42,6 +51,38 @@ const PARK_MAX_BLOCK = 1024;
 const PARK_BYTES = 1024 * 1024;
 /** Blocks per group of orphans (see the file comment). */
 const ORPHAN_GROUP = 64;
+/** How deep recipes may nest (see the file comment). */
+const MAX_RECIPE_DEPTH = 4;
+
+/** The bytes of one block as recipes read them: current until the block is written or freed.
+ *  It refers to no block, so that a recipe never keeps an input's block (or the bytes it
+ *  moved out) alive. */
+export class Contents {
+  current = true;
+  /** The bytes as they were, kept when the block changed while a dropped block needed them. */
+  snapshot: TypedArray | null = null;
+  /** A block was dropped on the strength of a recipe reading these contents. */
+  needed = false;
+}
+
+/** How a storage's bytes were made: a kernel from `inputs` (their storages and the contents it
+ *  read), to run again into a new pointer. Held by the storage, so that it lives as long as
+ *  someone can still read the result, and no longer. */
+export class Recipe {
+  constructor(
+    readonly inputs: readonly RecipeInput[],
+    readonly contents: readonly Contents[],
+    readonly run: (inputs: readonly number[], out: number) => void,
+    readonly depth: number,
+  ) {}
+}
+/** What a recipe needs of an input's storage. */
+export interface RecipeInput {
+  readonly recipe: Recipe | null;
+  readonly block: Block | null;
+  readonly dtype: DType;
+  readonly numel: number;
+}
 
 /** Blocks adopted together; freed (if still theirs and resident) when the token is collected. */
 class Orphans { readonly blocks: Block[] = []; constructor(readonly cache: LinearMemoryCache) {} }
@@ -70,6 +111,12 @@ export class Block extends Account {
   }
   /** The group of orphans this block belongs to while it stays resident, if any. */
   orphans: Orphans | null = null;
+  /** What its storage's recipe reads, while the block could be dropped rather than copied. */
+  recipe: readonly Contents[] | null = null;
+  /** Moved out without a copy (see Recipe): recomputed when next used. */
+  dropped = false;
+  /** Its bytes as recipes of other blocks read them (made on first such read). */
+  contents: Contents | null = null;
   /** The storage was garbage collected while resident: free its linear memory now. */
   override collected(): void {
     if (this.ptr !== 0) this.cache.evict(this);
@@ -92,6 +139,18 @@ export class Block extends Account {
   }
 }
 
+/** A storage as the cache sees it: the owner of a block, and of the recipe that made it. */
+export interface RecipeStorage extends RecipeInput { recipe: Recipe | null }
+
+/** Whether a block can be dropped rather than copied: it has a recipe, and what the recipe
+ *  reads is still there or was kept. */
+function recomputable(b: Block): boolean {
+  const r = b.recipe;
+  if (r === null) return false;
+  for (const c of r) if (!c.current && c.snapshot === null) return false;
+  return true;
+}
+
 export class LinearMemoryCache {
   budget = DEFAULT_BUDGET;
   /** Bytes of blocks now in linear memory. */
@@ -99,6 +158,15 @@ export class LinearMemoryCache {
   /** Blocks moved out to the JS heap, and moved back in, since start-up. */
   spills = 0;
   restores = 0;
+  /** Blocks dropped (moved out without a copy), and recomputed, since start-up. */
+  drops = 0;
+  recomputes = 0;
+  /** Smallest block that gets a recipe: below it a copy is cheap and the recipe is not (the
+   *  tests set 0 to put every block through the recipe path). */
+  recipeMinBytes = 64 * 1024;
+  /** While a recompute runs: blocks used after this count stay put (-1: none pinned); the
+   *  count does not advance meanwhile (see tick). */
+  private pinnedAfter = -1;
   private head: Block | null = null; // next to move out, unless used since it was queued
   private tail: Block | null = null;
   private residentBlocks = 0;
@@ -152,15 +220,59 @@ export class LinearMemoryCache {
     return b;
   }
 
-  /** The block's pointer, moving it back into linear memory if it was spilled; marks it used. */
-  use(b: Block, storage: object): number {
-    if (b.ptr === 0) { this.restore(b); accounting.watch(storage, b, 0); }
-    b.lastUse = ++this.uses;
+  /** The block's pointer, moving it back into linear memory if it was moved out; marks it used. */
+  use(b: Block, storage: RecipeStorage): number {
+    if (b.ptr === 0) {
+      if (b.dropped) this.recompute(b, storage); else { this.restore(b); storage.recipe = null; }
+      accounting.watch(storage, b, 0);
+    }
+    b.lastUse = this.tick();
     return b.ptr;
   }
 
+  /** Give the block of `storage` the recipe that made its bytes (see Recipe), unless it is too
+   *  small to gain from one or recipes would nest too deep; `inputs` were just read, so they
+   *  are resident. */
+  recordRecipe(b: Block, storage: RecipeStorage, inputs: readonly RecipeInput[], run: Recipe["run"]): void {
+    if (b.bytes < this.recipeMinBytes) return;
+    let depth = 1;
+    const contents: Contents[] = [];
+    for (const s of inputs) {
+      const ib = s.block;
+      if (ib === null || ib.ptr === 0) return;
+      depth = Math.max(depth, (s.recipe?.depth ?? 0) + 1);
+      contents.push(ib.contents ??= new Contents());
+    }
+    if (depth > MAX_RECIPE_DEPTH) return;
+    storage.recipe = new Recipe(inputs, contents, run, depth);
+    b.recipe = contents;
+  }
+
+  /** A kernel may write the block now: its recipe no longer describes it, and dropped blocks
+   *  that read its contents keep a snapshot of them. */
+  written(b: Block, storage: RecipeStorage): void {
+    this.keepContents(b, storage);
+    storage.recipe = null;
+    b.recipe = null;
+  }
+
+  /** The block's bytes are about to change or go: if a dropped block needs them, keep a copy. */
+  private keepContents(b: Block, storage: RecipeStorage): void {
+    const c = b.contents;
+    if (c === null) return;
+    b.contents = null;
+    c.current = false;
+    if (!c.needed) return;
+    if (b.spilled !== null) { c.snapshot = b.spilled; return; } // never written: restore copies it in
+    const p = this.use(b, storage);
+    c.snapshot = this.backend.read(p, b.dtype, 0, b.numel);
+  }
+
   /** Free a block whose storage was released (dispose, tidy, refcount zero). */
-  free(b: Block): void {
+  free(b: Block, storage: RecipeStorage): void {
+    this.keepContents(b, storage);
+    storage.recipe = null;
+    b.recipe = null;
     b.leaveOrphans();
     accounting.unwatch(b);
     if (b.ptr !== 0) {
@@ -169,6 +281,9 @@ export class LinearMemoryCache {
       b.spilled = null;
       accounting.leaveGroup(b);
       stats.spilledBytes -= b.bytes;
+    } else if (b.dropped) {
+      b.dropped = false;
+      accounting.leaveGroup(b);
     }
   }
 
@@ -180,7 +295,7 @@ export class LinearMemoryCache {
   /** Move one block out to the JS heap (see the file comment for which); false when every
    *  resident block is protected (used by one of the last PROTECT look-ups). */
   private moveOutOldest(): boolean {
-    const recent = this.uses - PROTECT;
+    const recent = this.pinnedAfter >= 0 ? Math.min(this.pinnedAfter, this.uses - PROTECT) : this.uses - PROTECT;
     let b = this.head;
     // used since queued (or protected): to the back; two rounds at most, since a block
     // sent back is movable on its next turn unless it is protected
@@ -192,12 +307,50 @@ export class LinearMemoryCache {
     if (b === null) return false;
     accounting.unwatch(b);
     b.leaveOrphans(); // counted by a group of moved-out blocks from here on
-    b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
-    this.evict(b);
-    stats.spilledBytes += b.bytes;
-    this.spills++;
-    accounting.joinCurrentGroup(b, true);
+    if (recomputable(b)) {
+      for (const c of b.recipe!) c.needed = true;
+      b.dropped = true;
+      this.drops++;
+      this.evict(b);
+      accounting.joinCurrentGroup(b, false); // counted until collected, but not as held bytes
+    } else {
+      b.recipe = null; // its storage's recipe goes when the block comes back
+      b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
+      this.spills++;
+      this.evict(b);
+      stats.spilledBytes += b.bytes;
+      accounting.joinCurrentGroup(b, true);
+    }
     return true;
+  }
+
+  /** Bring a dropped block back by running its recipe again, on its inputs' current bytes (or
+   *  their snapshots). What the recompute uses stays put until it is done, so the pointers
+   *  it holds (and those of the op that asked) stay valid. */
+  private recompute(b: Block, storage: RecipeStorage): void {
+    const r = storage.recipe!;
+    const outer = this.pinnedAfter < 0;
+    if (outer) this.pinnedAfter = Math.max(0, this.uses - PROTECT);
+    const temps: number[] = [];
+    try {
+      const ptrs = r.contents.map((c, i) => {
+        const s = r.inputs[i]!;
+        if (c.current) return this.use(s.block!, s as RecipeStorage);
+        const p = this.backend.alloc(s.dtype, s.numel, false) as number;
+        temps.push(p);
+        this.backend.write(p, s.dtype, c.snapshot!, 0);
+        return p;
+      });
+      b.ptr = this.allocPtr(b.dtype, b.numel, b.bytes, false);
+      r.run(ptrs, b.ptr);
+    } finally {
+      if (outer) this.pinnedAfter = -1;
+      for (const p of temps) this.backend.exports.free(p);
+    }
+    b.dropped = false;
+    accounting.leaveGroup(b);
+    this.recomputes++;
+    this.link(b);
   }
 
   private restore(b: Block): void {
@@ -247,6 +400,7 @@ export class LinearMemoryCache {
 
   /** Take a resident block out of linear memory (its bytes are elsewhere or not needed). */
   evict(b: Block): void {
+    if (!b.dropped) b.recipe = null; // a resident block in the queue must not keep contents (and snapshots) alive
     this.unlink(b);
     this.residentBlocks--;
     const bytes = b.bytes;
@@ -261,8 +415,15 @@ export class LinearMemoryCache {
     b.ptr = 0;
   }
 
+  /** The use counter for a look-up or allocation. A recompute's own look-ups do not advance
+   *  it: they would push the operands the op that asked for it already holds out of the
+   *  last PROTECT (and everything the recompute uses stays put while it runs anyway). */
+  private tick(): number {
+    return this.pinnedAfter >= 0 ? this.uses : ++this.uses;
+  }
+
   private link(b: Block): void {
-    b.lastUse = ++this.uses;
+    b.lastUse = this.tick();
     this.queue(b);
     this.residentBlocks++;
     this.residentBytes += b.bytes;

@@ -11,7 +11,7 @@ import type { Backend, Handle } from "./backend/backend.js";
 import type { WasmBackend } from "./backend/wasm/index.js";
 import { itemSize, type DType } from "./dtype.js";
 import { Account, accounting } from "./accounting.js";
-import { Block, LinearMemoryCache } from "./residency.js";
+import { Block, LinearMemoryCache, type Recipe } from "./residency.js";
 
 
 const caches = new Map<Backend, LinearMemoryCache>();
@@ -33,8 +33,10 @@ export class Storage {
   private readonly account: Account;
   /** @internal js: the typed array; wasm: a fixed pointer for storage outside the cache. */
   private _handle: Handle;
-  /** wasm: where the bytes are now (its cache moves them in and out). */
-  private readonly block: Block | null;
+  /** @internal wasm: where the bytes are now (its cache moves them in and out). */
+  readonly block: Block | null;
+  /** wasm: how its bytes were made, while they could be made again (residency.ts). */
+  recipe: Recipe | null = null;
 
   /** New storage of `numel` elements, zero-filled unless `zero` is false. */
   static allocate(backend: Backend, dtype: DType, numel: number, zero = true): Storage {
@@ -72,11 +74,28 @@ export class Storage {
     if (this.counted) accounting.watch(this, this.account, this.block === null ? this.account.bytes : 0);
   }
 
-  /** The backend handle for a kernel: for wasm, moves the bytes back into linear memory
-   *  if they were moved out, and marks them used. */
+  /** The backend handle for a kernel that may write the bytes: for wasm, moves them back
+   *  into linear memory if they were moved out, and marks them used. */
   get handle(): Handle {
     const b = this.block;
+    if (b === null) return this._handle;
+    const p = b.cache.use(b, this);
+    if (this.recipe !== null || b.contents !== null) b.cache.written(b, this);
+    return p;
+  }
+
+  /** The handle for a kernel that only reads the bytes (a recipe that reads them stays valid). */
+  get readHandle(): Handle {
+    const b = this.block;
     return b === null ? this._handle : b.cache.use(b, this);
+  }
+
+  /** Record how a kernel just made this storage's bytes from `inputs` (read through
+   *  `readHandle`): `run` does it again, given the inputs' pointers and a new one for the
+   *  result. Lets the wasm cache drop the bytes rather than copy them (residency.ts). */
+  recordRecipe(inputs: readonly Storage[], run: (inputs: readonly number[], out: number) => void): void {
+    const b = this.block;
+    if (b !== null) b.cache.recordRecipe(b, this, inputs, run);
   }
 
   /** Count one more (+1) or one fewer (-1) tensor object on this storage. */
@@ -91,7 +110,7 @@ export class Storage {
     if (!this.counted) { this.backend.free(this._handle, this.dtype, this.numel); return; }
     const a = this.account;
     accounting.countBytes(-a.bytes);
-    if (this.block !== null) { this.block.cache.free(this.block); return; }
+    if (this.block !== null) { this.block.cache.free(this.block, this); return; }
     accounting.unwatch(a);
     accounting.leaveGroup(a);
     this.backend.free(this._handle, this.dtype, this.numel);

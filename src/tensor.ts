@@ -407,7 +407,7 @@ export class Tensor {
   toArray(): TypedArray {
     this._assertLive();
     const be = this._storage.backend, n = this.numel();
-    if (this.isContiguous()) return be.read(this._storage.handle, this.dtype, this._offset, n);
+    if (this.isContiguous()) return be.read(this._storage.readHandle, this.dtype, this._offset, n);
     const c = M.contiguousRaw(this);
     try { return be.read(c._storage.handle, this.dtype, 0, n); } finally { c.dispose(); }
   }

@@ -1483,6 +1483,24 @@ describe("differential fuzz: wasm and js backends agree", () => {
       torch.setMemoryBudget(256 * 1024 * 1024);
     }
   });
+
+  test(`the same programs under a zero budget, every block with a recipe (seed ${SEED})`, () => {
+    torch.setBackend("wasm");
+    torch.setMemoryBudget(0);
+    const cache = linearMemory(), minBytes = cache.recipeMinBytes;
+    cache.recipeMinBytes = 0;
+    try {
+      const drops = cache.drops, recomputes = cache.recomputes;
+      fuzz("fuzz, zero budget, recipes");
+      // not vacuous: elementwise results were dropped (not copied) and recomputed, often
+      console.log(`fuzz, recipes: ${cache.drops - drops} blocks dropped, ${cache.recomputes - recomputes} recomputed`);
+      expect(cache.drops - drops).toBeGreaterThan(N / 10);
+      expect(cache.recomputes - recomputes).toBeGreaterThan(N / 20);
+    } finally {
+      cache.recipeMinBytes = minBytes;
+      torch.setMemoryBudget(256 * 1024 * 1024);
+    }
+  });
 });
 
 function fuzz(label: string): void {

@@ -15,9 +15,10 @@ import { checkFitsInt32 } from "../argcheck.js";
 
 export { allocTensor };
 
+/** The handle of a tensor a kernel reads (and does not write: use `_storage.handle` for that). */
 export function handleOf(t: Tensor): unknown {
   t._assertLive();
-  return t._storage.handle;
+  return t._storage.readHandle;
 }
 
 /** A one-element tensor holding `value` on `backend` (broadcast with stride 0 by kernels).
@@ -32,11 +33,14 @@ export function scalarTensor(value: number | boolean, dtype: DType, backend: Bac
 }
 
 /** One reusable one-element tensor per backend and dtype for number operands: a kernel
- *  reads it at once, so binary ops with a number allocate nothing for it. Never dispose it. */
-const scratchScalars = new Map<Backend, Map<DType, Tensor>>();
-export function scratchScalar(value: number | boolean, dtype: DType, backend: Backend): Tensor {
-  let perDtype = scratchScalars.get(backend);
-  if (perDtype === undefined) scratchScalars.set(backend, (perDtype = new Map()));
+ *  reads it at once, so binary ops with a number allocate nothing for it. Never dispose it.
+ *  Recomputing a dropped block (residency.ts) happens while an op fetches its operands, after
+ *  the op filled its scratch: recipes use their own (`forRecipe`). */
+const scratchScalars = [new Map<Backend, Map<DType, Tensor>>(), new Map<Backend, Map<DType, Tensor>>()];
+export function scratchScalar(value: number | boolean, dtype: DType, backend: Backend, forRecipe = false): Tensor {
+  const perBackend = scratchScalars[forRecipe ? 1 : 0]!;
+  let perDtype = perBackend.get(backend);
+  if (perDtype === undefined) perBackend.set(backend, (perDtype = new Map()));
   let t = perDtype.get(dtype);
   if (t === undefined) {
     t = new Tensor(Storage.scratch(backend, dtype, 1), [], [], 0, true);

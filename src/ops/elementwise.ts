@@ -29,9 +29,11 @@ export function unaryRaw(op: UnOp, x: Tensor): Tensor {
     src = contiguousRaw(x);
   }
   const out = allocTensor(be, dtype, x.shape.slice(), false);
-  const overflow = be.unary(op, dtype, handleOf(src), src._offset, out._storage.handle, out.numel());
+  const offset = src._offset, n = out.numel();
+  const overflow = be.unary(op, dtype, handleOf(src), offset, out._storage.handle, n);
   if (src !== x) src.dispose();
   if (overflow) { out.dispose(); throw int32OverflowError(op === Un.NEG ? "neg" : "abs"); }
+  if (src === x) out._storage.recordRecipe([x._storage], (p, o) => { be.unary(op, dtype, p[0], offset, o, n); });
   return out;
 }
 
@@ -140,16 +142,29 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
   } else {
     out = allocTensor(be, compare ? "bool" : work, shape.slice(), false);
   }
+  const aOffset = a2._offset, bOffset = b2._offset;
   const overflow = be.binary(
     op, work,
-    handleOf(a2), a2._offset, aStrides,
-    handleOf(b2), b2._offset, bStrides,
+    handleOf(a2), aOffset, aStrides,
+    handleOf(b2), bOffset, bStrides,
     out._storage.handle, kernelShape,
   );
   if (a2 !== a) a2.dispose();
   if (b2 !== bt) b2.dispose();
   if (bt !== b && b instanceof Tensor) bt.dispose();
   if (overflow) { out.dispose(); throw int32OverflowError(name); }
+  if (order === null && a2 === a && b2 === bt && (bt === b || typeof b !== "object") && (work === dtype || compare)) {
+    // how to make `out` again (see Storage.recordRecipe); a number operand is put in scratch again
+    const kShape = kernelShape, as = aStrides, bs = bStrides;
+    if (bt === b) {
+      out._storage.recordRecipe([a._storage, bt._storage], (p, o) => { be.binary(op, work, p[0], aOffset, as, p[1], bOffset, bs, o, kShape); });
+    } else {
+      const value = b as number | boolean;
+      out._storage.recordRecipe([a._storage], (p, o) => {
+        be.binary(op, work, p[0], aOffset, as, scratchScalar(value, work, be, true)._storage.readHandle, 0, bs, o, kShape);
+      });
+    }
+  }
   if (work !== dtype && !compare) { const r = castRaw(out, dtype); out.dispose(); out = r; }
   return out;
 }

@@ -85,7 +85,8 @@ function writeInto(x: Tensor, src: Tensor): void {
   if (!sameShape(shape, x.shape)) {
     throw new Error(`output with shape [${x.shape.join(", ")}] doesn't match the broadcast shape [${shape.join(", ")}]`);
   }
-  be.copy(handleOf(s), s.dtype, s._offset, broadcastStrides(s.shape, s._strides, x.shape), handleOf(x), x.dtype, x._offset, x._strides, x.shape);
+  x._assertLive();
+  be.copy(handleOf(s), s.dtype, s._offset, broadcastStrides(s.shape, s._strides, x.shape), x._storage.handle, x.dtype, x._offset, x._strides, x.shape);
   if (s !== src) s.dispose();
   x._version.n++;
 }
