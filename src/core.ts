@@ -97,7 +97,8 @@ export interface MemoryInfo {
   peakBytes: number;
   /** The size of the Wasm linear memory. */
   wasmHeapBytes: number;
-  /** Of bytesInUse, the bytes of wasm storage moved out to the JS heap (see setMemoryBudget). */
+  /** Of bytesInUse, the bytes of wasm storage moved out to the JS heap (see setMemoryBudget; a
+   *  dropped elementwise result holds no bytes and is not counted here). */
   spilledBytes: number;
 }
 
@@ -124,8 +125,10 @@ export function memory(): MemoryInfo {
  *
  * Past it, the storage used least recently moves out to the JS heap (where the garbage collector
  * reclaims it once unreachable) and moves back when an op reads it, so code that never calls `tidy`
- * or `dispose` runs in bounded memory. Linear memory grows past the budget only for what the most
- * recent ops use at once. Takes effect at once.
+ * or `dispose` runs in bounded memory. The result of an elementwise op (64 KiB or more) moves out
+ * without a copy: it is dropped and, if read again, recomputed from its inputs (the same kernel on
+ * the same bytes). Linear memory grows past the budget only for what the most recent ops use at
+ * once. Takes effect at once.
  *
  * @param bytes - A non-negative finite number of bytes (fractions are dropped).
  * @throws `TypeError` for a negative, non-finite or non-number value; `wasmgrad is not initialised`
