@@ -538,6 +538,32 @@ describe("reduce", () => {
     });
   }
 
+  it("float32 SUM across inner (a column sum) is the float64 sum rounded once, on both backends", () => {
+    // fuzz seed 1, program 355: the wasm kernel summed columns in float32, in order; 67 copies of
+    // -2.390866756439209 came to -160.18815613 (5 ulps off) where js (and PyTorch 1.13) give
+    // -160.18807983, and a gradient of (x / x).sum() that is exactly 0 came out -0.0051
+    const cases: [Float32Array, number, number, number][] = [[new Float32Array(67 * 3).fill(-2.390866756439209), 1, 67, 3]];
+    for (const [outer, axis, inner] of [[1, 67, 67], [2, 1000, 5], [3, 17, 16], [1, 300, 35], [2, 9, 4]] as const) {
+      const x = randomArray("float32", outer * axis * inner, 900 + inner) as Float32Array;
+      for (let i = 0; i < x.length; i += 7) x[i] = x[i]! * 1e4; // cancellation for float32 accumulation to lose
+      cases.push([x, outer, axis, inner]);
+    }
+    for (const [x, outer, axis, inner] of cases) {
+      const want = new Float32Array(outer * inner);
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < inner; j++) {
+          let s = 0;
+          for (let k = 0; k < axis; k++) s += x[(o * axis + k) * inner + j]!;
+          want[o * inner + j] = s;
+        }
+      }
+      for (const be of [js, wasm] as Backend[]) {
+        const got = run(be, [{ dtype: "float32", data: x }], "float32", outer * inner, ([h], out) => be.reduce(Red.SUM, "float32", h, 0, outer, axis, inner, out));
+        expect(Array.from(got), `${be === js ? "js" : "wasm"} [${outer},${axis},${inner}]`).toEqual(Array.from(want));
+      }
+    }
+  });
+
   it("ARGMAX/ARGMIN pick the first of ties", () => {
     const x = fromValues("int32", [1, 3, 3, 0, 0, 3]);
     expect(Array.from(run(wasm, [{ dtype: "int32", data: x }], "int32", 1, ([h], out) => wasm.reduce(Red.ARGMAX, "int32", h, 0, 1, 6, 1, out)))).toEqual([1]);
