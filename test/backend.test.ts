@@ -538,6 +538,59 @@ describe("reduce", () => {
     });
   }
 
+  it("float32 SUM across inner (a column sum) is the float64 sum rounded once, on both backends", () => {
+    // fuzz seed 1, program 355: the wasm kernel summed columns in float32, in order; 67 copies of
+    // -2.390866756439209 came to -160.18815613 (5 ulps off) where js (and PyTorch 1.13) give
+    // -160.18807983, and a gradient of (x / x).sum() that is exactly 0 came out -0.0051
+    const cases: [Float32Array, number, number, number][] = [[new Float32Array(67 * 3).fill(-2.390866756439209), 1, 67, 3]];
+    for (const [outer, axis, inner] of [[1, 67, 67], [2, 1000, 5], [3, 17, 16], [1, 300, 35], [2, 9, 4]] as const) {
+      const x = randomArray("float32", outer * axis * inner, 900 + inner) as Float32Array;
+      for (let i = 0; i < x.length; i += 7) x[i] = x[i]! * 1e4; // cancellation for float32 accumulation to lose
+      cases.push([x, outer, axis, inner]);
+    }
+    for (const [x, outer, axis, inner] of cases) {
+      const want = new Float32Array(outer * inner);
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < inner; j++) {
+          let s = 0;
+          for (let k = 0; k < axis; k++) s += x[(o * axis + k) * inner + j]!;
+          want[o * inner + j] = s;
+        }
+      }
+      for (const be of [js, wasm] as Backend[]) {
+        const got = run(be, [{ dtype: "float32", data: x }], "float32", outer * inner, ([h], out) => be.reduce(Red.SUM, "float32", h, 0, outer, axis, inner, out));
+        expect(Array.from(got), `${be === js ? "js" : "wasm"} [${outer},${axis},${inner}]`).toEqual(Array.from(want));
+      }
+    }
+  });
+
+  it("float PROD along a row multiplies in the kernel's lanes on both backends: PyTorch's NaN when a lane overflows before a zero", () => {
+    // fuzz seed 10, program 1170: js kept one running product, which a leading 0 held at 0,
+    // where the wasm kernel's lanes (and PyTorch 1.13's vectorized loop) overflow to inf in
+    // one lane and meet the 0 in another. PyTorch 1.13: torch.ones(64) with x[0] = 0 and
+    // x[1] = x[17] = x[33] = 1e30 has prod() nan (float64 with 1e200: nan); 10 elements with
+    // x[0] = 0, x[1] = x[2] = 1e30 (a short row, one running product): 0.
+    for (const be of [js, wasm] as Backend[]) {
+      for (const [dtype, big] of [["float32", 1e30], ["float64", 1e200]] as const) {
+        const x = fromValues(dtype, Array.from({ length: 64 }, (_, i) => (i === 0 ? 0 : i === 1 || i === 17 || i === 33 ? big : 1)));
+        const got = run(be, [{ dtype, data: x }], dtype, 1, ([h], out) => be.reduce(Red.PROD, dtype, h, 0, 1, 64, 1, out));
+        expect(got[0], `${be === js ? "js" : "wasm"} ${dtype}`).toBeNaN();
+      }
+      const short = fromValues("float32", [0, 1e30, 1e30, 1, 1, 1, 1, 1, 1, 1]);
+      expect(run(be, [{ dtype: "float32", data: short }], "float32", 1, ([h], out) => be.reduce(Red.PROD, "float32", h, 0, 1, 10, 1, out))[0]).toBe(0);
+    }
+    // and the same bits at every length around the lane counts, with values whose rounding shows the order
+    const next = rng(77);
+    for (const dtype of FLOATS) {
+      for (const n of [1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1023]) {
+        const x = typedArrayFor(dtype, n);
+        for (let i = 0; i < n; i++) x[i] = 0.5 + next() * 1.5;
+        const [a, b] = both([{ dtype, data: x }], dtype, 1, (be, [h], out) => be.reduce(Red.PROD, dtype, h, 0, 1, n, 1, out));
+        expect(Object.is(a[0], b[0]), `${dtype} n=${n}: js ${a[0]} wasm ${b[0]}`).toBe(true);
+      }
+    }
+  });
+
   it("ARGMAX/ARGMIN pick the first of ties", () => {
     const x = fromValues("int32", [1, 3, 3, 0, 0, 3]);
     expect(Array.from(run(wasm, [{ dtype: "int32", data: x }], "int32", 1, ([h], out) => wasm.reduce(Red.ARGMAX, "int32", h, 0, 1, 6, 1, out)))).toEqual([1]);

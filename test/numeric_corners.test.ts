@@ -293,3 +293,58 @@ for (const backend of ["wasm", "js"] as const) {
     }
   });
 }
+
+// Layer norm of rows whose elements are all equal. PyTorch 1.13's CPU kernel computes
+// (x * rstd + (-rstd * mean)) * w + b with both multiply-adds fused (its compiled loops), so a
+// constant row (mean exactly its value) gives the rounding error of rstd * mean, not 0, and an
+// infinite weight turns that into +-inf with its sign, not NaN. Values recorded from PyTorch
+// 1.13.1 (Debian python3-torch, x86-64) with F.layer_norm on these inputs.
+for (const backend of ["wasm", "js"] as const) {
+  describe(`layerNorm of constant rows vs PyTorch [${backend}]`, () => {
+    beforeEach(() => { torch.setBackend(backend); });
+    afterAll(() => { torch.setBackend("wasm"); });
+    const F = torch.nn.functional;
+    const bits = (a: ArrayLike<number>) => Array.from(a, (v) => (Object.is(v, -0) ? "-0" : String(v)));
+
+    test("float64: an expand()ed [4, 1] input with a weight holding -inf and -0 (fuzz seed 1, program 656)", () => {
+      const x = torch.tensor([0.7390613294430941, -0.8149487510057914, 0.1783582277623135, 0.5363596182589446], { dtype: "float64" }).reshape([4, 1]).expand([4, 14]);
+      const w = torch.tensor([-1.4322253068442727, -0.23295505367352332, -0.9521775228168231, -0.8106173245095878, -0.38950630886496385, -1.3053017315085407,
+        -0, -0.6299284761721583, -1.8668223709860061, 0.4631652300415461, -Infinity, -0, 1.203790547063368, -0.558987247319411], { dtype: "float64" });
+      const y = F.layerNorm(x, [14], w, null);
+      // columns 0, 6, 10 and 11 of each row (the others are column 0's scaled by their weight)
+      const cols = y.toArray() as Float64Array;
+      const picked = [0, 1, 2, 3].flatMap((r) => [0, 6, 10, 11].map((c) => cols[r * 14 + c]!));
+      expect(bits(picked)).toEqual(bits([
+        -1.7849284536456854e-14, 0, -Infinity, 0,
+        2.8337064254165595e-14, 0, Infinity, 0,
+        -1.2165179310557614e-15, 0, -Infinity, 0,
+        1.0112138102147037e-14, 0, Infinity, 0,
+      ]));
+    });
+
+    test("float32: no affine, weight only, weight and bias, bias only", () => {
+      const x = torch.tensor([0.7390613294430941, -0.8149487510057914, 3, -1e-3]).reshape([4, 1]).expand([4, 6]);
+      const w = torch.tensor([2, -Infinity, Infinity, -0, 1, 0.5]), b = torch.tensor([0, 1, -0, 0, -0, 0.25]);
+      const a = 3.1725503504276276e-06, c = 9.416500688530505e-06, d = -4.529596253632917e-09;
+      expect(bits(F.layerNorm(x, [6]).toArray() as Float32Array)).toEqual(bits([a, a, a, a, a, a, c, c, c, c, c, c, 0, 0, 0, 0, 0, 0, d, d, d, d, d, d]));
+      expect(bits(F.layerNorm(x, [6], w).toArray() as Float32Array)).toEqual(bits([
+        6.345100700855255e-06, -Infinity, Infinity, 0, a, 1.5862751752138138e-06,
+        1.883300137706101e-05, -Infinity, Infinity, 0, c, 4.708250344265252e-06,
+        0, NaN, NaN, 0, 0, 0,
+        -9.059192507265834e-09, Infinity, -Infinity, 0, d, -2.2647981268164585e-09,
+      ]));
+      expect(bits(F.layerNorm(x, [6], w, b).toArray() as Float32Array)).toEqual(bits([
+        6.345100700855255e-06, -Infinity, Infinity, 0, a, 0.25000157952308655,
+        1.883300137706101e-05, -Infinity, Infinity, 0, c, 0.25000470876693726,
+        0, NaN, NaN, 0, 0, 0.25,
+        -9.059192507265834e-09, Infinity, -Infinity, 0, d, 0.25,
+      ]));
+      expect(bits(F.layerNorm(x, [6], null, b).toArray() as Float32Array)).toEqual(bits([
+        a, 1.0000032186508179, a, a, a, 0.2500031590461731,
+        c, 1.0000094175338745, c, c, c, 0.2500094175338745,
+        0, 1, 0, 0, 0, 0.25,
+        d, 1, d, d, d, 0.25,
+      ]));
+    });
+  });
+}

@@ -4,6 +4,15 @@
 // centred sum of squares), accumulated in f64 (float32 lanes promoted), at least as accurate
 // as PyTorch's moments; mean and rstd are rounded to the input's dtype and written per row, as
 // PyTorch saves them. Pointers of absent operands are 0.
+//
+// The output is PyTorch's CPU kernel's: y = (x * rstd + c) * w + b with c = -rstd * mean (in the
+// dtype), both multiply-adds fused, as its compiled loops are (GCC contracts them on x86-64 and
+// ARM; PyTorch 1.13.1's results match that bit for bit given its mean and rstd). It matters for a
+// constant row: the mean is exactly its value, so x * rstd + c is the rounding error of
+// rstd * mean (about 1e-14 in float64, 3e-6 in float32, its sign fixed by the bits), not 0, and
+// an infinite weight makes it +-inf as in PyTorch, not NaN. Wasm has no fused multiply-add:
+// float32 runs it in f64 (the product is exact there), float64 through Dekker's exact product.
+// The js backend (src/backend/js/normalization.ts) does the same operations in the same order.
 
 // @ts-ignore: decorator
 @inline function hsum<T>(v: v128): T {
@@ -12,9 +21,9 @@
   return r;
 }
 
-/** The sum of (x - m)^k (k = 1 with m = 0: the plain sum; k = 2: the centred squares) of n
- *  elements at p, accumulated in f64 for either dtype: a constant row then has exactly its value
- *  as mean (and zero variance), as PyTorch's moments give. */
+/** The sum of (x - m)^k (k = 1: m the row's first element, so a constant row's mean is exactly
+ *  its value, as PyTorch's moments give; k = 2: the centred squares) of n elements at p,
+ *  accumulated in f64 for either dtype. */
 // @ts-ignore: decorator
 @inline function rowSum<T>(p: usize, n: usize, m: f64, square: bool): f64 {
   const S = sizeof<T>();
@@ -44,34 +53,100 @@
   return s;
 }
 
+// 2^27 + 1: splits a double into two halves whose products are exact (Veltkamp)
+const SPLIT: f64 = 134217729.0;
+
+/** fma(a, b, c) in f64 without a fused instruction: Dekker's exact product p + e, then
+ *  (p + c) with its rounding error, plus e. Exact when p + c is (a constant row's p = -c);
+ *  a non-finite product or a split that overflows falls back to a * b + c. */
+// @ts-ignore: decorator
+@inline function fma64(a: f64, b: f64, c: f64): f64 {
+  const p = a * b;
+  let t = SPLIT * a;
+  const ah = t - (t - a), al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b), bl = b - bh;
+  const e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  if (!(abs(p) < Infinity && abs(e) < Infinity)) return p + c;
+  const s = p + c, z = s - p;
+  const r = (p - (s - z)) + (c - z);
+  return s + (r + e);
+}
+
+/** fma64 on both lanes of f64x2 vectors. */
+// @ts-ignore: decorator
+@inline function fma64x2(a: v128, b: v128, c: v128): v128 {
+  const sp = f64x2.splat(SPLIT), inf = f64x2.splat(Infinity);
+  const p = f64x2.mul(a, b);
+  let t = f64x2.mul(sp, a);
+  const ah = f64x2.sub(t, f64x2.sub(t, a)), al = f64x2.sub(a, ah);
+  t = f64x2.mul(sp, b);
+  const bh = f64x2.sub(t, f64x2.sub(t, b)), bl = f64x2.sub(b, bh);
+  const e = f64x2.add(f64x2.add(f64x2.add(f64x2.sub(f64x2.mul(ah, bh), p), f64x2.mul(ah, bl)), f64x2.mul(al, bh)), f64x2.mul(al, bl));
+  const s = f64x2.add(p, c), z = f64x2.sub(s, p);
+  const r = f64x2.add(f64x2.sub(p, f64x2.sub(s, z)), f64x2.sub(c, z));
+  const fused = f64x2.add(s, f64x2.add(r, e));
+  const finite = v128.and(f64x2.lt(f64x2.abs(p), inf), f64x2.lt(f64x2.abs(e), inf));
+  return v128.bitselect(fused, f64x2.add(p, c), finite);
+}
+
+/** fma(a, b, c) of float32 values: the product is exact in f64, the sum rounded there, then to f32. */
+// @ts-ignore: decorator
+@inline function fma32(a: f32, b: f32, c: f32): f32 {
+  return <f32>(<f64>a * <f64>b + <f64>c);
+}
+
+/** fma32 on the four lanes of f32x4 vectors. */
+// @ts-ignore: decorator
+@inline function fma32x4(a: v128, b: v128, c: v128): v128 {
+  const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)), f64x2.promote_low_f32x4(c));
+  const a2 = v128.shuffle<i32>(a, a, 2, 3, 0, 1), b2 = v128.shuffle<i32>(b, b, 2, 3, 0, 1), c2 = v128.shuffle<i32>(c, c, 2, 3, 0, 1);
+  const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(a2), f64x2.promote_low_f32x4(b2)), f64x2.promote_low_f32x4(c2));
+  return v128.shuffle<i32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+// @ts-ignore: decorator
+@inline function fmaT<T>(a: T, b: T, c: T): T {
+  if (sizeof<T>() == 4) return <T>fma32(<f32>a, <f32>b, <f32>c);
+  return <T>fma64(<f64>a, <f64>b, <f64>c);
+}
+
+// @ts-ignore: decorator
+@inline function fmaV<T>(a: v128, b: v128, c: v128): v128 {
+  return sizeof<T>() == 4 ? fma32x4(a, b, c) : fma64x2(a, b, c);
+}
+
 // @ts-ignore: decorator
 @inline function layerNorm<T>(x: usize, w: usize, b: usize, y: usize, mean: usize, rstd: usize, rows: usize, cols: usize, eps: f64): void {
   const S = sizeof<T>();
   const L: usize = 16 / S;
   const n = <f64>cols;
-  // eps in the dtype, as PyTorch's kernel takes it
-  const e = <f64><T>eps;
+  const zero = v128.splat<T>(<T>0);
   for (let r: usize = 0; r < rows; r++) {
     const px = x + r * cols * S, py = y + r * cols * S;
-    const m = <T>(rowSum<T>(px, cols, 0, false) / n);
+    const x0 = cols > 0 ? <f64>load<T>(px) : 0;
+    const m = <T>(x0 + rowSum<T>(px, cols, x0, false) / n);
     const v = max<f64>(rowSum<T>(px, cols, <f64>m, true) / n, 0);
-    const rs = <T>(1 / Math.sqrt(v + e));
+    // PyTorch: 1 / sqrt(var + eps) in the dtype (eps too)
+    const rs = <T>1 / sqrt<T>(<T>v + <T>eps);
+    const c = -rs * m;
     store<T>(mean + r * S, m);
     store<T>(rstd + r * S, rs);
-    const vm = v128.splat<T>(m), vr = v128.splat<T>(rs);
+    const vr = v128.splat<T>(rs), vc = v128.splat<T>(c);
     let j: usize = 0;
     for (; j + L <= cols; j += L) {
       const o = j * S;
-      let t = v128.mul<T>(v128.sub<T>(v128.load(px + o), vm), vr);
-      if (w != 0) t = v128.mul<T>(t, v128.load(w + o));
-      if (b != 0) t = v128.add<T>(t, v128.load(b + o));
+      let t = fmaV<T>(v128.load(px + o), vr, vc);
+      // PyTorch adds a missing bias as +0 (so a -0 comes out +0) and takes a missing weight as 1
+      const vb = b != 0 ? v128.load(b + o) : zero;
+      t = w != 0 ? fmaV<T>(t, v128.load(w + o), vb) : v128.add<T>(t, vb);
       v128.store(py + o, t);
     }
     for (; j < cols; j++) {
       const o = j * S;
-      let t = (load<T>(px + o) - m) * rs;
-      if (w != 0) t *= load<T>(w + o);
-      if (b != 0) t += load<T>(b + o);
+      let t = fmaT<T>(load<T>(px + o), rs, c);
+      const bj = b != 0 ? load<T>(b + o) : <T>0;
+      t = w != 0 ? fmaT<T>(t, load<T>(w + o), bj) : t + bj;
       store<T>(py + o, t);
     }
   }

@@ -251,6 +251,50 @@ let suspect: bool = false;
   }
 }
 
+/** One [axis, inner] float32 SUM block into ob, accumulated in f64 lanes (as the js backend's
+ *  loop, so both give the same bits; more accurate than PyTorch's float32 cascade, not less):
+ *  column strips of 16 stay in registers for the whole axis, each column summed in order from +0. */
+// @ts-ignore: decorator
+@inline function blockSumF32(base: usize, rowBytes: usize, axis: usize, inner: usize, ob: usize): void {
+  let j: usize = 0;
+  for (; j + 16 <= inner; j += 16) {
+    let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    let p = base + j * 4;
+    for (let k: usize = 0; k < axis; k++, p += rowBytes) {
+      const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v0));
+      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<i32>(v0, v0, 2, 3, 0, 1)));
+      a2 = f64x2.add(a2, f64x2.promote_low_f32x4(v1));
+      a3 = f64x2.add(a3, f64x2.promote_low_f32x4(v128.shuffle<i32>(v1, v1, 2, 3, 0, 1)));
+      a4 = f64x2.add(a4, f64x2.promote_low_f32x4(v2));
+      a5 = f64x2.add(a5, f64x2.promote_low_f32x4(v128.shuffle<i32>(v2, v2, 2, 3, 0, 1)));
+      a6 = f64x2.add(a6, f64x2.promote_low_f32x4(v3));
+      a7 = f64x2.add(a7, f64x2.promote_low_f32x4(v128.shuffle<i32>(v3, v3, 2, 3, 0, 1)));
+    }
+    const q = ob + j * 4;
+    v128.store(q, v128.shuffle<i32>(f32x4.demote_f64x2_zero(a0), f32x4.demote_f64x2_zero(a1), 0, 1, 4, 5));
+    v128.store(q, v128.shuffle<i32>(f32x4.demote_f64x2_zero(a2), f32x4.demote_f64x2_zero(a3), 0, 1, 4, 5), 16);
+    v128.store(q, v128.shuffle<i32>(f32x4.demote_f64x2_zero(a4), f32x4.demote_f64x2_zero(a5), 0, 1, 4, 5), 32);
+    v128.store(q, v128.shuffle<i32>(f32x4.demote_f64x2_zero(a6), f32x4.demote_f64x2_zero(a7), 0, 1, 4, 5), 48);
+  }
+  for (; j + 4 <= inner; j += 4) {
+    let a0 = f64x2.splat(0), a1 = a0;
+    let p = base + j * 4;
+    for (let k: usize = 0; k < axis; k++, p += rowBytes) {
+      const v = v128.load(p);
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1)));
+    }
+    v128.store(ob + j * 4, v128.shuffle<i32>(f32x4.demote_f64x2_zero(a0), f32x4.demote_f64x2_zero(a1), 0, 1, 4, 5));
+  }
+  for (; j < inner; j++) {
+    let acc: f64 = 0;
+    let p = base + j * 4;
+    for (let k: usize = 0; k < axis; k++, p += rowBytes) acc += <f64>load<f32>(p);
+    store<f32>(ob + j * 4, <f32>acc);
+  }
+}
+
 /** One [axis, inner] block of float MAX/MIN (either tie rule) into ob, SIMD across inner. */
 // @ts-ignore: decorator
 @inline function blockKeep<T>(op: i32, base: usize, rowBytes: usize, axis: usize, inner: usize, ob: usize): void {
@@ -309,6 +353,8 @@ let suspect: bool = false;
       }
     } else if (fastMinMax<T>(op)) {
       blockKeep<T>(op, base, rowBytes, axis, inner, ob);
+    } else if (op == Red.SUM && sizeof<T>() == 4 && isFloat<T>()) {
+      blockSumF32(base, rowBytes, axis, inner, ob);
     } else {
       blockVec<T>(valueOp(op), base, rowBytes, axis, inner, ob);
     }

@@ -92,7 +92,9 @@ function conv(fn: "conv1d" | "conv2d", spatial: 1 | 2, input: Tensor, weight: Te
       for (let i = 0; i < dim; i++) {
         const total = (dilation.length === 1 ? dilation[0]! : dilation[i]!) * (ws[i + 2]! - 1);
         const lo = Math.trunc(total / 2);
-        padding.push(lo); padEnd.push(total - lo);
+        // a zero-size kernel makes the total negative: PyTorch crops the input by the difference
+        // and pads by the smaller (negative) side, which check_shape_forward then refuses
+        padding.push(Math.min(lo, total - lo)); padEnd.push(total - lo);
       }
     } else if (padArg === "valid") {
       padding = [0]; padEnd = [0];
@@ -140,6 +142,16 @@ function conv(fn: "conv1d" | "conv2d", spatial: 1 | 2, input: Tensor, weight: Te
   // the dtype checks of the convolution backends, in the order PyTorch meets them
   const xt = input.dtype;
   if (b !== null && b.dtype !== xt) throw new Error(`Input type (${TYPE_NAME[xt]}) and bias type (${TYPE_NAME[b.dtype]}) should be the same`);
+  // a kernel with a zero-size dim passes the shape checks; the slow backends refuse it before
+  // their dtype checks, the dilated one listing the sizes (a 1-D convolution as height 1).
+  // (Batched float32 goes to oneDNN in PyTorch, which fails with "could not create a descriptor
+  // for a dilated convolution forward propagation primitive"; this clearer message stands in.)
+  const kernelSize = dim === 1 ? [1, ws[2]!] : ws.slice(2);
+  if (kernelSize.some((v) => v <= 0)) {
+    throw new Error(d.some((v) => v !== 1)
+      ? `kernel size should be greater than zero, but got ${sizes(kernelSize)}`
+      : `kernel size should be greater than zero, but got kernel_height: ${kernelSize[0]} kernel_width: ${kernelSize[1]}`);
+  }
   // a non-positive dilation passes the shape checks; the float32 (mkldnn) and the other (slow,
   // where a 1-D convolution is a 2-D one) backends word it differently
   const badDilation = d.some((v) => v <= 0);

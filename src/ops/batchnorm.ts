@@ -59,6 +59,43 @@ function updateRunning(running: Tensor, batch: Tensor, momentum: number, scale: 
   }
 }
 
+/** Whether two elements of 1-D `t` share memory (an expand()ed [C] view). */
+const selfOverlapping = (t: Tensor): boolean => t.ndim === 1 && t.shape[0]! > 1 && t._strides[0] === 0;
+
+/**
+ * PyTorch's update of the running statistics: for each channel f in order, running_mean[f] then
+ * running_var[f] = momentum * batch + (1 - momentum) * running (the variance's batch value
+ * unbiased). When their elements share memory (an expand()ed view, or mean and variance in one
+ * storage) PyTorch's loop reads, at each channel, what an earlier channel wrote through the alias
+ * (and raises no error): that is done here element by element; otherwise in one write per tensor.
+ */
+function updateRunningStats(
+  runningMean: Tensor | null, runningVar: Tensor | null, mean: Tensor, variance: Tensor, momentum: number, count: number,
+): void {
+  const aliased = (runningMean !== null && selfOverlapping(runningMean)) || (runningVar !== null && selfOverlapping(runningVar)) ||
+    (runningMean !== null && runningVar !== null && runningMean._storage === runningVar._storage);
+  if (!aliased) {
+    if (runningMean !== null) updateRunning(runningMean, mean, momentum, 1);
+    if (runningVar !== null) updateRunning(runningVar, variance, momentum, 1 / (count - 1));
+    return;
+  }
+  const bm = mean.toArray(), bv = variance.toArray();
+  const step = (running: Tensor, f: number, batch: number) => {
+    const e = running.select(0, f);
+    try {
+      e.fill_(momentum * batch + (1 - momentum) * (e.item() as number));
+    } finally {
+      e.dispose();
+    }
+  };
+  noGrad(() => {
+    for (let f = 0; f < bm.length; f++) {
+      if (runningMean !== null) step(runningMean, f, bm[f]!);
+      if (runningVar !== null) step(runningVar, f, bv[f]! * (1 / (count - 1)));
+    }
+  });
+}
+
 /** The kernel's gradients: [gx, gw, gb], each null when not wanted. */
 function backwardRaw(g: Tensor, x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor | null, a: BatchNormAttrs, want: [boolean, boolean, boolean]): (Tensor | null)[] {
   const be = x._storage.backend;
@@ -138,8 +175,7 @@ export function batchNorm(
       variance = allocTensor(be, dtype, [c], false);
       be.batchNormStats(dtype, handleOf(xc), xc._offset, n, c, s, mean._storage.handle, variance._storage.handle);
       count = n * s;
-      if (runningMean !== null) updateRunning(runningMean, mean, momentum, 1);
-      if (runningVar !== null) updateRunning(runningVar, variance, momentum, 1 / (count - 1));
+      updateRunningStats(runningMean, runningVar, mean, variance, momentum, count);
     } else {
       // copies: the running statistics are buffers that later training steps change in place
       mean = castRaw(dense(runningMean!, be, temps), dtype);

@@ -48,6 +48,21 @@ def build(suite):
                               "q = y.mul(r)", "s = q.sum()"],
                        backward=["s.backward()"],
                        also=["rm", "rv"])
+    # running statistics whose elements share memory: PyTorch raises nothing and updates channel
+    # by channel, each reading what the one before wrote through the alias (mean, then variance)
+    suite.case("F_train_running_expanded", tags=["train", "aliasing"],
+               inputs={"x": randn(4, 3, 5, scale=2.0, shift=0.5), "m0": randn(1), "v0": positive(1)},
+               steps=["rm = m0.expand([3])", "rv = v0.expand([3])",
+                      f"y = {F}.batchNorm(x, rm, rv, null, null, {{ training: true }})"],
+               expect=["y", "m0", "v0", "rm", "rv"])
+    suite.case("F_train_running_one_expanded_f64", tags=["train", "aliasing", "float64"],
+               inputs={"x": randn(3, 4, dtype="float64"), "rm": randn(4, dtype="float64"), "v0": positive(1, dtype="float64")},
+               steps=["rv = v0.expand([4])", f"y = {F}.batchNorm(x, rm, rv, null, null, {{ training: true, momentum: 0.3 }})"],
+               expect=["y", "rm", "v0"])
+    suite.case("F_train_running_same_tensor", tags=["train", "aliasing"],
+               inputs={"x": randn(5, 3, 2), "r2": positive(3)},
+               steps=[f"y = {F}.batchNorm(x, r2, r2, null, null, {{ training: true }})"],
+               expect=["y", "r2"])
     # no running statistics, no affine parameters; only some arguments requiring grad
     suite.case("F_train_no_stats", tags=["train"], inputs=bn_inputs([4, 3, 5], affine=False, running=False),
                steps=[f"y = {F}.batchNorm(x, null, null, null, null, {{ training: true }})", "q = y.mul(r)", "s = q.sum()"],

@@ -232,6 +232,24 @@ def build(suite):
     err("dtype_bias_before_dilation", [2, 3, 5, 5], [4, 3, 3, 3], f"{F}.conv2d(x, w, b, {{ dilation: 0 }})", "Input type (long int) and bias type (double) should be the same", b=([4], "float64"), xdtype="int32", wdtype="int32")
     err("dilation_before_weight_dtype", [2, 3, 5, 5], [4, 3, 3, 3], f"{F}.conv2d(x, w, undefined, {{ dilation: 0 }})", "dilation should be greater than zero, but got [0, 0]", xdtype="float64", wdtype="int32")
     err("dtype_channels_first", [2, 3, 5, 5], [4, 2, 3, 3], f"{F}.conv2d(x, w)", "to have 2 channels, but got 3 channels instead", xdtype="float64")
+    # a zero-size kernel: refused by the slow backends (float64, and float32 unbatched), before
+    # their dtype checks; batched float32 fails inside oneDNN instead (see test/conv.test.ts).
+    # (the weight is made by torch.zeros: nested data cannot carry a zero-size dim's shape)
+    def err0(name, x, w, call, error, xdtype="float64", wdtype="float64", bias=False):
+        inputs = {"x": randn(*x, dtype=xdtype)}
+        if bias:
+            inputs["b"] = randn(w[0], dtype=xdtype)
+        make_w = f'w = torch.zeros([{", ".join(map(str, w))}], {{ dtype: "{wdtype}" }})'
+        suite.case(f"conv_error_{name}", tags=["errors"], inputs=inputs, steps=[make_w, f"y = {call}"], error=error)
+
+    err0("kernel_0_float64", [2, 3, 7, 7], [1, 3, 0, 0], f"{F}.conv2d(x, w)", "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0")
+    err0("kernel_0_dilated_float64", [2, 3, 7, 7], [1, 3, 0, 0], f"{F}.conv2d(x, w, b, {{ dilation: [1, 3] }})", "kernel size should be greater than zero, but got [0, 0]", bias=True)
+    err0("kernel_0_width_float64", [2, 3, 7, 7], [1, 3, 2, 0], f"{F}.conv2d(x, w)", "kernel size should be greater than zero, but got kernel_height: 2 kernel_width: 0")
+    err0("conv1d_kernel_0_float64", [2, 3, 7], [1, 3, 0], f"{F}.conv1d(x, w)", "kernel size should be greater than zero, but got kernel_height: 1 kernel_width: 0")
+    err0("conv1d_kernel_0_dilated_float64", [2, 3, 7], [1, 3, 0], f"{F}.conv1d(x, w, undefined, {{ dilation: 2 }})", "kernel size should be greater than zero, but got [1, 0]")
+    err0("kernel_0_unbatched", [3, 7, 7], [1, 3, 0, 0], f"{F}.conv2d(x, w)", "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0", xdtype="float32", wdtype="float32")
+    err0("kernel_0_before_weight_dtype", [2, 3, 7, 7], [1, 3, 0, 0], f"{F}.conv2d(x, w)", "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0", wdtype="int32")
+    err0("kernel_0_same", [2, 3, 7, 7], [1, 3, 0, 0], f'{F}.conv2d(x, w, undefined, {{ padding: "same" }})', "negative padding is not supported")
     suite.case("conv_error_bool", tags=["errors"],
                inputs={"x": randn(1, 2, 4, 4), "w": randn(2, 2, 3, 3)},
                steps=["xb = x.gt(0)", "wb = w.gt(0)", f"y = {F}.conv2d(xb, wb)"],

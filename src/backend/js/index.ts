@@ -178,6 +178,39 @@ function castFn(from: DType, to: DType): (x: number) => number {
   return (x) => x;
 }
 
+/**
+ * A float product of n >= 1 contiguous elements in the wasm kernel's order (rowVec in
+ * assembly/kernels/reduce.ts), so both backends give the same bits: from 16 float32 / 8 float64
+ * elements on, the lanes of four vector accumulators each multiply every 16th / 8th element,
+ * the accumulators are multiplied together ((0 * 1) * (2 * 3) lane by lane), then the lanes in
+ * order, then the tail. The order matters beyond rounding: a lane that overflows to inf before
+ * it meets a zero makes the product NaN (as PyTorch's own vectorized loop does), where one
+ * running product would have stayed 0.
+ */
+function rowProduct(a: Arr, p: number, n: number, f32: boolean): number {
+  const r = f32 ? Math.fround : (v: number) => v;
+  const L = f32 ? 4 : 2, W = 4 * L;
+  let acc: number;
+  let i: number;
+  if (n >= W) {
+    const lanes = new Float64Array(W);
+    for (let k = 0; k < W; k++) lanes[k] = a[p + k]!;
+    const nw = n - (n % W);
+    for (i = W; i < nw; i += W) for (let k = 0; k < W; k++) lanes[k] = r(lanes[k]! * a[p + i + k]!);
+    acc = 1;
+    for (let l = 0; l < L; l++) {
+      const v = r(r(lanes[l]! * lanes[L + l]!) * r(lanes[2 * L + l]! * lanes[3 * L + l]!));
+      acc = l === 0 ? v : r(acc * v);
+    }
+    i = nw;
+  } else {
+    acc = a[p]!;
+    i = 1;
+  }
+  for (; i < n; i++) acc = r(acc * a[p + i]!);
+  return acc;
+}
+
 export class JsBackend implements Backend {
   readonly name = "js" as const;
 
@@ -319,7 +352,8 @@ export class JsBackend implements Backend {
                 acc = Math.imul(acc, v);
               }
               if (over && !zero) overflow = true;
-            } else if (dtype === "float32") for (let k = 0; k < axis; k++) acc = Math.fround(acc * a[base + k * inner]!);
+            } else if (inner === 1 && axis > 0) acc = rowProduct(a, base, axis, dtype === "float32");
+            else if (dtype === "float32") for (let k = 0; k < axis; k++) acc = Math.fround(acc * a[base + k * inner]!);
             else for (let k = 0; k < axis; k++) acc *= a[base + k * inner]!;
             break;
           case Red.MAX: case Red.MIN: case Red.ARGMAX: case Red.ARGMIN: {

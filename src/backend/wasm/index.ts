@@ -232,6 +232,9 @@ export class WasmBackend implements Backend {
   /** Run convolution pass `pass` (0 forward, 1 input grad, 2 weight grad) with the scratch the
    *  kernels ask for (allocated here, not in the kernel, and freed after). */
   private withScratch(pass: number, dtype: DType, g: ConvGeometry, run: (gp: number, scratch: number) => void): void {
+    // the kernels size their buffers for at least one tap per output: an empty kernel would
+    // have them read past their scratch (F.conv1d/conv2d refuse it before this)
+    if (!(g.kh >= 1 && g.kw >= 1)) throw new Error(`conv2d kernel: kernel size must be at least 1x1, got ${g.kh}x${g.kw}`);
     const gp = this.putConv(g);
     const bytes = this.exports.conv2d_scratch(gp, pass, 2 ** SHIFT[dtype]);
     if (bytes >= WASM32_BYTES) throw outOfMemory(bytes);
