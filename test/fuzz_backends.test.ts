@@ -1478,7 +1478,7 @@ describe("differential fuzz: wasm and js backends agree", () => {
       const before = linearMemory().spills;
       fuzz("fuzz, zero budget");
       // not vacuous: storage moved out (and so back in for every later read) many times per program
-      expect(linearMemory().spills - before).toBeGreaterThan(3 * N);
+      expect(linearMemory().spills - before).toBeGreaterThan(3 * (ONLY?.length ?? N));
     } finally {
       torch.setMemoryBudget(256 * 1024 * 1024);
     }
@@ -1494,8 +1494,10 @@ describe("differential fuzz: wasm and js backends agree", () => {
       fuzz("fuzz, zero budget, recipes");
       // not vacuous: elementwise results were dropped (not copied) and recomputed, often
       console.log(`fuzz, recipes: ${cache.drops - drops} blocks dropped, ${cache.recomputes - recomputes} recomputed`);
-      expect(cache.drops - drops).toBeGreaterThan(N / 10);
-      expect(cache.recomputes - recomputes).toBeGreaterThan(N / 20);
+      if (ONLY === null) {
+        expect(cache.drops - drops).toBeGreaterThan(N / 10);
+        expect(cache.recomputes - recomputes).toBeGreaterThan(N / 20);
+      }
     } finally {
       cache.recipeMinBytes = minBytes;
       torch.setMemoryBudget(256 * 1024 * 1024);
