@@ -90,10 +90,18 @@ export class Storage {
     return b === null ? this._handle : b.cache.use(b, this);
   }
 
+  /** Whether `recordRecipe` would keep a recipe (ops check first, so that small tensors do not
+   *  pay for making one). */
+  get wantsRecipe(): boolean {
+    const b = this.block;
+    return b !== null && b.bytes >= b.cache.recipeMinBytes;
+  }
+
   /** Record how a kernel just made this storage's bytes from `inputs` (read through
    *  `readHandle`): `run` does it again, given the inputs' pointers and a new one for the
    *  result. Lets the wasm cache drop the bytes rather than copy them (residency.ts). */
   recordRecipe(inputs: readonly Storage[], run: (inputs: readonly number[], out: number) => void): void {
+    if (!this.wantsRecipe) return;
     const b = this.block;
     if (b !== null) b.cache.recordRecipe(b, this, inputs, run);
   }

@@ -33,7 +33,7 @@ export function unaryRaw(op: UnOp, x: Tensor): Tensor {
   const overflow = be.unary(op, dtype, handleOf(src), offset, out._storage.handle, n);
   if (src !== x) src.dispose();
   if (overflow) { out.dispose(); throw int32OverflowError(op === Un.NEG ? "neg" : "abs"); }
-  if (src === x) out._storage.recordRecipe([x._storage], (p, o) => { be.unary(op, dtype, p[0], offset, o, n); });
+  if (src === x && out._storage.wantsRecipe) out._storage.recordRecipe([x._storage], (p, o) => { be.unary(op, dtype, p[0], offset, o, n); });
   return out;
 }
 
@@ -153,7 +153,7 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
   if (b2 !== bt) b2.dispose();
   if (bt !== b && b instanceof Tensor) bt.dispose();
   if (overflow) { out.dispose(); throw int32OverflowError(name); }
-  if (order === null && a2 === a && b2 === bt && (bt === b || typeof b !== "object") && (work === dtype || compare)) {
+  if (order === null && out._storage.wantsRecipe && a2 === a && b2 === bt && (bt === b || typeof b !== "object") && (work === dtype || compare)) {
     // how to make `out` again (see Storage.recordRecipe); a number operand is put in scratch again
     const kShape = kernelShape, as = aStrides, bs = bStrides;
     if (bt === b) {
