@@ -70,15 +70,15 @@ export class Contents {
  *  someone can still read the result, and no longer. */
 export class Recipe {
   constructor(
-    readonly inputs: readonly RecipeInput[],
+    readonly inputs: readonly RecipeStorage[],
     readonly contents: readonly Contents[],
     readonly run: (inputs: readonly number[], out: number) => void,
     readonly depth: number,
   ) {}
 }
-/** What a recipe needs of an input's storage. */
-export interface RecipeInput {
-  readonly recipe: Recipe | null;
+/** A storage as the cache sees it: the owner of a block, and of the recipe that made it. */
+export interface RecipeStorage {
+  recipe: Recipe | null;
   readonly block: Block | null;
   readonly dtype: DType;
   readonly numel: number;
@@ -138,9 +138,6 @@ export class Block extends Account {
     this.orphans = null;
   }
 }
-
-/** A storage as the cache sees it: the owner of a block, and of the recipe that made it. */
-export interface RecipeStorage extends RecipeInput { recipe: Recipe | null }
 
 /** Whether a block can be dropped rather than copied: it has a recipe, and what the recipe
  *  reads is still there or was kept. */
@@ -230,11 +227,9 @@ export class LinearMemoryCache {
     return b.ptr;
   }
 
-  /** Give the block of `storage` the recipe that made its bytes (see Recipe), unless it is too
-   *  small to gain from one or recipes would nest too deep; `inputs` were just read, so they
-   *  are resident. */
-  recordRecipe(b: Block, storage: RecipeStorage, inputs: readonly RecipeInput[], run: Recipe["run"]): void {
-    if (b.bytes < this.recipeMinBytes) return;
+  /** Give the block of `storage` the recipe that made its bytes (see Recipe), unless recipes
+   *  would nest too deep; `inputs` were just read, so they are resident. */
+  recordRecipe(b: Block, storage: RecipeStorage, inputs: readonly RecipeStorage[], run: Recipe["run"]): void {
     let depth = 1;
     const contents: Contents[] = [];
     for (const s of inputs) {
@@ -248,8 +243,8 @@ export class LinearMemoryCache {
     b.recipe = contents;
   }
 
-  /** A kernel may write the block now: its recipe no longer describes it, and dropped blocks
-   *  that read its contents keep a snapshot of them. */
+  /** A kernel may write the block now (or it is freed): its recipe no longer describes it,
+   *  and dropped blocks that read its contents keep a snapshot of them. */
   written(b: Block, storage: RecipeStorage): void {
     this.keepContents(b, storage);
     storage.recipe = null;
@@ -270,9 +265,7 @@ export class LinearMemoryCache {
 
   /** Free a block whose storage was released (dispose, tidy, refcount zero). */
   free(b: Block, storage: RecipeStorage): void {
-    this.keepContents(b, storage);
-    storage.recipe = null;
-    b.recipe = null;
+    this.written(b, storage);
     b.leaveOrphans();
     accounting.unwatch(b);
     if (b.ptr !== 0) {
@@ -307,20 +300,20 @@ export class LinearMemoryCache {
     if (b === null) return false;
     accounting.unwatch(b);
     b.leaveOrphans(); // counted by a group of moved-out blocks from here on
-    if (recomputable(b)) {
+    const drop = recomputable(b);
+    if (drop) {
       for (const c of b.recipe!) c.needed = true;
       b.dropped = true;
       this.drops++;
-      this.evict(b);
-      accounting.joinCurrentGroup(b, false); // counted until collected, but not as held bytes
     } else {
       b.recipe = null; // its storage's recipe goes when the block comes back
       b.spilled = this.backend.read(b.ptr, b.dtype, 0, b.numel);
-      this.spills++;
-      this.evict(b);
       stats.spilledBytes += b.bytes;
-      accounting.joinCurrentGroup(b, true);
+      this.spills++;
     }
+    this.evict(b);
+    // a dropped block is counted until collected, but holds no bytes on the JS heap
+    accounting.joinCurrentGroup(b, !drop);
     return true;
   }
 
@@ -335,7 +328,7 @@ export class LinearMemoryCache {
     try {
       const ptrs = r.contents.map((c, i) => {
         const s = r.inputs[i]!;
-        if (c.current) return this.use(s.block!, s as RecipeStorage);
+        if (c.current) return this.use(s.block!, s);
         const p = this.backend.alloc(s.dtype, s.numel, false) as number;
         temps.push(p);
         this.backend.write(p, s.dtype, c.snapshot!, 0);

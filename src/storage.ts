@@ -99,11 +99,10 @@ export class Storage {
 
   /** Record how a kernel just made this storage's bytes from `inputs` (read through
    *  `readHandle`): `run` does it again, given the inputs' pointers and a new one for the
-   *  result. Lets the wasm cache drop the bytes rather than copy them (residency.ts). */
+   *  result. Lets the wasm cache drop the bytes rather than copy them (residency.ts). Only
+   *  where `wantsRecipe`. */
   recordRecipe(inputs: readonly Storage[], run: (inputs: readonly number[], out: number) => void): void {
-    if (!this.wantsRecipe) return;
-    const b = this.block;
-    if (b !== null) b.cache.recordRecipe(b, this, inputs, run);
+    this.block!.cache.recordRecipe(this.block!, this, inputs, run);
   }
 
   /** Count one more (+1) or one fewer (-1) tensor object on this storage. */

@@ -155,13 +155,12 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
   if (overflow) { out.dispose(); throw int32OverflowError(name); }
   if (order === null && out._storage.wantsRecipe && a2 === a && b2 === bt && (bt === b || typeof b !== "object") && (work === dtype || compare)) {
     // how to make `out` again (see Storage.recordRecipe); a number operand is put in scratch again
-    const kShape = kernelShape, as = aStrides, bs = bStrides;
     if (bt === b) {
-      out._storage.recordRecipe([a._storage, bt._storage], (p, o) => { be.binary(op, work, p[0], aOffset, as, p[1], bOffset, bs, o, kShape); });
+      out._storage.recordRecipe([a._storage, bt._storage], (p, o) => { be.binary(op, work, p[0], aOffset, aStrides, p[1], bOffset, bStrides, o, kernelShape); });
     } else {
       const value = b as number | boolean;
       out._storage.recordRecipe([a._storage], (p, o) => {
-        be.binary(op, work, p[0], aOffset, as, scratchScalar(value, work, be, true)._storage.readHandle, 0, bs, o, kShape);
+        be.binary(op, work, p[0], aOffset, aStrides, scratchScalar(value, work, be, true)._storage.readHandle, 0, bStrides, o, kernelShape);
       });
     }
   }
