@@ -187,37 +187,47 @@ export class Tensor {
    * The size of each dimension (PyTorch's `x.shape`, as a plain array). Do not modify it; `size()`
    * returns a copy.
    */
-  // first: a browser console's preview shows the first own fields (docs/guides/browser.md)
+  // Fields are assigned in the constructor, in this order (the compiler's class fields are plain
+  // assignments, tsconfig.json): a browser console's preview shows the first own fields, shape
+  // first (docs/guides/browser.md).
   readonly shape: number[];
   /** @internal */
   _storage: Storage;
   /** @internal PyTorch's version counter: shared by views and detach(), new for `.data` and fresh storage. */
-  _version: { n: number } = { n: 0 };
+  _version: { n: number };
   /** @internal */
   _strides: number[];
   /** @internal */
   _offset: number;
   /** @internal requiresGrad, gradFn, grad, hooks: made on first need (null on a tensor outside autograd). */
-  _autograd: AutogradMeta | null = null;
+  _autograd: AutogradMeta | null;
   /** @internal A view's base, version and how it was made: made by `_view` (null on a tensor that is no view). */
-  _viewMeta: ViewMeta | null = null;
+  _viewMeta: ViewMeta | null;
   /** @internal For the alias a graph node saved (its storage reference is returned by its node, storage.ts): its record. */
-  _savedAs: SavedTensor | null = null;
+  _savedAs: SavedTensor | null;
   /** @internal */
-  _disposed = false;
+  _disposed: boolean;
   /** @internal */
-  _kept = false;
+  _kept: boolean;
   /** @internal This tensor is a `.grad` the library created (freed eagerly when replaced). */
-  _libGrad = false;
+  _libGrad: boolean;
   /** @internal This tensor was returned by a `.grad` getter: someone may hold it. */
-  _handedOut = false;
+  _handedOut: boolean;
 
   /** @internal */
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false) {
-    this._storage = storage;
     this.shape = shape;
+    this._storage = storage;
+    this._version = { n: 0 };
     this._strides = strides;
     this._offset = offset;
+    this._autograd = null;
+    this._viewMeta = null;
+    this._savedAs = null;
+    this._disposed = false;
+    this._kept = false;
+    this._libGrad = false;
+    this._handedOut = false;
     if (!alias) { // a saved alias (see _savedAs) is neither counted nor tracked
       storage.countTensor(1);
       if (!trackInScope(this)) storage.watch();
