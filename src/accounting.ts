@@ -119,7 +119,8 @@ function flush(): void {
     if (p === null) continue;
     const { storage, account } = p;
     account.pending = -1;
-    if (account.tensors === 0) continue; // only the library's aliases use it: freed with them
+    // only the library's saved aliases use it: freed with them, and counted by its group until then
+    if (account.tensors === 0 && account.group !== null) continue;
     accounting.leaveGroup(account);
     accountRegistry!.register(storage, account, account);
     account.watched = true;

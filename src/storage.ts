@@ -65,13 +65,23 @@ export class Storage {
     const account = (this.account = block ?? new Account(numel * itemSize(dtype)));
     if (!counted) return;
     accounting.countBytes(account.bytes);
-    if (block === null && account.bytes > 0) accounting.joinCurrentGroup(account, false);
+  }
+
+  /** js-backend storage the garbage collector may take without the library seeing it (a
+   *  tensor on it left every scope, or only a graph's saved tensors hold it now): counted in a
+   *  group from here on (accounting.ts). Storage a scope frees never gets that far, and never
+   *  pays for it. */
+  private joinGroup(): void {
+    const a = this.account;
+    if (this.block === null && a.group === null && !a.watched && a.bytes > 0) accounting.joinCurrentGroup(a, false);
   }
 
   /** Let the garbage collector report this storage if it is still alive when the job ends
    *  (called for storage outside every tidy scope: scoped storage is freed by its scope). */
   watch(): void {
-    if (this.counted) accounting.watch(this, this.account, this.block === null ? this.account.bytes : 0);
+    if (!this.counted) return;
+    this.joinGroup();
+    accounting.watch(this, this.account, this.block === null ? this.account.bytes : 0);
   }
 
   /** The backend handle for a kernel that may write the bytes: for wasm, moves them back
@@ -113,7 +123,12 @@ export class Storage {
   retain(): this { this.refs++; return this; }
 
   release(): void {
-    if (--this.refs !== 0) return;
+    if (--this.refs !== 0) {
+      // the rest may be a graph's saved tensors, which no scope frees: watched like a tensor
+      // that left every scope, so that a graph dropped without backward leaves the counts
+      if (this.account.tensors === 0) this.watch();
+      return;
+    }
     if (!this.counted) { this.backend.free(this._handle, this.dtype, this.numel); return; }
     const a = this.account;
     accounting.countBytes(-a.bytes);

@@ -100,6 +100,25 @@ for (const backend of ["wasm", "js"] as const) {
       await expectDroppedReclaimed(before);
     });
 
+    test("storage only a dropped graph's saved tensors hold is reclaimed by the GC", async () => {
+      torch.setBackend(backend);
+      await settle();
+      const before = torch.memory();
+      let savedBytes = 0;
+      (() => {
+        const x = torch.ones(1000, { requiresGrad: true });
+        // exp's result is disposed when the tidy ends, but MulBackward0 saved it: its storage
+        // lives on in the graph the kept loss reaches, held by no tensor a scope or watch sees
+        const loss = torch.tidy(() => x.mul(2).mul(x.exp()).sum());
+        savedBytes = torch.memory().bytesInUse - before.bytesInUse;
+        expect(loss.gradFn?.name()).toBe("SumBackward0");
+      })();
+      expect(savedBytes).toBeGreaterThanOrEqual(3 * 4000); // x, x*2 and exp(x) at least
+      await collectUntil(() => torch.memory().bytesInUse <= before.bytesInUse);
+      expect(torch.memory().bytesInUse).toBe(before.bytesInUse);
+      expect(torch.memory().tensors).toBe(before.tensors);
+    });
+
     // ---- 3. in-place ops allocate no full-size temporary ------------------------------------
 
     test("in-place ops under noGrad write straight into a large contiguous x (no temporary)", () => {
