@@ -67,25 +67,39 @@ function takeTarget(): Tensor | null {
 
 /**
  * Whether a binary kernel can write its result straight into `x`'s storage, and in which
- * dimension order (null: it can't). x must be dense from element 0 in some order of its
+ * dimension order: `true` for the order they have (x is contiguous: the common case, which
+ * allocates nothing), a permutation, or null when it can't. x must be dense from element 0 in
+ * some order of its
  * dimensions (contiguous, or permuted like a transpose): kernels write `out` contiguously
  * from its start. The result must have x's shape and dtype. An operand sharing x's storage
  * must read it at x's own layout: each element is then read before it is written, which
  * both backends' kernels allow (a broadcast or shifted read of x would see new values).
  */
-function directOrder(x: Tensor, dtype: DType, shape: readonly number[], operands: readonly [Tensor, readonly number[]][], be: Tensor["_storage"]["backend"]): number[] | null {
+function directOrder(
+  x: Tensor, dtype: DType, shape: readonly number[], be: Tensor["_storage"]["backend"],
+  a: Tensor, aStrides: readonly number[], b: Tensor, bStrides: readonly number[],
+): number[] | true | null {
   if (x.isDisposed || x._storage.backend !== be || x.dtype !== dtype || x._offset !== 0) return null;
   const nd = shape.length;
   if (nd !== x.ndim || !sameShape(shape, x.shape)) return null;
   const xs = x._strides;
-  const order = [...Array(nd).keys()].sort((i, j) => xs[j]! - xs[i]! || i - j);
-  if (!isContiguous(order.map((d) => shape[d]!), order.map((d) => xs[d]!))) return null;
-  for (const [t, strides] of operands) {
-    if (t._storage !== x._storage) continue;
-    if (t._offset !== 0) return null;
-    for (let d = 0; d < nd; d++) if (shape[d] !== 1 && strides[d] !== xs[d]) return null;
+  let order: number[] | true = true;
+  if (!isContiguous(shape, xs)) {
+    order = [...Array(nd).keys()].sort((i, j) => xs[j]! - xs[i]! || i - j);
+    if (!isContiguous(order.map((d) => shape[d]!), order.map((d) => xs[d]!))) return null;
   }
+  if (!readsInPlace(x, a, aStrides) || !readsInPlace(x, b, bStrides)) return null;
   return order;
+}
+
+/** Whether operand `t` (read at `strides` over the result's shape, x's) reads x's storage, if at
+ *  all, at x's own layout. */
+function readsInPlace(x: Tensor, t: Tensor, strides: readonly number[]): boolean {
+  if (t._storage !== x._storage) return true;
+  if (t._offset !== 0) return false;
+  const shape = x.shape, xs = x._strides;
+  for (let d = 0; d < shape.length; d++) if (shape[d] !== 1 && strides[d] !== xs[d]) return false;
+  return true;
 }
 
 /** A new tensor object over x's storage and layout: an op's result written into x. */
@@ -131,14 +145,16 @@ export function binaryRaw(op: BinOp, a: Tensor, b: TensorOrScalar, into: Tensor 
   // unchanged when the op raises
   const checked = work === "int32" && CAN_OVERFLOW(op);
   const order = into !== null && !compare && work === dtype && !checked
-    ? directOrder(into, dtype, shape, [[a2, aStrides], [b2, bStrides]], be) : null;
+    ? directOrder(into, dtype, shape, be, a2, aStrides, b2, bStrides) : null;
   let out: Tensor;
   if (order !== null) {
     // in place: run the kernel in the order x is laid out in, writing into x's storage
     out = aliasOf(into!);
-    kernelShape = order.map((d) => shape[d]!);
-    aStrides = order.map((d) => aStrides[d]!);
-    bStrides = order.map((d) => bStrides[d]!);
+    if (order !== true) {
+      kernelShape = order.map((d) => shape[d]!);
+      aStrides = order.map((d) => aStrides[d]!);
+      bStrides = order.map((d) => bStrides[d]!);
+    }
   } else {
     out = allocTensor(be, compare ? "bool" : work, shape.slice(), false);
   }
