@@ -13,6 +13,7 @@ import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import { forwardTrace } from "./anomaly.js";
 import { refuseAsync } from "../callbacks.js";
+import type { NodeState } from "./engine.js";
 
 /**
  * A gradient hook (see {@link Tensor.registerHook}): called with the gradient; returning a tensor
@@ -39,6 +40,9 @@ export abstract class Node {
   _preHooks: (TensorHook[] | undefined)[] | null = null;
   /** @internal How many outputs (gradients in) this node has; only a custom Function's node has several. */
   numOutputs = 1;
+  /** @internal The backward pass that reached this node, while it runs: its state for this node
+   *  (engine.ts's NodeState; a field the engine reads per edge, instead of a Map lookup). */
+  _state: NodeState | null = null;
 
   /**
    * @internal Edges, one per input: `next[i]` receives input i's gradient as its output number
