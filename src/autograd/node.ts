@@ -132,28 +132,26 @@ const SECOND_BACKWARD =
   "(In wasmgrad: backward(undefined, { retainGraph: true }) or autograd.grad(..., { retainGraph: true }).)";
 
 // what a node that saved nothing hands its rule: one frozen list, not a new one per backward
-const NOTHING_SAVED: Tensor[] = Object.freeze([]) as unknown as Tensor[];
+const NOTHING_SAVED: readonly Tensor[] = Object.freeze([]);
 
 /**
- * What a node saved of one tensor (PyTorch's SavedVariable): an alias of it (same storage
- * and autograd identity, what the gradient rule gets), the version counter's value at save
- * time (a change in place since is an error), and the tensor it was saved from, whose
- * current gradFn that error names.
+ * What a node saved of one tensor (PyTorch's SavedVariable), beside the alias it keeps (same
+ * storage and autograd identity, what the gradient rule gets; the alias's `_savedAs`): the
+ * version counter's value at save time (a change in place since is an error), and the tensor
+ * it was saved from, whose current gradFn that error names.
  */
 export class SavedTensor {
   readonly version: number;
   readonly original: Tensor;
-  readonly alias: Tensor;
   constructor(t: Tensor) {
     this.version = t._version.n;
     this.original = t._savedAs !== null ? t._savedAs.original : t;
-    this.alias = t._alias(this);
   }
 }
 
 export class FnNode extends Node {
   /** @internal */
-  private _saved: SavedTensor[] | null = null;
+  private _saved: Tensor[] | null = null;
   /** @internal The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
   _out: Tensor | null = null;
   /** @internal */
@@ -178,30 +176,32 @@ export class FnNode extends Node {
 
   /** Keep tensors for backward (set once, after the output already points at this node). */
   save(tensors: readonly Tensor[]): void {
-    const saved = new Array<SavedTensor>(tensors.length);
-    for (let i = 0; i < tensors.length; i++) saved[i] = new SavedTensor(tensors[i]!);
-    this._saved = saved;
+    const aliases = new Array<Tensor>(tensors.length);
+    for (let i = 0; i < tensors.length; i++) {
+      const t = tensors[i]!;
+      aliases[i] = t._alias(new SavedTensor(t));
+    }
+    this._saved = aliases;
     if (savingObservers.length > 0) savingObservers[savingObservers.length - 1]!.push(this);
   }
 
   /** The saved tensors without version checks or errors (empty once released); for tools like viz. */
-  peekSaved(): readonly Tensor[] { return this._saved === null ? [] : this._saved.map((s) => s.alias); }
+  peekSaved(): readonly Tensor[] { return this._saved === null ? [] : this._saved.slice(); }
 
   name(): string { return this.rule.name; }
 
   needsInputGrad(i: number): boolean { return this.next[i] !== null && this.next[i] !== undefined; }
 
-  /** The tensors saved in forward, checked against in-place changes since. */
-  get saved(): Tensor[] {
+  /** The tensors saved in forward, checked against in-place changes since. The node's own
+   *  list (no copy per backward): rules read it and must not change it. */
+  get saved(): readonly Tensor[] {
     const saved = this._saved;
     if (saved === null) {
       if (this._released) throw new Error(SECOND_BACKWARD);
       return NOTHING_SAVED;
     }
-    const aliases = new Array<Tensor>(saved.length);
     for (let i = 0; i < saved.length; i++) {
-      const s = saved[i]!, t = s.alias;
-      aliases[i] = t;
+      const t = saved[i]!, s = t._savedAs!;
       if (t._version.n !== s.version) {
         // a saved output names the node that made it; a saved input its tensor's current node
         const origin = t.gradFn === this ? t : s.original;
@@ -215,12 +215,13 @@ export class FnNode extends Node {
         );
       }
     }
-    return aliases;
+    return saved;
   }
 
   override releaseSaved(): void {
-    if (this._saved === null) return;
-    for (const s of this._saved) s.alias.dispose();
+    const saved = this._saved;
+    if (saved === null) return;
+    for (let i = 0; i < saved.length; i++) saved[i]!.dispose();
     this._saved = null;
     this._released = true;
   }
