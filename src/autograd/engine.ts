@@ -294,8 +294,12 @@ function capture(task: GraphTask, captures: readonly Capture[], grads: readonly 
  * one gradient (or null) per input out.
  */
 export function callRule(node: FnNode, grad: Tensor | null, grads: (Tensor | null)[] | null): (Tensor | null)[] {
-  if (!isAnomalyEnabled()) return runRule(node, grad, grads);
-  // anomaly mode (anomaly.ts): NaN outputs throw; errors name the forward op's stack
+  return isAnomalyEnabled() ? callRuleInAnomalyMode(node, grad, grads) : runRule(node, grad, grads);
+}
+
+/** Anomaly mode (anomaly.ts): NaN outputs throw; errors name the forward op's stack. (Its own
+ *  function: callRule runs per node and stays short enough to be inlined into the engine.) */
+function callRuleInAnomalyMode(node: FnNode, grad: Tensor | null, grads: (Tensor | null)[] | null): (Tensor | null)[] {
   try {
     const out = runRule(node, grad, grads);
     checkNodeOutputs(node.name(), out);

@@ -149,6 +149,22 @@ export class SavedTensor {
   }
 }
 
+/** PyTorch's error for a saved tensor changed in place since `node` saved it (alias `t`). Out of
+ *  the `saved` getter, which runs per node per backward: a short getter is inlined into the engine. */
+function modifiedInPlaceError(node: FnNode, t: Tensor): Error {
+  const s = t._savedAs!;
+  // a saved output names the node that made it; a saved input its tensor's current node
+  const origin = t.gradFn === node ? t : s.original;
+  return new Error(
+    "one of the variables needed for gradient computation has been modified by an inplace operation: " +
+    `[${dtypeName(t.dtype, "tensor")} [${t.shape.join(", ")}]]` +
+    (origin.gradFn !== null ? `, which is output ${origin._outputNr} of ${origin.gradFn.name()},` : "") + " " +
+    `is at version ${t._version.n}; expected version ${s.version} instead. Hint: enable anomaly ` +
+    "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True). " +
+    "(In wasmgrad: torch.autograd.setDetectAnomaly(true), or torch.autograd.detectAnomaly(() => ...).)",
+  );
+}
+
 export class FnNode extends Node {
   /** @internal */
   private _saved: Tensor[] | null = null;
@@ -201,19 +217,8 @@ export class FnNode extends Node {
       return NOTHING_SAVED;
     }
     for (let i = 0; i < saved.length; i++) {
-      const t = saved[i]!, s = t._savedAs!;
-      if (t._version.n !== s.version) {
-        // a saved output names the node that made it; a saved input its tensor's current node
-        const origin = t.gradFn === this ? t : s.original;
-        throw new Error(
-          "one of the variables needed for gradient computation has been modified by an inplace operation: " +
-          `[${dtypeName(t.dtype, "tensor")} [${t.shape.join(", ")}]]` +
-          (origin.gradFn !== null ? `, which is output ${origin._outputNr} of ${origin.gradFn.name()},` : "") + " " +
-          `is at version ${t._version.n}; expected version ${s.version} instead. Hint: enable anomaly ` +
-          "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True). " +
-          "(In wasmgrad: torch.autograd.setDetectAnomaly(true), or torch.autograd.detectAnomaly(() => ...).)",
-        );
-      }
+      const t = saved[i]!;
+      if (t._version.n !== t._savedAs!.version) throw modifiedInPlaceError(this, t);
     }
     return saved;
   }
