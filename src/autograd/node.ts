@@ -149,6 +149,10 @@ export class SavedTensor {
   }
 }
 
+/** The shared needsInputGrad functions, by pattern (see FnNode.needsInputGradFn), for nodes of up to 8 inputs. */
+const MAX_SHARED_NEEDS = 8;
+const sharedNeeds: ((i: number) => boolean)[] = [];
+
 /** PyTorch's error for a saved tensor changed in place since `node` saved it (alias `t`). Out of
  *  the `saved` getter, which runs per node per backward: a short getter is inlined into the engine. */
 function modifiedInPlaceError(node: FnNode, t: Tensor): Error {
@@ -207,6 +211,16 @@ export class FnNode extends Node {
   name(): string { return this.rule.name; }
 
   needsInputGrad(i: number): boolean { return this.next[i] !== null && this.next[i] !== undefined; }
+
+  /** needsInputGrad as a function, for a rule's math: nodes with the same inputs needing a gradient
+   *  share one (a closure per node made every backward pay an allocation per node). */
+  needsInputGradFn(): (i: number) => boolean {
+    const next = this.next;
+    if (next.length > MAX_SHARED_NEEDS) return (i) => this.needsInputGrad(i);
+    let pattern = 0; // bit i: input i needs a gradient
+    for (let i = 0; i < next.length; i++) if (next[i] !== null && next[i] !== undefined) pattern |= 1 << i;
+    return (sharedNeeds[pattern] ??= (i) => ((pattern >> i) & 1) === 1);
+  }
 
   /** The tensors saved in forward, checked against in-place changes since. The node's own
    *  list (no copy per backward): rules read it and must not change it. */

@@ -141,7 +141,7 @@ export function rule<Saved extends readonly Tensor[] = [], Attrs = null>(name: s
   return {
     name,
     math,
-    backward: (node, grad) => math(grad, node.saved as readonly Tensor[] as Saved, node.attrs as Attrs, (i) => node.needsInputGrad(i)),
+    backward: (node, grad) => math(grad, node.saved as readonly Tensor[] as Saved, node.attrs as Attrs, node.needsInputGradFn()),
   };
 }
 
