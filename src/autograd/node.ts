@@ -237,6 +237,9 @@ export class FnNode extends Node {
     return saved;
   }
 
+  /** @internal Whether the node still holds saved tensors. */
+  get holdsSaved(): boolean { return this._saved !== null; }
+
   override releaseSaved(): void {
     const saved = this._saved;
     if (saved === null) return;
@@ -285,7 +288,8 @@ export function collectSavingNodes<T>(fn: () => T): { result: T; nodes: FnNode[]
  * tensors until the garbage collector finds the nodes.
  */
 export function releaseUnreachable(nodes: readonly FnNode[], kept: Iterable<Tensor>): void {
-  if (nodes.length === 0) return;
+  // most often a backward pass inside the scope released them all already: no walk
+  if (!nodes.some((n) => n.holdsSaved)) return;
   const reachable = new Set<Node>();
   const stack: Node[] = [];
   const visit = (n: Node | null) => { if (n !== null && !reachable.has(n)) { reachable.add(n); stack.push(n); } };
