@@ -152,6 +152,10 @@ export class SavedTensor {
 /** The shared needsInputGrad functions, by pattern (see FnNode.needsInputGradFn), for nodes of up to 8 inputs. */
 const MAX_SHARED_NEEDS = 8;
 const sharedNeeds: ((i: number) => boolean)[] = [];
+// made here, not in the method: a closure there would share its context, and keep its node alive
+function needsFromPattern(pattern: number): (i: number) => boolean {
+  return (i) => ((pattern >> i) & 1) === 1;
+}
 
 /** PyTorch's error for a saved tensor changed in place since `node` saved it (alias `t`). Out of
  *  the `saved` getter, which runs per node per backward: a short getter is inlined into the engine. */
@@ -219,7 +223,7 @@ export class FnNode extends Node {
     if (next.length > MAX_SHARED_NEEDS) return (i) => this.needsInputGrad(i);
     let pattern = 0; // bit i: input i needs a gradient
     for (let i = 0; i < next.length; i++) if (next[i] !== null && next[i] !== undefined) pattern |= 1 << i;
-    return (sharedNeeds[pattern] ??= (i) => ((pattern >> i) & 1) === 1);
+    return (sharedNeeds[pattern] ??= needsFromPattern(pattern));
   }
 
   /** The tensors saved in forward, checked against in-place changes since. The node's own
