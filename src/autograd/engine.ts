@@ -71,13 +71,13 @@ interface Capture { at: number; outputNr: number }
 
 /**
  * PyTorch's GraphTask: one backward pass. The pass finds a node's state through the node's
- * `_state` field, set while the pass runs and cleared when it ends (a field read per edge
- * where a Map lookup per edge cost a 100-op pass more than its rules' bookkeeping). A node
- * still stamped by an enclosing pass (a hook or a custom Function's backward started this
- * one over a shared part of the graph) keeps that stamp; this pass keeps its state in `others`.
+ * `_state` field, stamped while the pass runs and cleared when it ends: a field read per edge
+ * (a Map lookup per edge cost a 100-op backward about 5 µs). A node still stamped by an
+ * enclosing pass (a hook or a custom Function's backward started this one over a shared part
+ * of the graph) keeps that stamp; this pass keeps its state of the node in `others`.
  */
 class GraphTask {
-  /** Every state this pass made, so that it can clear its stamps at the end. */
+  /** Every state this pass made (to clear its stamps at the end). */
   readonly states: NodeState[] = [];
   /** States of nodes an enclosing pass has stamped (made on first need). */
   others: Map<Node, NodeState> | null = null;

@@ -40,8 +40,8 @@ export abstract class Node {
   _preHooks: (TensorHook[] | undefined)[] | null = null;
   /** @internal How many outputs (gradients in) this node has; only a custom Function's node has several. */
   numOutputs = 1;
-  /** @internal The backward pass that reached this node, while it runs: its state for this node
-   *  (engine.ts's NodeState; a field the engine reads per edge, instead of a Map lookup). */
+  /** @internal While a backward pass that reached this node runs: the node's state in that pass
+   *  (engine.ts's GraphTask reads it per edge; null otherwise). */
   _state: NodeState | null = null;
 
   /**
