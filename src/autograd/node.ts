@@ -152,9 +152,13 @@ export class SavedTensor {
 /** The shared needsInputGrad functions, by pattern (see FnNode.needsInputGradFn), for nodes of up to 8 inputs. */
 const MAX_SHARED_NEEDS = 8;
 const sharedNeeds: ((i: number) => boolean)[] = [];
-// made here, not in the method: a closure there would share its context, and keep its node alive
+// Both made here, not in the method: a closure there would make every call allocate a context
+// for `this`, and the shared functions would keep the first node of each pattern alive.
 function needsFromPattern(pattern: number): (i: number) => boolean {
   return (i) => ((pattern >> i) & 1) === 1;
+}
+function needsOfNode(node: FnNode): (i: number) => boolean {
+  return (i) => node.needsInputGrad(i);
 }
 
 /** PyTorch's error for a saved tensor changed in place since `node` saved it (alias `t`). Out of
@@ -220,7 +224,7 @@ export class FnNode extends Node {
    *  share one (a closure per node made every backward pay an allocation per node). */
   needsInputGradFn(): (i: number) => boolean {
     const next = this.next;
-    if (next.length > MAX_SHARED_NEEDS) return (i) => this.needsInputGrad(i);
+    if (next.length > MAX_SHARED_NEEDS) return needsOfNode(this);
     let pattern = 0; // bit i: input i needs a gradient
     for (let i = 0; i < next.length; i++) if (next[i] !== null && next[i] !== undefined) pattern |= 1 << i;
     return (sharedNeeds[pattern] ??= needsFromPattern(pattern));
