@@ -13,6 +13,7 @@ import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import { forwardTrace } from "./anomaly.js";
 import { refuseAsync } from "../callbacks.js";
+import type { NodeState } from "./engine.js";
 
 /**
  * A gradient hook (see {@link Tensor.registerHook}): called with the gradient; returning a tensor
@@ -39,6 +40,9 @@ export abstract class Node {
   _preHooks: (TensorHook[] | undefined)[] | null = null;
   /** @internal How many outputs (gradients in) this node has; only a custom Function's node has several. */
   numOutputs = 1;
+  /** @internal While a backward pass that reached this node runs: the node's state in that pass
+   *  (engine.ts's GraphTask reads it per edge; null otherwise). */
+  _state: NodeState | null = null;
 
   /**
    * @internal Edges, one per input: `next[i]` receives input i's gradient as its output number
@@ -128,28 +132,54 @@ const SECOND_BACKWARD =
   "(In wasmgrad: backward(undefined, { retainGraph: true }) or autograd.grad(..., { retainGraph: true }).)";
 
 // what a node that saved nothing hands its rule: one frozen list, not a new one per backward
-const NOTHING_SAVED: Tensor[] = Object.freeze([]) as unknown as Tensor[];
+const NOTHING_SAVED: readonly Tensor[] = Object.freeze([]);
 
 /**
- * What a node saved of one tensor (PyTorch's SavedVariable): an alias of it (same storage
- * and autograd identity, what the gradient rule gets), the version counter's value at save
- * time (a change in place since is an error), and the tensor it was saved from, whose
- * current gradFn that error names.
+ * What a node saved of one tensor (PyTorch's SavedVariable), beside the alias it keeps (same
+ * storage and autograd identity, what the gradient rule gets; the alias's `_savedAs`): the
+ * version counter's value at save time (a change in place since is an error), and the tensor
+ * it was saved from, whose current gradFn that error names.
  */
 export class SavedTensor {
   readonly version: number;
   readonly original: Tensor;
-  readonly alias: Tensor;
   constructor(t: Tensor) {
     this.version = t._version.n;
     this.original = t._savedAs !== null ? t._savedAs.original : t;
-    this.alias = t._alias(this);
   }
+}
+
+/** The shared needsInputGrad functions, by pattern (see FnNode.needsInputGradFn), for nodes of up to 8 inputs. */
+const MAX_SHARED_NEEDS = 8;
+const sharedNeeds: ((i: number) => boolean)[] = [];
+// Both made here, not in the method: a closure there would make every call allocate a context
+// for `this`, and the shared functions would keep the first node of each pattern alive.
+function needsFromPattern(pattern: number): (i: number) => boolean {
+  return (i) => ((pattern >> i) & 1) === 1;
+}
+function needsOfNode(node: FnNode): (i: number) => boolean {
+  return (i) => node.needsInputGrad(i);
+}
+
+/** PyTorch's error for a saved tensor changed in place since `node` saved it (alias `t`). Out of
+ *  the `saved` getter, which runs per node per backward: a short getter is inlined into the engine. */
+function modifiedInPlaceError(node: FnNode, t: Tensor): Error {
+  const s = t._savedAs!;
+  // a saved output names the node that made it; a saved input its tensor's current node
+  const origin = t.gradFn === node ? t : s.original;
+  return new Error(
+    "one of the variables needed for gradient computation has been modified by an inplace operation: " +
+    `[${dtypeName(t.dtype, "tensor")} [${t.shape.join(", ")}]]` +
+    (origin.gradFn !== null ? `, which is output ${origin._outputNr} of ${origin.gradFn.name()},` : "") + " " +
+    `is at version ${t._version.n}; expected version ${s.version} instead. Hint: enable anomaly ` +
+    "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True). " +
+    "(In wasmgrad: torch.autograd.setDetectAnomaly(true), or torch.autograd.detectAnomaly(() => ...).)",
+  );
 }
 
 export class FnNode extends Node {
   /** @internal */
-  private _saved: SavedTensor[] | null = null;
+  private _saved: Tensor[] | null = null;
   /** @internal The tensor this node is the gradFn of (null when unknown); see releaseUnreachable. */
   _out: Tensor | null = null;
   /** @internal */
@@ -174,49 +204,54 @@ export class FnNode extends Node {
 
   /** Keep tensors for backward (set once, after the output already points at this node). */
   save(tensors: readonly Tensor[]): void {
-    const saved = new Array<SavedTensor>(tensors.length);
-    for (let i = 0; i < tensors.length; i++) saved[i] = new SavedTensor(tensors[i]!);
-    this._saved = saved;
+    const aliases = new Array<Tensor>(tensors.length);
+    for (let i = 0; i < tensors.length; i++) {
+      const t = tensors[i]!;
+      aliases[i] = t._alias(new SavedTensor(t));
+    }
+    this._saved = aliases;
     if (savingObservers.length > 0) savingObservers[savingObservers.length - 1]!.push(this);
   }
 
   /** The saved tensors without version checks or errors (empty once released); for tools like viz. */
-  peekSaved(): readonly Tensor[] { return this._saved === null ? [] : this._saved.map((s) => s.alias); }
+  peekSaved(): readonly Tensor[] { return this._saved === null ? [] : this._saved.slice(); }
 
   name(): string { return this.rule.name; }
 
   needsInputGrad(i: number): boolean { return this.next[i] !== null && this.next[i] !== undefined; }
 
-  /** The tensors saved in forward, checked against in-place changes since. */
-  get saved(): Tensor[] {
+  /** needsInputGrad as a function, for a rule's math: nodes with the same inputs needing a gradient
+   *  share one (a closure per node made every backward pay an allocation per node). */
+  needsInputGradFn(): (i: number) => boolean {
+    const next = this.next;
+    if (next.length > MAX_SHARED_NEEDS) return needsOfNode(this);
+    let pattern = 0; // bit i: input i needs a gradient
+    for (let i = 0; i < next.length; i++) if (next[i] !== null && next[i] !== undefined) pattern |= 1 << i;
+    return (sharedNeeds[pattern] ??= needsFromPattern(pattern));
+  }
+
+  /** The tensors saved in forward, checked against in-place changes since. The node's own
+   *  list (no copy per backward): rules read it and must not change it. */
+  get saved(): readonly Tensor[] {
     const saved = this._saved;
     if (saved === null) {
       if (this._released) throw new Error(SECOND_BACKWARD);
       return NOTHING_SAVED;
     }
-    const aliases = new Array<Tensor>(saved.length);
     for (let i = 0; i < saved.length; i++) {
-      const s = saved[i]!, t = s.alias;
-      aliases[i] = t;
-      if (t._version.n !== s.version) {
-        // a saved output names the node that made it; a saved input its tensor's current node
-        const origin = t.gradFn === this ? t : s.original;
-        throw new Error(
-          "one of the variables needed for gradient computation has been modified by an inplace operation: " +
-          `[${dtypeName(t.dtype, "tensor")} [${t.shape.join(", ")}]]` +
-          (origin.gradFn !== null ? `, which is output ${origin._outputNr} of ${origin.gradFn.name()},` : "") + " " +
-          `is at version ${t._version.n}; expected version ${s.version} instead. Hint: enable anomaly ` +
-          "detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True). " +
-          "(In wasmgrad: torch.autograd.setDetectAnomaly(true), or torch.autograd.detectAnomaly(() => ...).)",
-        );
-      }
+      const t = saved[i]!;
+      if (t._version.n !== t._savedAs!.version) throw modifiedInPlaceError(this, t);
     }
-    return aliases;
+    return saved;
   }
 
+  /** @internal Whether the node still holds saved tensors. */
+  get holdsSaved(): boolean { return this._saved !== null; }
+
   override releaseSaved(): void {
-    if (this._saved === null) return;
-    for (const s of this._saved) s.alias.dispose();
+    const saved = this._saved;
+    if (saved === null) return;
+    for (let i = 0; i < saved.length; i++) saved[i]!.dispose();
     this._saved = null;
     this._released = true;
   }
@@ -261,7 +296,8 @@ export function collectSavingNodes<T>(fn: () => T): { result: T; nodes: FnNode[]
  * tensors until the garbage collector finds the nodes.
  */
 export function releaseUnreachable(nodes: readonly FnNode[], kept: Iterable<Tensor>): void {
-  if (nodes.length === 0) return;
+  // most often a backward pass inside the scope released them all already: no walk
+  if (!nodes.some((n) => n.holdsSaved)) return;
   const reachable = new Set<Node>();
   const stack: Node[] = [];
   const visit = (n: Node | null) => { if (n !== null && !reachable.has(n)) { reachable.add(n); stack.push(n); } };

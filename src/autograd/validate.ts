@@ -14,25 +14,31 @@ export function validateOutputs(node: FnNode, grads: (Tensor | null)[]): (Tensor
   if (meta === null) return grads;
   const n = inputCount(meta);
   for (let i = 0; i < grads.length; i++) {
-    let g = grads[i];
+    const g = grads[i];
     if (g === null || g === undefined) continue;
+    // the common case, checked first: a gradient that already fits its input (per op, keep it short)
     const shape = i < n ? inputShape(meta, i) : null;
-    // a gradient no edge takes is dropped unshaped (the engine skips it)
-    if (shape === null || !node.needsInputGrad(i)) { grads[i] = null; continue; }
-    if (!sameShape(g.shape, shape)) {
-      if (!isExpandableTo(shape, g.shape)) {
-        throw new Error(
-          `Function ${node.name()} returned an invalid gradient at index ${i} - got [${g.shape.join(", ")}] ` +
-          `but expected shape compatible with [${shape.join(", ")}]`,
-        );
-      }
-      g = sumTo(g, shape);
-    }
-    const dtype = inputDtype(meta, i)!;
-    if (g.dtype !== dtype) g = g.to(dtype);
-    grads[i] = g;
+    if (shape !== null && g.dtype === inputDtype(meta, i) && sameShape(g.shape, shape) && node.needsInputGrad(i)) continue;
+    grads[i] = fit(node, i, g, shape);
   }
   return grads;
+}
+
+/** Gradient `g` of input `i` made to fit it; null when no edge takes it (the engine skips it). */
+function fit(node: FnNode, i: number, g: Tensor, shape: readonly number[] | null): Tensor | null {
+  // a gradient no edge takes is dropped unshaped
+  if (shape === null || !node.needsInputGrad(i)) return null;
+  if (!sameShape(g.shape, shape)) {
+    if (!isExpandableTo(shape, g.shape)) {
+      throw new Error(
+        `Function ${node.name()} returned an invalid gradient at index ${i} - got [${g.shape.join(", ")}] ` +
+        `but expected shape compatible with [${shape.join(", ")}]`,
+      );
+    }
+    g = sumTo(g, shape);
+  }
+  const dtype = inputDtype(node.inputMeta!, i)!;
+  return g.dtype === dtype ? g : g.to(dtype);
 }
 
 /** PyTorch's is_expandable_to(shape, desired). */
