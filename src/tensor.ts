@@ -215,10 +215,10 @@ export class Tensor {
   _handedOut: boolean;
 
   /** @internal */
-  constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false) {
+  constructor(storage: Storage, shape: number[], strides: number[], offset: number, alias = false, version: { n: number } = { n: 0 }) {
     this.shape = shape;
     this._storage = storage;
-    this._version = { n: 0 };
+    this._version = version; // a view's or alias's is its base's (no counter made to be replaced)
     this._strides = strides;
     this._offset = offset;
     this._autograd = null;
@@ -528,18 +528,15 @@ export class Tensor {
    *  for autograd (detach(), or an op's result re-shaped before it is handed out). */
   _onStorage(shape: number[], strides: number[], offset: number): Tensor {
     this._assertLive();
-    const t = new Tensor(this._storage.retain(), shape, strides, offset);
-    t._version = this._version;
-    return t;
+    return new Tensor(this._storage.retain(), shape, strides, offset, false, this._version);
   }
 
   /** @internal What a graph node saves (`saved`'s alias): same storage and autograd identity,
    *  not user-visible; an alias of a leaf hands its gradients to the leaf's accumulator. */
   _alias(saved: SavedTensor): Tensor {
     this._assertLive();
-    const t = new Tensor(this._storage.retain(), this.shape, this._strides, this._offset, true);
+    const t = new Tensor(this._storage.retain(), this.shape, this._strides, this._offset, true, this._version);
     t._savedAs = saved;
-    t._version = this._version;
     const gradFn = this.gradFn;
     t.gradFn = gradFn;
     t._outputNr = this._outputNr;
