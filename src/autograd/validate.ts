@@ -6,6 +6,7 @@
  */
 import { inputCount, inputDtype, inputShape, type FnNode } from "./node.js";
 import type { Tensor } from "../tensor.js";
+import type { DType } from "../dtype.js";
 import { sameShape } from "../shape.js";
 
 /** The rule's gradients, each summed to its input's shape and cast to its dtype (in place in `grads`). */
@@ -19,13 +20,13 @@ export function validateOutputs(node: FnNode, grads: (Tensor | null)[]): (Tensor
     // the common case, checked first: a gradient that already fits its input (per op, keep it short)
     const shape = i < n ? inputShape(meta, i) : null;
     if (shape !== null && g.dtype === inputDtype(meta, i) && sameShape(g.shape, shape) && node.needsInputGrad(i)) continue;
-    grads[i] = fit(node, i, g, shape);
+    grads[i] = fit(node, i, g, shape, inputDtype(meta, i));
   }
   return grads;
 }
 
 /** Gradient `g` of input `i` made to fit it; null when no edge takes it (the engine skips it). */
-function fit(node: FnNode, i: number, g: Tensor, shape: readonly number[] | null): Tensor | null {
+function fit(node: FnNode, i: number, g: Tensor, shape: readonly number[] | null, dtype: DType | null): Tensor | null {
   // a gradient no edge takes is dropped unshaped
   if (shape === null || !node.needsInputGrad(i)) return null;
   if (!sameShape(g.shape, shape)) {
@@ -37,8 +38,7 @@ function fit(node: FnNode, i: number, g: Tensor, shape: readonly number[] | null
     }
     g = sumTo(g, shape);
   }
-  const dtype = inputDtype(node.inputMeta!, i)!;
-  return g.dtype === dtype ? g : g.to(dtype);
+  return g.dtype === dtype ? g : g.to(dtype!);
 }
 
 /** PyTorch's is_expandable_to(shape, desired). */

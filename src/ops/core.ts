@@ -5,7 +5,7 @@
 import { Red, type Backend } from "../backend/backend.js";
 import { FnNode, inputMetadata, type GradRule, type Node } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
-import { gradEdge } from "../autograd/engine.js";
+import { gradEdge, inputNrsOf } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
 import { allocTensor, Tensor } from "../tensor.js";
 import { isContiguous } from "../shape.js";
@@ -157,21 +157,12 @@ export function record<Saved extends readonly Tensor[], Attrs extends null>(
 export function record<Saved extends readonly Tensor[], Attrs>(
   out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[], saved: NoInfer<Saved> | null, attrs: NoInfer<Attrs>): Tensor;
 export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | null)[], saved: readonly Tensor[] | null, attrs: unknown = null): Tensor {
-  // one pass over the inputs for the edges, their output numbers and metadata (this runs per op)
-  const n = inputs.length;
-  const next: (Node | null)[] = new Array(n);
-  const meta: (readonly number[] | DType | null)[] = new Array(2 * n);
-  let nrs: number[] | null = null;
-  for (let i = 0; i < n; i++) {
+  const next: (Node | null)[] = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    if (t == null) { next[i] = meta[2 * i] = meta[2 * i + 1] = null; continue; }
-    next[i] = gradEdge(t);
-    meta[2 * i] = t.shape;
-    meta[2 * i + 1] = t.dtype;
-    const nr = t._outputNr;
-    if (nr !== 0) (nrs ??= new Array<number>(n).fill(0))[i] = nr;
+    next[i] = t == null ? null : gradEdge(t);
   }
-  const node = new FnNode(rule, next, attrs, nrs, meta);
+  const node = new FnNode(rule, next, attrs, inputNrsOf(inputs), inputMetadata(inputs));
   out.gradFn = node;
   node._out = out;
   // aliases are made after out.gradFn is set, so a saved output keeps its own history

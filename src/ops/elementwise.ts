@@ -69,8 +69,7 @@ function takeTarget(): Tensor | null {
  * Whether a binary kernel can write its result straight into `x`'s storage, and in which
  * dimension order: `true` for the order they have (x is contiguous: the common case, which
  * allocates nothing), a permutation, or null when it can't. x must be dense from element 0 in
- * some order of its
- * dimensions (contiguous, or permuted like a transpose): kernels write `out` contiguously
+ * some order of its dimensions (contiguous, or permuted like a transpose): kernels write `out` contiguously
  * from its start. The result must have x's shape and dtype. An operand sharing x's storage
  * must read it at x's own layout: each element is then read before it is written, which
  * both backends' kernels allow (a broadcast or shifted read of x would see new values).
