@@ -12,6 +12,7 @@
 //   bench/idiomatic.js section 4, code without torch.tidy (also runs alone; its --long run is opt-in)
 //   bench/peers.js     loading wasmgrad and tfjs       bench/lib.js     timing, checks, tables
 //   bench/raw-kernels.js (separate) wasmgrad's backend kernels alone, without tensors or dispatch
+//   bench/instructions.js (separate) instructions per op under valgrind, to compare builds
 import os from "node:os";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
