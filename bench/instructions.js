@@ -3,7 +3,7 @@
 // 2x within an hour; these counts repeat within about 1.5%). Compare builds with it:
 //
 //   node bench/instructions.js [--rows=add,mul,addrec,mulrec,fwdbwd,mlp] [--backends=wasm,js]
-//                               [--iters=3000] [--seeds=3] [DIR ...]
+//                               [--iters=N] [--seeds=3] [DIR ...]
 //
 // Each DIR is a checkout with a built dist/ (`npm run build`); the default is this one. The
 // first DIR is the reference of the ratio column. Needs valgrind (Debian: apt-get install
@@ -11,7 +11,7 @@
 //
 // How: each count runs Node under cachegrind (no cache simulation) with --single-threaded (so
 // the JIT and the GC run on the counted thread, in a repeatable order) and V8's hash and random
-// seeds fixed, once with only a warm-up of 3,000 iterations and once with --iters more; the
+// seeds fixed, once with only a warm-up (3,000 iterations; 200 for mlp64) and once with --iters more (as many); the
 // difference divided by --iters is the steady state's cost, start-up and compilation cancelled
 // out. With one seed a count repeats within about 1%, but the seed alone can move a row by 10%
 // (the JIT inlines differently), so each figure is the median over --seeds seeds. Counts are not time:
@@ -21,14 +21,17 @@
 // Rows (bench/perop.js's, on 4-element tensors; 100 ops per iteration, in torch.tidy):
 //   add, mul       a chain of 100 adds / muls, no grad        addrec, mulrec  the same, recording
 //   fwdbwd         50 x (add, mul), sum, backward, grad read  mlp  one SGD step of MLP 16-16-1, batch 16, MSE
+//   mlp64          one SGD step of MLP 64-128-128-10, batch 64, cross-entropy (bench/train.js's; its
+//                  kernels are most of it, so its count is mostly theirs)
 import { execFile, execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const ROWS = ["add", "mul", "addrec", "mulrec", "fwdbwd", "mlp"];
-const WARMUP = 3000;
+const ROWS = ["add", "mul", "addrec", "mulrec", "fwdbwd", "mlp", "mlp64"];
+/** Warm-up iterations per row (a step of mlp64 costs as much as 30 of the others). */
+const warmupOf = (row) => (row === "mlp64" ? 200 : 3000);
 
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === "--child") await child(...rest);
@@ -55,21 +58,26 @@ async function child(dir, row, backend, iters) {
       a.grad = null;
       return g;
     });
-  } else if (row === "mlp") {
+  } else if (row === "mlp" || row === "mlp64") {
     torch.manualSeed(1);
     const { nn, optim } = torch;
-    const model = new nn.Sequential(new nn.Linear(16, 16), new nn.ReLU(), new nn.Linear(16, 1));
-    const x = torch.randn([16, 16]), y = torch.randn([16, 1]);
-    const opt = new optim.SGD(model.parameters(), { lr: 0.05 });
+    const big = row === "mlp64";
+    const model = big
+      ? new nn.Sequential(new nn.Linear(64, 128), new nn.ReLU(), new nn.Linear(128, 128), new nn.ReLU(), new nn.Linear(128, 10))
+      : new nn.Sequential(new nn.Linear(16, 16), new nn.ReLU(), new nn.Linear(16, 1));
+    const x = torch.randn(big ? [64, 64] : [16, 16]);
+    const y = big ? torch.fromArray(Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10), [64]) : torch.randn([16, 1]);
+    const lossFn = big ? nn.functional.crossEntropy : nn.functional.mseLoss;
+    const opt = new optim.SGD(model.parameters(), { lr: big ? 0.1 : 0.05 });
     fn = () => torch.tidy(() => {
       opt.zeroGrad();
-      const loss = nn.functional.mseLoss(model.call(x), y);
+      const loss = lossFn(model.call(x), y);
       loss.backward();
       opt.step();
       return loss.item();
     });
   } else throw new Error(`unknown row ${row}; rows: ${ROWS.join(", ")}`);
-  for (let i = 0; i < WARMUP + Number(iters); i++) fn();
+  for (let i = 0; i < warmupOf(row) + Number(iters); i++) fn();
 }
 
 /** Instructions the child executes in all (valgrind's "I refs"). */
@@ -89,7 +97,7 @@ async function main(argv) {
   const opt = (name, dflt) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
   const rows = opt("rows", ROWS.join(",")).split(",");
   const backends = opt("backends", "wasm,js").split(",");
-  const iters = Number(opt("iters", "3000"));
+  const itersOpt = opt("iters", null);
   const seeds = Number(opt("seeds", "3"));
   const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   const dirs = argv.filter((a) => !a.startsWith("--")).map((d) => path.resolve(d));
@@ -104,13 +112,14 @@ async function main(argv) {
   const bad = rows.filter((r) => !ROWS.includes(r));
   if (bad.length > 0) { console.error(`unknown rows ${bad.join(", ")}; rows: ${ROWS.join(", ")}`); process.exit(2); }
   const parallel = Math.max(1, Math.min(2, os.availableParallelism()));
-  console.log(`instructions per iteration (steady state over ${iters} iterations after ${WARMUP}; median of ${seeds} seeds); ratio to ${dirs[0]}`);
+  console.log(`instructions per iteration (steady state over --iters iterations after a warm-up, both 3000, or 200 for mlp64; median of ${seeds} seeds); ratio to ${dirs[0]}`);
   console.log(["row", "backend", ...dirs.map((d, i) => `${i}: ${path.basename(d)}`), ...dirs.slice(1).map((_, i) => `ratio ${i + 1}/0`)].join("\t"));
   for (const row of rows) {
     for (const backend of backends) {
       const perIter = [];
       for (const d of dirs) {
         const bySeed = [];
+        const iters = itersOpt !== null ? Number(itersOpt) : warmupOf(row);
         for (let seed = 1; seed <= seeds; seed++) {
           const jobs = [() => count(d, row, backend, 0, seed), () => count(d, row, backend, iters, seed)];
           const results = parallel > 1 ? await Promise.all(jobs.map((j) => j())) : [await jobs[0](), await jobs[1]()];
