@@ -1,8 +1,8 @@
 // Instructions per iteration of the small-tensor rows, counted by valgrind: a measure of
 // per-op overhead that a shared, noisy machine does not disturb (its timings drift by 10% to
-// 2x within an hour; these counts repeat within about 1.5%). Compare builds with it:
+// 2x within an hour). Compare builds with it:
 //
-//   node bench/instructions.js [--rows=add,mul,addrec,mulrec,fwdbwd,mlp] [--backends=wasm,js]
+//   node bench/instructions.js [--rows=add,mul,addrec,mulrec,fwdbwd,mlp,mlp64] [--backends=wasm,js]
 //                               [--iters=N] [--seeds=3] [DIR ...]
 //
 // Each DIR is a checkout with a built dist/ (`npm run build`); the default is this one. The
@@ -10,13 +10,14 @@
 // valgrind); about a minute per row, backend, DIR and seed on two cores. Not part of CI.
 //
 // How: each count runs Node under cachegrind (no cache simulation) with --single-threaded (so
-// the JIT and the GC run on the counted thread, in a repeatable order) and V8's hash and random
-// seeds fixed, once with only a warm-up (3,000 iterations; 200 for mlp64) and once with --iters more (as many); the
-// difference divided by --iters is the steady state's cost, start-up and compilation cancelled
-// out. With one seed a count repeats within about 1%, but the seed alone can move a row by 10%
-// (the JIT inlines differently), so each figure is the median over --seeds seeds. Counts are not time:
-// cache misses and memory bandwidth are not in them, so they settle per-op overhead (dispatch,
-// allocation, graph recording, bookkeeping), not kernels on large tensors.
+// the JIT and the GC run on the counted thread, in a repeatable order) and V8's hash and
+// random seeds fixed, once with only a warm-up (3,000 iterations; 200 for mlp64) and once
+// with --iters more (as many by default); the difference divided by --iters is the steady
+// state's cost, start-up and compilation cancelled out. With one seed a count repeats within
+// about 1%, but the seed alone can move a row by 10% (the JIT inlines differently), so each
+// figure is the median over --seeds seeds. Counts are not time: cache misses and memory
+// bandwidth are not in them, so they settle per-op overhead (dispatch, allocation, graph
+// recording, bookkeeping), not kernels on large tensors.
 //
 // Rows (bench/perop.js's, on 4-element tensors; 100 ops per iteration, in torch.tidy):
 //   add, mul       a chain of 100 adds / muls, no grad        addrec, mulrec  the same, recording
