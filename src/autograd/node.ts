@@ -110,14 +110,20 @@ export interface GradRule {
  */
 export type InputMetadata = readonly (readonly number[] | DType | null)[];
 
-export function inputMetadata(inputs: readonly ({ readonly shape: readonly number[]; readonly dtype: DType } | null | undefined)[]): InputMetadata {
-  const meta: (readonly number[] | DType | null)[] = new Array(2 * inputs.length);
-  for (let i = 0; i < inputs.length; i++) {
-    const t = inputs[i];
-    meta[2 * i] = t == null ? null : t.shape;
-    meta[2 * i + 1] = t == null ? null : t.dtype;
-  }
+type MetadataInput = { readonly shape: readonly number[]; readonly dtype: DType } | null | undefined;
+
+export function inputMetadata(inputs: readonly MetadataInput[]): InputMetadata {
+  const meta = emptyInputMetadata(inputs.length);
+  for (let i = 0; i < inputs.length; i++) setInputMetadata(meta, i, inputs[i]);
   return meta;
+}
+
+/** Metadata for `n` inputs, to fill with setInputMetadata (for a caller that walks its inputs
+ *  once for several things, as recording an op does). */
+export function emptyInputMetadata(n: number): (readonly number[] | DType | null)[] { return new Array(2 * n); }
+export function setInputMetadata(meta: (readonly number[] | DType | null)[], i: number, t: MetadataInput): void {
+  meta[2 * i] = t == null ? null : t.shape;
+  meta[2 * i + 1] = t == null ? null : t.dtype;
 }
 
 export function inputCount(meta: InputMetadata): number { return meta.length >> 1; }
