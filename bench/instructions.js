@@ -113,14 +113,15 @@ async function main(argv) {
   const bad = rows.filter((r) => !ROWS.includes(r));
   if (bad.length > 0) { console.error(`unknown rows ${bad.join(", ")}; rows: ${ROWS.join(", ")}`); process.exit(2); }
   const parallel = Math.max(1, Math.min(2, os.availableParallelism()));
-  console.log(`instructions per iteration (steady state over --iters iterations after a warm-up, both 3000, or 200 for mlp64; median of ${seeds} seeds); ratio to ${dirs[0]}`);
+  const itersText = itersOpt !== null ? `${itersOpt} iterations` : "as many iterations as the warm-up";
+  console.log(`instructions per iteration (steady state over ${itersText} after a warm-up of 3000, 200 for mlp64; median of ${seeds} seeds); ratio to ${dirs[0]}`);
   console.log(["row", "backend", ...dirs.map((d, i) => `${i}: ${path.basename(d)}`), ...dirs.slice(1).map((_, i) => `ratio ${i + 1}/0`)].join("\t"));
   for (const row of rows) {
     for (const backend of backends) {
       const perIter = [];
+      const iters = itersOpt !== null ? Number(itersOpt) : warmupOf(row);
       for (const d of dirs) {
         const bySeed = [];
-        const iters = itersOpt !== null ? Number(itersOpt) : warmupOf(row);
         for (let seed = 1; seed <= seeds; seed++) {
           const jobs = [() => count(d, row, backend, 0, seed), () => count(d, row, backend, iters, seed)];
           const results = parallel > 1 ? await Promise.all(jobs.map((j) => j())) : [await jobs[0](), await jobs[1]()];

@@ -158,7 +158,7 @@ export function record<Saved extends readonly Tensor[], Attrs>(
   out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[], saved: NoInfer<Saved> | null, attrs: NoInfer<Attrs>): Tensor;
 export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | null)[], saved: readonly Tensor[] | null, attrs: unknown = null): Tensor {
   // one pass over the inputs for the edges, their output numbers and metadata (this runs per
-  // op: the three helper passes cost 4-6% of a recorded 4-element add, bench/instructions.js)
+  // op: three helper passes cost 5-6% more instructions for a recorded 4-element add, bench/instructions.js)
   const n = inputs.length;
   const next: (Node | null)[] = new Array(n);
   const meta = emptyInputMetadata(n);
