@@ -199,7 +199,11 @@ export class Tensor {
   _strides: number[];
   /** @internal */
   _offset: number;
-  /** @internal requiresGrad, gradFn, grad, hooks: made on first need (null on a tensor outside autograd). */
+  /** @internal The node that made this tensor (see gradFn). A field of its own, not in _autograd:
+   *  every recorded op sets it, and making that record per output cost a recorded 4-element add
+   *  2% more instructions, a mul 4-6% (bench/instructions.js). */
+  _gradFn: Node | null;
+  /** @internal requiresGrad, grad, output number, hooks: made on first need (null on a tensor outside autograd). */
   _autograd: AutogradMeta | null;
   /** @internal A view's base, version and how it was made: made by `_view` (null on a tensor that is no view). */
   _viewMeta: ViewMeta | null;
@@ -221,6 +225,7 @@ export class Tensor {
     this._version = version; // a view's or alias's is its base's (no counter made to be replaced)
     this._strides = strides;
     this._offset = offset;
+    this._gradFn = null;
     this._autograd = null;
     this._viewMeta = null;
     this._savedAs = null;
@@ -255,19 +260,15 @@ export class Tensor {
     if (view !== null && view.version !== this._version.n && !view.base._disposed && view.base.requiresGrad) {
       this.gradFn = I.viewOfBaseNode(view.base, this);
     }
-    const meta = this._autograd;
-    return meta === null ? null : meta.gradFn;
+    return this._gradFn;
   }
   /** @internal */
   set gradFn(node: Node | null) {
     const view = this._viewMeta;
     if (view !== null) view.version = this._version.n;
-    let meta = this._autograd;
-    if (meta === null) {
-      if (node === null) return;
-      meta = this._autograd = new AutogradMeta();
-    }
-    meta.gradFn = node;
+    this._gradFn = node;
+    const meta = this._autograd;
+    if (meta === null) return;
     meta.outputNr = 0; // a multi-output node's maker sets the number after this
     const retain = meta.retainHook;
     if (retain !== null && retain.node !== node) {
@@ -662,8 +663,9 @@ export class Tensor {
   retainGrad(): void {
     if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
     const gradFn = this.gradFn;
-    if (gradFn === null || this._autograd!.retainsGrad) return;
-    this._autograd!.retainsGrad = true;
+    const meta = this._meta();
+    if (gradFn === null || meta.retainsGrad) return;
+    meta.retainsGrad = true;
     this._attachRetainHook(gradFn);
   }
 

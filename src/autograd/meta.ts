@@ -1,15 +1,15 @@
 /**
  * Autograd state kept off the Tensor until a tensor needs it, as PyTorch splits it:
- * AutogradMeta only on tensors that take part in autograd (require grad, have a gradFn,
- * a grad, hooks or retainGrad), ViewMeta only on views (PyTorch's DifferentiableViewMeta).
- * A tensor made under noGrad from inputs that need no grad carries neither.
+ * AutogradMeta only on tensors that take part in autograd (require grad, are a later output of
+ * a multi-output node, have a grad, hooks or retainGrad), ViewMeta only on views (PyTorch's
+ * DifferentiableViewMeta). A tensor made under noGrad from inputs that need no grad carries
+ * neither. (gradFn is a field of the Tensor: every recorded op sets it.)
  */
 import type { AccumulateGrad, Node } from "./node.js";
 import type { Tensor } from "../tensor.js";
 
 export class AutogradMeta {
   requiresGrad = false;
-  gradFn: Node | null = null;
   /** Which output of its gradFn this tensor is (PyTorch's output_nr; 0 but for a multi-output node). */
   outputNr = 0;
   grad: Tensor | null = null;
