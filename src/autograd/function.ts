@@ -20,7 +20,7 @@
  * is a view gets the CreationMeta that makes changing it in place an error, as in
  * PyTorch (see `markCustomFunctionViews`).
  */
-import { FnNode, inputMetadata, type GradRule, type Node } from "./node.js";
+import { FnNode, type GradRule, type Node } from "./node.js";
 import { CreationMeta } from "./meta.js";
 import { gradEdge, inputNrsOf } from "./engine.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
@@ -253,7 +253,7 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     };
     // the engine sums each returned gradient to its input's shape and casts it (validate.ts)
     const edgeInputs = edgeArgs.map((i) => args[i] as Tensor);
-    const node = new FnNode(rule, next, attrs, inputNrsOf(edgeInputs), inputMetadata(edgeInputs));
+    const node = new FnNode(rule, next, attrs, inputNrsOf(edgeInputs), edgeInputs);
     node.numOutputs = outs.length;
     for (const i of diff) {
       const o = outs[i] as Tensor;

@@ -4,23 +4,21 @@
  * (at::sum_to) and cast to the input's dtype, so gradient rules are pure math. Under
  * createGraph both steps are recorded, like any other Tensor op.
  */
-import { inputCount, inputDtype, inputShape, type FnNode } from "./node.js";
+import type { FnNode } from "./node.js";
 import type { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import { sameShape } from "../shape.js";
 
 /** The rule's gradients, each summed to its input's shape and cast to its dtype (in place in `grads`). */
 export function validateOutputs(node: FnNode, grads: (Tensor | null)[]): (Tensor | null)[] {
-  const meta = node.inputMeta;
-  if (meta === null) return grads;
-  const n = inputCount(meta);
+  if (!node.checksGradients) return grads;
   for (let i = 0; i < grads.length; i++) {
     const g = grads[i];
     if (g === null || g === undefined) continue;
     // the common case, checked first: a gradient that already fits its input (per op, keep it short)
-    const shape = i < n ? inputShape(meta, i) : null;
-    if (shape !== null && g.dtype === inputDtype(meta, i) && sameShape(g.shape, shape) && node.needsInputGrad(i)) continue;
-    grads[i] = fit(node, i, g, shape, inputDtype(meta, i));
+    const shape = node.inputShape(i), dtype = node.inputDtype(i);
+    if (shape !== null && g.dtype === dtype && sameShape(g.shape, shape) && node.needsInputGrad(i)) continue;
+    grads[i] = fit(node, i, g, shape, dtype);
   }
   return grads;
 }

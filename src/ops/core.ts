@@ -3,7 +3,7 @@
  * the right backend, and recording a graph node when grad mode wants one.
  */
 import { Red, type Backend } from "../backend/backend.js";
-import { FnNode, emptyInputMetadata, inputMetadata, setInputMetadata, type GradRule, type Node } from "../autograd/node.js";
+import { FnNode, type GradRule, type Node } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { gradEdge } from "../autograd/engine.js";
 import { typedArrayFor, type DType } from "../dtype.js";
@@ -145,8 +145,6 @@ export function rule<Saved extends readonly Tensor[] = [], Attrs = null>(name: s
   };
 }
 
-export { inputMetadata };
-
 /**
  * Attach a graph node to `out` for a differentiable op. `inputs` are the tensors
  * gradients flow to (null for a non-tensor argument); `saved` are kept (as aliases
@@ -157,21 +155,19 @@ export function record<Saved extends readonly Tensor[], Attrs extends null>(
 export function record<Saved extends readonly Tensor[], Attrs>(
   out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[], saved: NoInfer<Saved> | null, attrs: NoInfer<Attrs>): Tensor;
 export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | null)[], saved: readonly Tensor[] | null, attrs: unknown = null): Tensor {
-  // one pass over the inputs for the edges, their output numbers and metadata (this runs per
-  // op: three helper passes cost 5-6% more instructions for a recorded 4-element add, bench/instructions.js)
+  // one pass over the inputs for the edges and their output numbers (this runs per op: separate
+  // helper passes cost 5-6% more instructions for a recorded 4-element add, bench/instructions.js)
   const n = inputs.length;
   const next: (Node | null)[] = new Array(n);
-  const meta = emptyInputMetadata(n);
   let nrs: number[] | null = null;
   for (let i = 0; i < n; i++) {
     const t = inputs[i];
-    setInputMetadata(meta, i, t);
     if (t == null) { next[i] = null; continue; }
     next[i] = gradEdge(t);
     const nr = t._outputNr; // as inputNrsOf
     if (nr !== 0) (nrs ??= new Array<number>(n).fill(0))[i] = nr;
   }
-  const node = new FnNode(rule, next, attrs, nrs, meta);
+  const node = new FnNode(rule, next, attrs, nrs, inputs);
   out.gradFn = node;
   node._out = out;
   // aliases are made after out.gradFn is set, so a saved output keeps its own history

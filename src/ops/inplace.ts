@@ -11,7 +11,7 @@ import { gradEdge, inputNrsOf } from "../autograd/engine.js";
 import { canCast, isFloating, dtypeName } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { allocTensor, castRaw, contiguousRaw, handleOf, inputMetadata, moveTo, record, rule, scalarTensor, wantsGrad, type RuleBackward } from "./core.js";
+import { allocTensor, castRaw, contiguousRaw, handleOf, moveTo, record, rule, scalarTensor, wantsGrad, type RuleBackward } from "./core.js";
 import { binaryRaw, withInplaceTarget } from "./elementwise.js";
 import { Bin } from "../backend/backend.js";
 
@@ -158,7 +158,7 @@ export function fill_(x: Tensor, value: number | boolean, isZero = false): Tenso
   v.dispose();
   if (rebaseView(x, null)) return x;
   if (isGradEnabled() && before !== null) {
-    const node = new FnNode(isZero ? ZeroBackward : FillBackward, [before], null, inputNrsOf([x]), inputMetadata([x]));
+    const node = new FnNode(isZero ? ZeroBackward : FillBackward, [before], null, inputNrsOf([x]), [x]);
     x.gradFn = node;
     node._out = x;
   }
@@ -177,7 +177,7 @@ export function copy_(x: Tensor, src: TensorOrScalar): Tensor {
   const srcT = src instanceof Tensor ? src : null;
   const recording = isGradEnabled() && isFloating(x.dtype) && (before !== null || (srcT !== null && srcT.requiresGrad));
   const node = recording
-    ? new FnNode(CopyBackwards, [before, srcT === null ? null : gradEdge(srcT)], null, inputNrsOf([x, srcT]), inputMetadata([x, srcT]))
+    ? new FnNode(CopyBackwards, [before, srcT === null ? null : gradEdge(srcT)], null, inputNrsOf([x, srcT]), [x, srcT])
     : null;
   if (rebaseView(x, node === null || (srcT === null || !srcT.requiresGrad) ? null : node)) return x;
   if (node !== null) {

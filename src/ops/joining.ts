@@ -3,7 +3,7 @@
  * with one multi-output node, as PyTorch), narrow, select, repeat, roll, tril, triu.
  */
 import { Bin } from "../backend/backend.js";
-import { FnNode, inputMetadata, type GradRule } from "../autograd/node.js";
+import { FnNode, type GradRule } from "../autograd/node.js";
 import { CreationMeta } from "../autograd/meta.js";
 import { gradEdge, inputNrsOf } from "../autograd/engine.js";
 import { contiguousStrides, normDim } from "../shape.js";
@@ -21,7 +21,7 @@ import { binaryRaw, where } from "./elementwise.js";
  */
 function recordViews(outs: Tensor[], r: GradRule, x: Tensor, attrs: unknown): Tensor[] {
   if (wantsGrad(x)) {
-    const node = new FnNode(r, [gradEdge(x)], attrs, inputNrsOf([x]), inputMetadata([x]));
+    const node = new FnNode(r, [gradEdge(x)], attrs, inputNrsOf([x]), [x]);
     node.numOutputs = outs.length;
     outs.forEach((o, i) => {
       o.gradFn = node;
