@@ -201,7 +201,7 @@ export class Tensor {
   _offset: number;
   /** @internal The node that made this tensor (see gradFn). A field of its own, not in _autograd:
    *  every recorded op sets it, and making that record per output cost a recorded 4-element add
-   *  2% more instructions, a mul 4-6% (bench/instructions.js). */
+   *  1-2% more instructions, a mul 4-6% (bench/instructions.js). */
   _gradFn: Node | null;
   /** @internal requiresGrad, grad, output number, hooks: made on first need (null on a tensor outside autograd). */
   _autograd: AutogradMeta | null;
@@ -663,8 +663,9 @@ export class Tensor {
   retainGrad(): void {
     if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
     const gradFn = this.gradFn;
+    if (gradFn === null) return;
     const meta = this._meta();
-    if (gradFn === null || meta.retainsGrad) return;
+    if (meta.retainsGrad) return;
     meta.retainsGrad = true;
     this._attachRetainHook(gradFn);
   }

@@ -214,11 +214,11 @@ export class FnNode extends Node {
 
   /** @internal The shape input `i`'s gradient must have (null: not a tensor, or not kept). */
   inputShape(i: number): readonly number[] | null {
-    return i === 0 ? this._shape0 : i === 1 ? this._shape1 : this._metaRest === null ? null : this._metaRest[2 * i - 4] as readonly number[] | null ?? null;
+    return i === 0 ? this._shape0 : i === 1 ? this._shape1 : (this._metaRest?.[2 * i - 4] ?? null) as readonly number[] | null;
   }
   /** @internal The dtype input `i`'s gradient must have (null: not a tensor, or not kept). */
   inputDtype(i: number): DType | null {
-    return i === 0 ? this._dtype0 : i === 1 ? this._dtype1 : this._metaRest === null ? null : this._metaRest[2 * i - 3] as DType | null ?? null;
+    return i === 0 ? this._dtype0 : i === 1 ? this._dtype1 : (this._metaRest?.[2 * i - 3] ?? null) as DType | null;
   }
 
   /** Keep tensors for backward (set once, after the output already points at this node). */

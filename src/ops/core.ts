@@ -155,8 +155,9 @@ export function record<Saved extends readonly Tensor[], Attrs extends null>(
 export function record<Saved extends readonly Tensor[], Attrs>(
   out: Tensor, rule: TypedRule<Saved, Attrs>, inputs: readonly (Tensor | null)[], saved: NoInfer<Saved> | null, attrs: NoInfer<Attrs>): Tensor;
 export function record(out: Tensor, rule: GradRule, inputs: readonly (Tensor | null)[], saved: readonly Tensor[] | null, attrs: unknown = null): Tensor {
-  // one pass over the inputs for the edges and their output numbers (this runs per op: separate
-  // helper passes cost 5-6% more instructions for a recorded 4-element add, bench/instructions.js)
+  // one pass over the inputs for the edges and their output numbers (this runs per op: three
+  // helper passes, when the metadata had one too, cost a recorded 4-element add 5-6% more
+  // instructions, bench/instructions.js)
   const n = inputs.length;
   const next: (Node | null)[] = new Array(n);
   let nrs: number[] | null = null;
